@@ -1,0 +1,159 @@
+"""The codebook: one YAML file, the single source of truth for every survey variable.
+
+It maps export headers to canonical names and records type, unit, range, codes, missing codes,
+skip logic, PII status and labels in Bahasa Indonesia and English. The simulator writes what it
+describes; the cleaning step reads exports through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jbp_analysis.paths import PACKAGE_DATA
+
+__all__ = ["Variable", "Codebook", "load_codebook", "processed_dtype", "CODEBOOK_PATH"]
+
+CODEBOOK_PATH: Path = PACKAGE_DATA / "codebook.yaml"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One codebook entry. See the header of ``codebook.yaml`` for the meaning of each field."""
+
+    name: str
+    headers: tuple[str, ...]
+    module: str
+    waves: tuple[str, ...]
+    type: str
+    label: dict[str, str]
+    required: bool = True
+    pii: bool = False
+    unit: str | None = None
+    range: tuple[float, float] | None = None
+    codes: str | None = None
+    missing: tuple[int, ...] = ()
+    relevant: str | None = None
+    reverse: bool = False
+
+    @property
+    def header(self) -> str:
+        """The header the simulator writes (the first of ``headers``)."""
+        return self.headers[0]
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The parsed codebook.
+
+    Examples
+    --------
+    >>> cb = load_codebook()
+    >>> cb.variable("respondent", "age").range
+    (16, 30)
+    >>> cb.header_map("respondent")["latar/umur"]
+    'age'
+    """
+
+    version: str
+    waves: dict[str, dict[str, Any]]
+    arms: dict[str, dict[str, Any]]
+    files: dict[str, dict[str, Any]]
+    missing_codes: dict[int, dict[str, str]]
+    value_sets: dict[str, dict[Any, dict[str, str]]]
+    variables: tuple[Variable, ...] = field(repr=False)
+
+    def module(self, module: str) -> list[Variable]:
+        """Variables of one module, in codebook order."""
+        out = [v for v in self.variables if v.module == module]
+        if not out:
+            raise KeyError(f"unknown codebook module {module!r}")
+        return out
+
+    def variable(self, module: str, name: str) -> Variable:
+        """One variable by module and canonical name."""
+        for v in self.module(module):
+            if v.name == name:
+                return v
+        raise KeyError(f"no variable {name!r} in module {module!r}")
+
+    def header_map(self, module: str) -> dict[str, str]:
+        """``{export header or alias: canonical name}`` for one module."""
+        return {h: v.name for v in self.module(module) for h in v.headers}
+
+    def pii_names(self) -> list[str]:
+        """Canonical names of PII variables (never written outside ``data/raw``)."""
+        return sorted({v.name for v in self.variables if v.pii})
+
+    def awareness_items(self) -> list[Variable]:
+        """The critical-awareness (kesadaran kritis) items, in order."""
+        return [v for v in self.module("respondent") if v.name.startswith("ca")]
+
+    def labels(self, value_set: str, *, lang: str = "id") -> dict[Any, str]:
+        """``{code: label}`` for a value set in ``lang`` ("id" or "en")."""
+        return {k: v[lang] for k, v in self.value_sets[value_set].items()}
+
+
+def _variable(entry: dict[str, Any]) -> Variable:
+    e = dict(entry)
+    e["headers"] = tuple(e["headers"])
+    e["waves"] = tuple(e["waves"])
+    e["missing"] = tuple(e.get("missing", ()))
+    if e.get("range") is not None:
+        e["range"] = tuple(e["range"])
+    return Variable(**e)
+
+
+@lru_cache(maxsize=4)
+def load_codebook(path: str | Path = CODEBOOK_PATH) -> Codebook:
+    """Load and parse a codebook YAML file (cached)."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return Codebook(
+        version=str(raw["version"]),
+        waves=raw["waves"],
+        arms=raw["arms"],
+        files=raw["files"],
+        missing_codes={int(k): v for k, v in raw["missing_codes"].items()},
+        value_sets=raw["value_sets"],
+        variables=tuple(_variable(v) for v in raw["variables"]),
+    )
+
+
+def processed_dtype(variable: Variable, codebook: Codebook | None = None) -> Any:
+    """The pandas dtype a variable has in ``data/processed`` (and in the simulator's clean truth).
+
+    yes/no items become nullable booleans, five-point items ``Int8``, other coded sets a
+    ``Categorical`` of the value-set ``value`` names, rupiah ``Int64`` whole rupiah, dates
+    ``datetime64[ns]``. District names become the four-digit BPS code (``district_code``).
+
+    Examples
+    --------
+    >>> cb = load_codebook()
+    >>> processed_dtype(cb.variable("respondent", "worked_last_week"))
+    'boolean'
+    >>> processed_dtype(cb.variable("respondent", "sex")).categories.tolist()
+    ['male', 'female']
+    """
+    import pandas as pd
+
+    cb = codebook or load_codebook()
+    if variable.type == "category":
+        if variable.codes == "yes_no":
+            return "boolean"
+        if variable.codes == "likert5":
+            return "Int8"
+        values = [v.get("value", k) for k, v in cb.value_sets[variable.codes].items()]
+        return pd.CategoricalDtype(values, ordered=variable.codes == "education")
+    return {
+        "integer": "Int64",
+        "number": "Float64",
+        "rupiah": "Int64",
+        "date": "datetime64[ns]",
+        "datetime": "datetime64[ns]",
+        "district": "string",
+        "string": "string",
+    }[variable.type]

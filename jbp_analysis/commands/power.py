@@ -1,0 +1,10 @@
+"""`jbp power`: not built yet."""
+
+from __future__ import annotations
+
+from jbp_analysis.errors import NotBuiltYet
+
+
+def command() -> None:
+    """Not built yet (see the issue tracker)."""
+    raise NotBuiltYet("power")
