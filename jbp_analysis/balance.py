@@ -1,0 +1,363 @@
+"""Balance table, like DIME's ``iebaltab``: is the randomisation balanced on baseline variables?
+
+For every variable: N, mean and SD by arm; for every pair of arms, the difference in means with
+a cluster-robust p-value (a regression of the variable on the arm dummy within the pair, with
+strata fixed effects if given; CR1, t with G - 1 df, Cameron & Miller 2015) and the normalised
+difference ``(mean_b - mean_a) / sqrt((sd_a^2 + sd_b^2) / 2)`` (Imbens & Rubin 2015, ch. 14).
+For every pair, a joint F-test of orthogonality: the pair's arm dummy regressed on all the
+variables (and strata fixed effects), clustered Wald test that every coefficient is 0.
+
+References
+----------
+Imbens, G. W., & Rubin, D. B. (2015). *Causal Inference for Statistics, Social, and Biomedical
+Sciences*. Cambridge University Press, section 14.2.
+Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
+*Journal of Human Resources*, 50(2), 317-372.
+Bruhn, M., & McKenzie, D. (2009). In pursuit of balance: randomization in practice in development
+field experiments. *AEJ: Applied Economics*, 1(4), 200-232.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jbp_analysis.errors import JBPInputError
+from jbp_analysis.estimate import contrast_labels, impact
+from jbp_analysis.estimate.covariance import cr1, hc1, wald_test
+from jbp_analysis.estimate.design import arm_levels, as_tuple, demean, numeric
+from jbp_analysis.estimate.ols import fit_ols
+
+__all__ = ["BalanceTable", "balance_table"]
+
+
+def _frame_copy(df: pd.DataFrame) -> pd.DataFrame:
+    return df.copy(deep=True)
+
+
+@dataclass(frozen=True, eq=False)
+class BalanceTable:
+    """An iebaltab-style balance table; build it with :func:`balance_table`.
+
+    Accessors return copies: :meth:`by_arm` (N, mean, SD), :meth:`tidy` (pairwise differences),
+    :meth:`ftest` (joint orthogonality tests) and :meth:`wide` (the familiar one-row-per-variable
+    layout, with the F-tests as the last rows).
+    """
+
+    arm_levels: tuple[Any, ...]
+    variables: tuple[str, ...]
+    contrasts: tuple[str, ...]
+    inference: str
+    _by_arm: pd.DataFrame = field(repr=False)
+    _tidy: pd.DataFrame = field(repr=False)
+    _ftest: pd.DataFrame = field(repr=False)
+
+    def by_arm(self) -> pd.DataFrame:
+        """``variable, arm, n, mean, sd``."""
+        return _frame_copy(self._by_arm)
+
+    def tidy(self) -> pd.DataFrame:
+        """``variable, contrast, difference, std_error, p_value, normalized_difference, n_obs,
+        n_clusters``, one row per variable and pair of arms."""
+        return _frame_copy(self._tidy)
+
+    def ftest(self) -> pd.DataFrame:
+        """``contrast, f_statistic, df_num, df_denom, p_value, n_obs, n_clusters``."""
+        return _frame_copy(self._ftest)
+
+    def wide(self) -> pd.DataFrame:
+        """One row per variable: ``{arm} N/mean/SD`` then ``{contrast} diff/p/norm. diff``;
+        three last rows give each contrast's joint F statistic, its p-value and N."""
+        out = pd.DataFrame({"variable": list(self.variables)})
+        ba = self._by_arm.set_index(["variable", "arm"])
+        for a in self.arm_levels:
+            for stat, label in (("n", "N"), ("mean", "mean"), ("sd", "SD")):
+                out[f"{a} {label}"] = [ba.loc[(v, a), stat] for v in self.variables]
+        td = self._tidy.set_index(["variable", "contrast"])
+        for c in self.contrasts:
+            for stat, label in (
+                ("difference", "diff"),
+                ("p_value", "p"),
+                ("normalized_difference", "norm. diff"),
+            ):
+                out[f"{c} {label}"] = [td.loc[(v, c), stat] for v in self.variables]
+        ft = self._ftest.set_index("contrast")
+        extra = []
+        for label, stat in (
+            ("F-test of joint orthogonality: F", "f_statistic"),
+            ("F-test of joint orthogonality: p-value", "p_value"),
+            ("F-test of joint orthogonality: N", "n_obs"),
+        ):
+            row: dict[str, Any] = {"variable": label}
+            for c in self.contrasts:
+                row[f"{c} diff"] = ft.loc[c, stat]
+            extra.append(row)
+        return pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
+
+    def to_csv(self, path: str | os.PathLike) -> Path:
+        """Write :meth:`wide` as UTF-8 CSV (atomically: nothing is left on failure)."""
+        target = Path(path)
+        tmp = target.with_name(target.name + ".tmp")
+        self.wide().to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        tmp.replace(target)
+        return target
+
+    def to_excel(self, path: str | os.PathLike) -> Path:
+        """Write an XLSX workbook (sheets: balance, by arm, differences, F-tests); byte-stable."""
+        tables = {
+            "balance": self.wide(),
+            "by arm": self.by_arm(),
+            "differences": self.tidy(),
+            "F-tests": self.ftest(),
+        }
+        return _write_xlsx(tables, Path(path))
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<p>Balance table: {len(self.variables)} variables, arms "
+            f"{html.escape(', '.join(map(str, self.arm_levels)))}; p-values {self.inference}</p>"
+        )
+        return head + self.wide().to_html(index=False, float_format="{:.3f}".format, na_rep="")
+
+
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _write_xlsx(tables: dict[str, pd.DataFrame], target: Path) -> Path:
+    """Write sheets with pandas/openpyxl, then pin every timestamp so equal tables give equal bytes.
+
+    openpyxl stamps the save time into ``docProps/core.xml`` and the zip entries; both are
+    replaced by fixed values. Written to a temporary file first, so nothing partial is left.
+    """
+    tmp = target.with_name(target.name + ".tmp")
+    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, df in tables.items():
+            df.to_excel(writer, sheet_name=name, index=False)
+    with zipfile.ZipFile(tmp) as zin:
+        items = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in items:
+            if name == "docProps/core.xml":
+                data = _W3CDTF.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zout.writestr(info, data)
+    tmp.replace(target)
+    return target
+
+
+def _mean_sd(x: np.ndarray, w: np.ndarray | None) -> tuple[int, float, float]:
+    ok = ~np.isnan(x)
+    x = x[ok]
+    n = int(x.size)
+    if n == 0:
+        return 0, float("nan"), float("nan")
+    if w is None:
+        return n, float(x.mean()), float(x.std(ddof=1)) if n > 1 else float("nan")
+    ww = w[ok]
+    m = float((ww * x).sum() / ww.sum())
+    var = float((ww * (x - m) ** 2).sum() / ww.sum()) * n / (n - 1) if n > 1 else float("nan")
+    return n, m, float(np.sqrt(var))
+
+
+def _joint_test(
+    data: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    arm: str,
+    a: Any,
+    b: Any,
+    strata: str | None,
+    cluster: str | None,
+    weights: str | None,
+) -> dict[str, Any]:
+    """Regress 1[arm == b] on the variables within the pair (a, b); clustered Wald F-test."""
+    need = [*variables, arm, *[c for c in (strata, cluster, weights) if c is not None]]
+    sub = data.loc[data[arm].isin([a, b]).to_numpy(dtype=bool), need]
+    X = np.column_stack([numeric(sub[v], role="balance variable") for v in variables])
+    d = (sub[arm] == b).to_numpy(dtype=np.float64)
+    ok = ~np.isnan(X).any(axis=1)
+    extra = [c for c in (strata, cluster) if c is not None]
+    if extra:
+        ok &= sub[extra].notna().all(axis=1).to_numpy()
+    w = None
+    if weights is not None:
+        w = numeric(sub[weights], role="weights")
+        ok &= ~np.isnan(w)
+        w = w[ok]
+    X, d = X[ok], d[ok]
+    n = int(ok.sum())
+    if strata is not None:
+        groups, uniq = pd.factorize(sub.loc[ok, strata])
+        n_groups = len(uniq)
+    else:
+        groups, n_groups = np.zeros(n, dtype=np.int64), 1
+    Xt = demean(np.asfortranarray(X), groups, n_groups, w)
+    dt = demean(d[:, None], groups, n_groups, w)[:, 0]
+    if w is not None:
+        Xt *= np.sqrt(w)[:, None]
+        dt *= np.sqrt(w)
+    fit = fit_ols(Xt, dt, names=list(variables))
+    if cluster is not None:
+        clusters, uniq = pd.factorize(sub.loc[ok, cluster])
+        G = len(uniq)
+        cov = cr1(fit.X, fit.resid, fit.bread, clusters, G, n_absorbed=n_groups)
+        df_denom: float = G - 1
+    else:
+        G = None
+        cov = hc1(fit.X, fit.resid, fit.bread, n_absorbed=n_groups)
+        df_denom = n - fit.k - n_groups
+    test = wald_test(fit.params, cov, np.eye(fit.k), df_denom=df_denom)
+    return {
+        "f_statistic": test.statistic,
+        "df_num": test.df_num,
+        "df_denom": test.df_denom,
+        "p_value": test.p_value,
+        "n_obs": n,
+        "n_clusters": G,
+        "dropped": ", ".join(fit.dropped),
+    }
+
+
+def balance_table(
+    data: pd.DataFrame,
+    *,
+    variables: str | Sequence[str],
+    arm: str,
+    control: Any = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    weights: str | None = None,
+) -> BalanceTable:
+    """Build an iebaltab-style balance table for numeric or yes/no ``variables``.
+
+    Parameters
+    ----------
+    data
+        Any DataFrame, typically the baseline wave.
+    variables
+        Baseline characteristics and outcomes to compare across arms.
+    arm
+        Arm column (two or more categories).
+    control
+        The first arm of the table (default: the first category or smallest value).
+    cluster
+        Unit of randomisation: clustered p-values and F-tests (HC1 without it).
+    strata
+        Randomisation strata, as fixed effects in the difference and F-test regressions.
+    weights
+        Weights for the means, differences and tests.
+
+    Returns
+    -------
+    BalanceTable
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> g = np.repeat(np.arange(12), 5)
+    >>> df = pd.DataFrame({"arm": np.array(["c", "t"])[g % 2], "g": g,
+    ...                    "age": rng.normal(25, 3, 60), "female": rng.uniform(size=60) < .5})
+    >>> bt = balance_table(df, variables=["age", "female"], arm="arm", control="c", cluster="g")
+    >>> bt.tidy()[["variable", "contrast", "n_obs", "n_clusters"]].values.tolist()
+    [['age', 't - c', 60, 12], ['female', 't - c', 60, 12]]
+    """
+    variables = as_tuple(variables)
+    if not variables:
+        raise JBPInputError("balance_table needs at least one variable")
+    for col in [*variables, arm, *[c for c in (cluster, strata, weights) if c is not None]]:
+        if col not in data.columns:
+            raise JBPInputError("unknown column", column=col)
+    if control is None:
+        ordered = _natural_order(data[arm], pd.unique(data[arm].dropna()).tolist())
+        control = ordered[0] if ordered else None
+    levels = arm_levels(data[arm], control)
+    w = None if weights is None else numeric(data[weights], role="weights")
+    by_rows = []
+    for v in variables:
+        x = numeric(data[v], role="balance variable")
+        for a in levels:
+            mask = (data[arm] == a).to_numpy(dtype=bool)
+            n, m, s = _mean_sd(x[mask], None if w is None else w[mask])
+            by_rows.append({"variable": v, "arm": a, "n": n, "mean": m, "sd": s})
+    by_arm = pd.DataFrame(by_rows)
+    stats_of = by_arm.set_index(["variable", "arm"])
+    pairs = [(levels[i], levels[j]) for i in range(len(levels)) for j in range(i + 1, len(levels))]
+    labels = [lab for lab, _, _ in _pair_labels(levels)]
+    diff_rows, f_rows, inference = [], [], "hc1"
+    for (a, b), label in zip(pairs, labels, strict=True):
+        sub = data.loc[data[arm].isin([a, b]).to_numpy(dtype=bool)]
+        for v in variables:
+            res = impact(
+                sub,
+                outcome=v,
+                arm=arm,
+                control=a,
+                strata=strata,
+                cluster=cluster,
+                weights=weights,
+                method="diff_in_means",
+            )
+            inference = res.inference
+            row = res.tidy().iloc[0]
+            sa, sb = stats_of.loc[(v, a)], stats_of.loc[(v, b)]
+            pooled = np.sqrt((sa["sd"] ** 2 + sb["sd"] ** 2) / 2.0)
+            nd = (sb["mean"] - sa["mean"]) / pooled if pooled > 0 else float("nan")
+            diff_rows.append(
+                {
+                    "variable": v,
+                    "contrast": label,
+                    "difference": row["estimate"],
+                    "std_error": row["std_error"],
+                    "p_value": row["p_value"],
+                    "normalized_difference": nd,
+                    "n_obs": int(row["n_obs"]),
+                    "n_clusters": row["n_clusters"],
+                }
+            )
+        jt = _joint_test(
+            data, variables, arm=arm, a=a, b=b, strata=strata, cluster=cluster, weights=weights
+        )
+        f_rows.append({"contrast": label, **jt})
+    tidy = pd.DataFrame(diff_rows)
+    tidy["n_clusters"] = tidy["n_clusters"].astype("Int64")
+    ftest = pd.DataFrame(f_rows)
+    ftest["n_clusters"] = ftest["n_clusters"].astype("Int64")
+    return BalanceTable(
+        arm_levels=levels,
+        variables=variables,
+        contrasts=tuple(labels),
+        inference=inference,
+        _by_arm=by_arm,
+        _tidy=tidy,
+        _ftest=ftest,
+    )
+
+
+def _natural_order(series: pd.Series, present: Sequence[Any]) -> list[Any]:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return [c for c in series.cat.categories if c in set(present)]
+    try:
+        return sorted(present)
+    except TypeError:
+        return sorted(present, key=str)
+
+
+def _pair_labels(levels: Sequence[Any]) -> list[tuple[str, int, int]]:
+    """Labels of every pair ``i < j`` of arms as ``"arm_j - arm_i"`` (treated - control first)."""
+    out = []
+    for i in range(len(levels)):
+        for j in range(i + 1, len(levels)):
+            out.append((contrast_labels([levels[i], levels[j]])[0][0], j, i))
+    return out

@@ -1,0 +1,206 @@
+"""The immutable result of an impact estimate."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jbp_analysis.estimate.covariance import WaldTest, wald_test
+
+__all__ = ["ImpactResult", "TIDY_COLUMNS"]
+
+#: Columns of :meth:`ImpactResult.tidy`, in order.
+TIDY_COLUMNS: tuple[str, ...] = (
+    "outcome",
+    "contrast",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n_obs",
+    "n_clusters",
+    "control_mean",
+    "control_sd",
+    "method",
+    "inference",
+)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=np.float64, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class ImpactResult:
+    """Estimated impacts of every treated arm against control, and of every pair of treated arms.
+
+    Built by :func:`~jbp_analysis.estimate.impact`; immutable (arrays are read-only, accessors
+    return copies).
+
+    Attributes
+    ----------
+    outcome, method, inference
+        What was estimated, how (``ancova``, ``diff_in_means``, ``did``) and with which inference
+        (``cr1``, ``hc1``).
+    level
+        Confidence level of ``ci_low``/``ci_high``.
+    df
+        Degrees of freedom of the t reference distribution (G - 1 for CR1, n - K for HC1).
+    arm_levels
+        Control first, then the treated arms.
+    contrasts
+        Contrast labels, e.g. ``"pendampingan - kontrol"``, ``"pendampingan - karitatif"``.
+    n_obs, n_clusters, n_dropped
+        Rows used, clusters (``None`` without clustering) and rows dropped as incomplete.
+    control_mean, control_sd
+        Mean and SD of the outcome in the control arm of the estimation sample (follow-up period
+        for ``did``).
+    notes
+        What the estimator did that a reader should know (dropped collinear covariates, ...).
+    """
+
+    outcome: str
+    method: str
+    inference: str
+    level: float
+    df: float
+    arm_levels: tuple[Any, ...]
+    coef_names: tuple[str, ...]
+    params_array: np.ndarray = field(repr=False)
+    cov_array: np.ndarray = field(repr=False)
+    contrasts: tuple[str, ...]
+    contrast_matrix: np.ndarray = field(repr=False)
+    estimate: np.ndarray = field(repr=False)
+    std_error: np.ndarray = field(repr=False)
+    ci_low: np.ndarray = field(repr=False)
+    ci_high: np.ndarray = field(repr=False)
+    p_value: np.ndarray = field(repr=False)
+    n_obs: int
+    n_clusters: int | None
+    n_dropped: int
+    control_mean: float
+    control_sd: float
+    absorbed: str = ""
+    missing: Mapping[str, int] = field(default_factory=dict, repr=False)
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in (
+            "params_array",
+            "cov_array",
+            "contrast_matrix",
+            "estimate",
+            "std_error",
+            "ci_low",
+            "ci_high",
+            "p_value",
+        ):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        object.__setattr__(self, "missing", MappingProxyType(dict(self.missing)))
+
+    @property
+    def control(self) -> Any:
+        """The control category."""
+        return self.arm_levels[0]
+
+    @property
+    def treated(self) -> tuple[Any, ...]:
+        """The treated arms."""
+        return self.arm_levels[1:]
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimated coefficients (absorbed fixed effects are not listed)."""
+        return pd.Series(self.params_array, index=list(self.coef_names), name=self.outcome)
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance matrix of :attr:`params` used for inference."""
+        names = list(self.coef_names)
+        return pd.DataFrame(self.cov_array, index=names, columns=names)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per contrast; columns :data:`TIDY_COLUMNS`.
+
+        Examples
+        --------
+        >>> from jbp_analysis.estimate import impact
+        >>> df = pd.DataFrame({"y": [1.0, 2, 3, 5, 6, 9], "arm": list("ccttuu")})
+        >>> impact(df, outcome="y", arm="arm", control="c", method="diff_in_means").tidy()[
+        ...     ["contrast", "estimate"]]
+          contrast  estimate
+        0    t - c       2.5
+        1    u - c       6.0
+        2    u - t       3.5
+        """
+        m = len(self.contrasts)
+        out = pd.DataFrame(
+            {
+                "outcome": [self.outcome] * m,
+                "contrast": list(self.contrasts),
+                "estimate": self.estimate.copy(),
+                "std_error": self.std_error.copy(),
+                "ci_low": self.ci_low.copy(),
+                "ci_high": self.ci_high.copy(),
+                "p_value": self.p_value.copy(),
+                "n_obs": np.full(m, self.n_obs, dtype=np.int64),
+                "n_clusters": pd.array([self.n_clusters] * m, dtype="Int64"),
+                "control_mean": np.full(m, self.control_mean),
+                "control_sd": np.full(m, self.control_sd),
+                "method": [self.method] * m,
+                "inference": [self.inference] * m,
+            }
+        )
+        return out[list(TIDY_COLUMNS)]
+
+    def contrast(self, name: str) -> pd.Series:
+        """One row of :meth:`tidy` by contrast label."""
+        if name not in self.contrasts:
+            raise KeyError(f"no contrast {name!r}; have {', '.join(self.contrasts)}")
+        return self.tidy().set_index("contrast").loc[name]
+
+    def wald_test(self, contrasts: Sequence[str] | None = None) -> WaldTest:
+        """Joint test that the named contrasts are all zero (default: every arm vs control).
+
+        An F-test with ``(q, df)`` degrees of freedom using the result's covariance, i.e. the
+        clustered Wald test when the result is clustered (Cameron & Miller 2015).
+        """
+        names = (
+            list(contrasts) if contrasts is not None else list(self.contrasts[: len(self.treated)])
+        )
+        rows = [self.contrasts.index(n) for n in names]
+        L = self.contrast_matrix[rows]
+        return wald_test(self.params_array, self.cov_array, L, df_denom=self.df)
+
+    def __repr__(self) -> str:
+        head = (
+            f"ImpactResult({self.outcome!r}, method={self.method!r}, inference={self.inference!r}, "
+            f"n_obs={self.n_obs}, n_clusters={self.n_clusters})"
+        )
+        return (
+            head
+            + "\n"
+            + self.tidy().drop(columns=["outcome", "method", "inference"]).to_string(index=False)
+        )
+
+    def _repr_html_(self) -> str:
+        pct = f"{self.level:.0%}"
+        caption = (
+            f"Impact on <b>{html.escape(self.outcome)}</b>: {html.escape(self.method)}, "
+            f"{html.escape(self.inference)}, {pct} CI; n = {self.n_obs}"
+            + (f", {self.n_clusters} clusters" if self.n_clusters is not None else "")
+        )
+        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
+        table = (
+            self.tidy().drop(columns=["outcome"]).to_html(index=False, float_format="{:.4g}".format)
+        )
+        return f"<div><p>{caption}{notes}</p>{table}</div>"
