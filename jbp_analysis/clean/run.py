@@ -1,0 +1,879 @@
+"""``run``: raw survey exports in ``data/raw`` -> the processed contract in ``data/processed``.
+
+The steps, in order (each its own module):
+
+1. find the exports and read them all (:mod:`~jbp_analysis.clean.inputs`,
+   :mod:`jbp_analysis.readers`); map headers through the codebook. Any bad file stops the run
+   here, before anything is written;
+2. per file: drop exact duplicates, normalise (:mod:`~jbp_analysis.clean.normalise`), validate
+   ranges and skip logic (:mod:`~jbp_analysis.clean.validate`), drop near duplicates and send
+   conflicting ones to the duplicates report (:mod:`~jbp_analysis.clean.duplicates`). The
+   randomisation record is cleaned first: it gives every group its district, arm and cohort;
+3. link the respondent waves into the balanced panel (:mod:`~jbp_analysis.clean.link`) with
+   pseudonymous keys (:mod:`~jbp_analysis.clean.pseudonymise`); build the group panel and
+   costs;
+4. flag outliers, build the quality report (:mod:`~jbp_analysis.clean.quality`), check the row
+   accounting of every file, and write everything atomically
+   (:mod:`~jbp_analysis.clean.write`).
+
+Examples
+--------
+>>> from jbp_analysis.clean import run
+>>> result = run(Path("data/raw"), Path("data/processed"))  # doctest: +SKIP
+>>> result.tidy()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jbp_analysis import __version__
+from jbp_analysis.clean.audit import Audit
+from jbp_analysis.clean.duplicates import (
+    REPORT_COLUMNS,
+    apply_decisions,
+    conflict_sets,
+    load_decisions,
+    near_duplicates,
+    report_rows,
+    row_codes,
+)
+from jbp_analysis.clean.inputs import InputFile, MappedTable, discover, map_headers
+from jbp_analysis.clean.link import ARMS, attrition, link_waves, wave_frame
+from jbp_analysis.clean.normalise import normalise
+from jbp_analysis.clean.pseudonymise import Secret, resolve_secret
+from jbp_analysis.clean.quality import (
+    enumerator_flags,
+    item_nonresponse,
+    quality_report,
+    render_html,
+    to_json,
+)
+from jbp_analysis.clean.result import ACCOUNTING_COLUMNS, CleanResult
+from jbp_analysis.clean.validate import apply_ranges, apply_skip_logic, outlier_flags
+from jbp_analysis.clean.write import (
+    atomic_outputs,
+    file_sha256,
+    write_csv,
+    write_parquet,
+    write_text,
+)
+from jbp_analysis.codebook import Codebook, Variable, load_codebook, processed_dtype
+from jbp_analysis.errors import ConfigError
+from jbp_analysis.readers import read_table
+from jbp_analysis.reference import districts
+
+__all__ = ["run", "default_decisions_path", "OUTPUT_FILES"]
+
+OUTPUT_FILES = (
+    "panel.parquet",
+    "groups.parquet",
+    "costs.parquet",
+    "rejects.csv",
+    "cleaning_log.csv",
+    "duplicates_report.csv",
+    "outliers.csv",
+    "quality.json",
+    "quality.html",
+    "manifest.json",
+)
+_KEYS = {
+    "respondent": ["respondent_id"],
+    "group": ["group_id"],
+    "assignment": ["group_id"],
+    "cost": ["group_id", "component"],
+}
+_REQUIRED_VALUES = {
+    "respondent": ["respondent_id", "household_id", "group_id"],
+    "group": ["group_id"],
+    "assignment": ["group_id", "district_code", "arm", "cohort", "start_month"],
+    "cost": ["group_id", "component"],
+}
+_SUBMISSION = ("submission_id", "submission_time")
+_PANEL_ID = [
+    "respondent_key",
+    "respondent_id",
+    "household_id",
+    "wave",
+    "wave_code",
+    "month",
+    "district_code",
+    "group_id",
+    "arm",
+    "cohort",
+    "start_month",
+    "responded",
+]
+_NOT_PANEL_VARS = {
+    "submission_id",
+    "submission_time",
+    "wave_code",
+    "respondent_id",
+    "household_id",
+    "name",
+    "nik",
+    "phone",
+    "district",
+    "group_id",
+}
+_GROUP_COLS = [
+    "group_id",
+    "district_code",
+    "arm",
+    "cohort",
+    "wave",
+    "wave_code",
+    "month",
+    "responded",
+    "visit_date",
+    "business_operating",
+    "monthly_revenue",
+    "legal_pirt",
+    "legal_halal",
+    "legal_sni",
+]
+
+
+def default_decisions_path(raw: Path) -> Path:
+    """``<raw>/../decisions/duplicates.csv`` (``data/decisions/duplicates.csv`` by default)."""
+    return Path(raw).resolve().parent / "decisions" / "duplicates.csv"
+
+
+@dataclass
+class _File:
+    """Working state of one raw file (internal)."""
+
+    source: InputFile
+    mapped: MappedTable
+    typed: pd.DataFrame = field(repr=False)
+    exact: int = 0
+    near: int = 0
+    decided: int = 0
+    dup_enumerators: list[str] = field(default_factory=list)
+
+
+class _Run:
+    """One cleaning run (internal): holds the audit trail and the per-file states."""
+
+    def __init__(self, cb: Codebook, audit: Audit, decisions: pd.DataFrame, path: Path | None):
+        self.cb = cb
+        self.audit = audit
+        self.decisions = decisions
+        self.decisions_path = path
+        self.reports: list[pd.DataFrame] = []
+
+    # -------------------------------------------------------------------------- helpers
+    def reject(self, st: _File, rows: np.ndarray, reason, detail) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows):
+            values = st.mapped.frame.iloc[rows - 1]
+            self.audit.reject(st.source.name, rows, reason, detail, values)
+
+    def log(self, st: _File, entries: pd.DataFrame, rows_of_pos: np.ndarray) -> None:
+        if len(entries):
+            e = entries.copy()
+            e["row"] = rows_of_pos[e["pos"].to_numpy(dtype=np.int64)]
+            self.audit.log(st.source.name, e.drop(columns="pos"))
+
+    def _log_dropped(
+        self,
+        st: _File,
+        drop: np.ndarray,
+        twin: pd.Series,
+        rows: np.ndarray,
+        rule: str,
+        detail: str,
+        frame: pd.DataFrame,
+    ) -> None:
+        if not drop.any():
+            return
+        pos = np.flatnonzero(drop)
+        twin_rows = pd.Series(rows[twin.to_numpy()[pos]]).astype(str)
+        before, after = detail.split("{}")
+        self.audit.log(
+            st.source.name,
+            pd.DataFrame(
+                {
+                    "row": rows[pos],
+                    "column": "*",
+                    "old": "",
+                    "new": "",
+                    "rule": rule,
+                    "detail": before + twin_rows + after,
+                }
+            ),
+        )
+        st.dup_enumerators += _enumerators(frame, pos)
+
+    # ------------------------------------------------------------------------ per file
+    def clean_file(self, mapped: MappedTable, *, group_codes: pd.Series | None) -> _File:
+        src = mapped.source
+        st = _File(source=src, mapped=mapped, typed=pd.DataFrame())
+        rows_all = mapped.raw.rows
+        variables = [v for v in self.cb.module(src.module) if v.name in mapped.frame.columns]
+
+        # 1. duplicates as exported. Exact: every codebook cell identical, _uuid included (Kobo
+        # bookkeeping columns such as _index may differ between two exports of one row). Near:
+        # identical except _uuid/_submission_time (the form sent twice): the earliest is kept.
+        frame0 = mapped.frame.reset_index(drop=True)
+        codes = row_codes(frame0)
+        drop, twin = near_duplicates(frame0, ignore=(), order_by=None, codes=codes)
+        drop = drop.to_numpy(dtype=bool)
+        st.exact = int(drop.sum())
+        self._log_dropped(
+            st, drop, twin, rows_all, "exact_duplicate", "identical to row {}", frame0
+        )
+        alive = np.flatnonzero(~drop)
+        ignore = tuple(c for c in _SUBMISSION if c in frame0.columns)
+        order_by = "submission_time" if "submission_time" in frame0.columns else None
+        # only the columns the near check reads (the codes stand for the rest): no full copy
+        small = [c for c in (order_by, "enumerator_id") if c is not None and c in frame0.columns]
+        sub = frame0[small].iloc[alive].reset_index(drop=True)
+        sub_codes = codes.iloc[alive].reset_index(drop=True)
+        near, twin = near_duplicates(
+            sub_codes.assign(**{c: sub[c] for c in small if c == order_by}),
+            ignore=ignore,
+            order_by=order_by,
+            codes=sub_codes,
+        )
+        near = near.to_numpy(dtype=bool)
+        st.near = int(near.sum())
+        self._log_dropped(
+            st, near, twin, rows_all[alive], "near_duplicate",
+            "same answers as row {} (earlier submission kept)", sub,
+        )  # fmt: skip
+        keep = alive[~near]
+        work = frame0.iloc[keep].reset_index(drop=True)
+        rows = rows_all[keep]
+
+        # 2. normalise
+        hint = None
+        if "group_id" in work.columns and group_codes is not None:
+            idx, uniq = pd.factorize(work["group_id"], use_na_sentinel=True)
+            gid = pd.Series(uniq, dtype=object).astype(str).str.strip()
+            u_hint = gid.map(group_codes)
+            u_hint = u_hint.where(u_hint.notna(), gid.str.extract(r"^(33\d\d)")[0])
+            u_hint = np.append(u_hint.to_numpy(dtype=object, na_value=None), None)
+            hint = pd.Series(u_hint[np.where(idx >= 0, idx, len(uniq))], index=work.index)
+        norm = normalise(work, variables, codebook=self.cb, district_hint=hint)
+        self.log(st, norm.log, rows)
+        typed = norm.frame
+        reason = norm.reject.to_numpy(dtype=object, na_value=None).copy()
+        detail = norm.reject_detail.to_numpy(dtype=object, na_value=None).copy()
+
+        def mark(mask: np.ndarray, why: str, text: str) -> None:
+            new = mask & pd.isna(reason)
+            reason[new] = why
+            detail[new] = text
+
+        # district must agree with the randomisation record; the record wins (logged)
+        if "district" in typed.columns and hint is not None:
+            assigned = hint.astype("string")
+            differ = (typed["district"] != assigned).fillna(False).to_numpy(dtype=bool)
+            differ &= pd.isna(reason)
+            if differ.any():
+                pos = np.flatnonzero(differ)
+                self.audit.log(
+                    src.name,
+                    pd.DataFrame(
+                        {
+                            "row": rows[pos],
+                            "column": "district",
+                            "old": work["district"].iloc[pos].astype(str).to_numpy(),
+                            "new": assigned.iloc[pos].astype(str).to_numpy(),
+                            "rule": "district_from_assignment",
+                            "detail": "district differs from the group's district in "
+                            "penugasan_kelompok",
+                        }
+                    ),
+                )
+        # wave column must match the file
+        if src.wave is not None and "wave_code" in typed.columns:
+            code = self.cb.waves[src.wave]["code"]
+            wrong = (typed["wave_code"] != code).fillna(False).to_numpy(dtype=bool)
+            mark(wrong, "wave_mismatch", f"gelombang is not {code} ({src.wave})")
+            typed["wave_code"] = typed["wave_code"].fillna(code)
+        # identifiers must be present
+        for name in _REQUIRED_VALUES[src.module]:
+            if name in typed.columns:
+                mark(typed[name].isna().to_numpy(dtype=bool), "missing_id", f"{name} is blank")
+        if src.module == "assignment":
+            valid = typed["district_code"].isin(districts()["bps_code"]).to_numpy(dtype=bool)
+            mark(~valid, "unknown_district_code", "kode_bps is not a Central Java BPS code")
+
+        bad = ~pd.isna(reason)
+        self.reject(st, rows[bad], reason[bad], detail[bad])
+        typed = typed[~bad].reset_index(drop=True)
+        rows = rows[~bad]
+
+        # 3. ranges and skip logic
+        typed, log = apply_ranges(typed, variables)
+        self.log(st, log, rows)
+        typed, log = apply_skip_logic(typed, variables, codebook=self.cb)
+        self.log(st, log, rows)
+
+        # 4. conflicting duplicates -> report; resolved by the decisions file or rejected
+        sets = conflict_sets(typed, _KEYS[src.module])
+        if sets.notna().any():
+            show = typed.drop(columns=[c for c in ("name", "nik", "phone") if c in typed])
+            rep = report_rows(show, sets, file=src.name, rows=rows)
+            rep = apply_decisions(rep, self.decisions, path=self.decisions_path)
+            self.reports.append(rep)
+            in_set = sets.notna().to_numpy(dtype=bool)
+            st.dup_enumerators += _enumerators(typed, np.flatnonzero(in_set))
+            by_row = rep.set_index("row")
+            r_resolved = by_row["resolved"].reindex(rows).fillna(False).to_numpy(dtype=bool)
+            r_decision = by_row["decision"].reindex(rows).fillna("").to_numpy(dtype=object)
+            dropped = in_set & r_resolved & (r_decision == "drop")
+            pending = in_set & ~r_resolved
+            st.decided = int(dropped.sum())
+            if dropped.any():
+                pos = np.flatnonzero(dropped)
+                self.audit.log(
+                    src.name,
+                    pd.DataFrame(
+                        {
+                            "row": rows[pos],
+                            "column": "*",
+                            "old": "",
+                            "new": "",
+                            "rule": "duplicate_decision",
+                            "detail": "dropped by the duplicates decisions file",
+                        }
+                    ),
+                )
+            self.reject(
+                st,
+                rows[pending],
+                "conflicting_duplicate",
+                "same id as another submission with different answers; see "
+                "duplicates_report.csv and fill its decision column",
+            )
+            typed = typed[~(dropped | pending)].reset_index(drop=True)
+            rows = rows[~(dropped | pending)]
+        typed["_row"] = rows
+        typed["_file"] = src.name
+        st.typed = typed
+        return st
+
+
+def _enumerators(frame: pd.DataFrame, pos: np.ndarray) -> list[str]:
+    if "enumerator_id" not in frame.columns:
+        return []
+    return frame["enumerator_id"].iloc[pos].astype(str).str.strip().tolist()
+
+
+def _code_version() -> dict[str, str]:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(here.glob("*.py")) + [here.parent / "readers.py"]:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return {"package": __version__, "clean_sources_sha256": h.hexdigest()}
+
+
+def _typed_columns(frame: pd.DataFrame, variables: list[Variable], cb: Codebook) -> pd.DataFrame:
+    out = {}
+    for v in variables:
+        dtype = processed_dtype(v, cb)
+        if v.name in frame.columns:
+            out[v.name] = frame[v.name].astype(dtype)
+        else:
+            out[v.name] = pd.Series(pd.NA, index=frame.index).astype(dtype)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def run(
+    raw: Path,
+    out: Path,
+    *,
+    decisions: Path | None = None,
+    secret: bytes | str | None = None,
+    codebook: Codebook | None = None,
+    short_interview_minutes: float = 15.0,
+    min_cell: int = 5,
+    progress: Callable[[str], None] | None = None,
+) -> CleanResult:
+    """Clean the raw exports in ``raw`` into the processed contract in ``out``.
+
+    Parameters
+    ----------
+    raw
+        Folder of raw exports (never modified).
+    out
+        Output folder (created if needed; previous outputs are replaced only when the whole
+        run succeeds).
+    decisions
+        The field team's duplicates decisions file; default
+        :func:`default_decisions_path` (``data/decisions/duplicates.csv``). It must hold ids
+        only, no personal data.
+    secret
+        HMAC key for the respondent key; default from ``JBP_SECRET`` or
+        ``~/.config/jbp/secret`` (see :mod:`~jbp_analysis.clean.pseudonymise`).
+    short_interview_minutes
+        Interviews shorter than this count as short in the enumerator flags.
+    min_cell
+        Item non-response shares over fewer respondents are suppressed in the quality report.
+    progress
+        Called with one line of text per step and file (the CLI prints them).
+
+    Returns
+    -------
+    CleanResult
+
+    Raises
+    ------
+    JBPInputError
+        A raw file is unreadable, empty, corrupt, wrongly encoded, from another survey or lacks
+        a required column (nothing is written).
+    ConfigError
+        No project secret for real data, or ``out`` inside ``raw``.
+    """
+    cb = codebook or load_codebook()
+    say = progress or (lambda _msg: None)
+    raw, out = Path(raw), Path(out)
+    if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
+        raise ConfigError(
+            f"the output folder {out} is inside the raw folder {raw}; raw is read-only"
+        )
+    files = discover(raw, cb)
+    key = resolve_secret(raw, secret=secret)
+    if key.source == "demo":
+        say(
+            "Notice: simulated sample (SIMULATED.json) and no project secret: respondent keys use "
+            "the documented demo key, which protects nothing. Set JBP_SECRET for real data."
+        )
+    mapped: list[MappedTable] = []
+    for f in files:
+        table = read_table(f.path)
+        m = map_headers(table, f, cb)
+        how = f.path.suffix[1:]
+        if table.encoding:
+            how += f", {table.encoding}, sep {table.separator!r}, decimal {table.decimal!r}"
+        extra = f"; {len(m.unknown)} unknown column(s): {', '.join(m.unknown)}" if m.unknown else ""
+        say(f"read   {f.name:<28} {table.n_rows:>9,} rows ({how}){extra}")
+        mapped.append(m)
+    decisions_path = Path(decisions) if decisions is not None else default_decisions_path(raw)
+    if out.resolve() in decisions_path.resolve().parents:
+        raise ConfigError(
+            f"the duplicates decisions file {decisions_path} is inside the output folder {out}, "
+            "which each run replaces; keep it next to the raw folder (data/decisions/)"
+        )
+    dec = load_decisions(decisions_path)
+    audit = Audit(pii=set(cb.pii_names()))
+    job = _Run(cb, audit, dec, decisions_path if decisions_path.is_file() else None)
+
+    by_module: dict[str, list[MappedTable]] = {}
+    for m in mapped:
+        by_module.setdefault(m.source.module, []).append(m)
+    states: dict[str, _File] = {}
+
+    # the randomisation record first: it gives each group its district, arm and cohort
+    st = job.clean_file(by_module["assignment"][0], group_codes=None)
+    states[st.source.name] = st
+    assign = st.typed
+    group_codes = assign.set_index("group_id")["district_code"]
+    say(f"clean  {st.source.name:<28} {len(assign):>9,} groups")
+    for module in ("cost", "group", "respondent"):
+        for m in by_module.get(module, []):
+            st = job.clean_file(m, group_codes=group_codes)
+            states[st.source.name] = st
+            say(f"clean  {st.source.name:<28} {len(st.typed):>9,} rows after duplicates/rejects")
+
+    # respondent panel
+    resp_vars = cb.module("respondent")
+    waves = {s.source.wave: s.typed for s in states.values() if s.source.module == "respondent"}
+    linked = link_waves(waves, known_groups=pd.Index(assign["group_id"]), secret=key)
+    for fname, rej in linked.rejects.groupby("_file", sort=False):
+        job.reject(
+            states[fname],
+            rej["_row"].to_numpy(),
+            rej["reason"].to_numpy(),
+            rej["detail"].to_numpy(),
+        )
+    for fname, rel in linked.relinks.groupby("_file", sort=False):
+        audit.log(
+            fname,
+            pd.DataFrame(
+                {
+                    "row": rel["_row"].to_numpy(),
+                    "column": "nik",
+                    "old": rel["old_key"].to_numpy(),
+                    "new": rel["new_key"].to_numpy(),
+                    "rule": "relink_miskeyed_nik",
+                    "detail": "NIK within 2 edits of the baseline NIK of the same respondent id, "
+                    "household id and name (keyed hashes shown)",
+                }
+            ),
+            hashed=True,
+        )
+    panel = _build_panel(linked, assign, resp_vars, cb)
+    groups, group_rows = _build_groups(states, assign, cb, job)
+    costs = _build_costs(states, assign, cb, job)
+    say(
+        f"link   panel: {len(linked.roster):,} respondents x {len(cb.waves)} waves, "
+        f"{len(linked.relinks):,} NIKs repaired"
+    )
+
+    # outliers (flagged, values kept)
+    num_vars = [v for v in resp_vars if v.type in ("integer", "number", "rupiah")]
+    resp = panel[panel["responded"].to_numpy(dtype=bool)]
+    flags = outlier_flags(resp.assign(wave=resp["wave"].astype(str)), num_vars)
+    outliers = _outlier_table(resp, flags, "respondent_id")
+    g_resp = group_rows
+    g_flags = outlier_flags(
+        g_resp.assign(wave=g_resp["wave"].astype(str)),
+        [cb.variable("group", "monthly_revenue")],
+    )
+    outliers = pd.concat([outliers, _outlier_table(g_resp, g_flags, "group_id")], ignore_index=True)
+
+    # accounting
+    rejects = audit.reject_table(file_order=[f.name for f in files])
+    log = audit.log_table(file_order=[f.name for f in files])
+    n_rej = rejects.groupby("file").size()
+    kept = {
+        **panel.loc[panel["responded"], "_file"].value_counts().to_dict(),
+        **group_rows["_file"].value_counts().to_dict(),
+        **costs["_file"].value_counts().to_dict(),
+        **assign["_file"].value_counts().to_dict(),
+    }
+    acc_rows = []
+    for f in files:
+        s = states[f.name]
+        acc_rows.append(
+            {
+                "file": f.name,
+                "module": f.module,
+                "wave": f.wave,
+                "rows_in": s.mapped.raw.n_rows,
+                "kept": int(kept.get(f.name, 0)),
+                "rejected": int(n_rej.get(f.name, 0)),
+                "exact_duplicates": s.exact,
+                "near_duplicates": s.near,
+                "decided_duplicates": s.decided,
+            }
+        )
+    accounting = pd.DataFrame(acc_rows, columns=ACCOUNTING_COLUMNS)
+    balance = accounting[ACCOUNTING_COLUMNS[4:]].sum(axis=1)
+    if not (balance == accounting["rows_in"]).all():
+        bad = accounting[balance != accounting["rows_in"]]
+        raise AssertionError(f"row accounting does not balance:\n{bad.to_string(index=False)}")
+
+    say(f"check  accounting balances for all {len(files)} files")
+
+    # quality
+    att = attrition(panel)
+    enum_rows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "enumerator_id": resp["enumerator_id"].astype(str).to_numpy(),
+                    "duration_min": resp["duration_min"].astype("float64").to_numpy(),
+                    "_interview": 1,
+                    "_outlier_cells": flags.groupby("pos")
+                    .size()
+                    .reindex(resp.index)
+                    .fillna(0)
+                    .to_numpy(),
+                    "_numeric_cells": resp[[v.name for v in num_vars]]
+                    .notna()
+                    .sum(axis=1)
+                    .to_numpy(),
+                    "_duplicates": 0,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "enumerator_id": [e for s in states.values() for e in s.dup_enumerators],
+                    "duration_min": np.nan,
+                    "_interview": 0,
+                    "_outlier_cells": 0,
+                    "_numeric_cells": 0,
+                    "_duplicates": 1,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    enumerators = enumerator_flags(enum_rows, short_minutes=short_interview_minutes)
+    missingness = item_nonresponse(
+        panel,
+        [
+            v
+            for v in resp_vars
+            if v.name not in _NOT_PANEL_VARS | {"interview_date", "enumerator_id"}
+        ],
+        codebook=cb,
+        min_cell=min_cell,
+    )
+    dup_report = (
+        pd.concat(job.reports, ignore_index=True)
+        if job.reports
+        else pd.DataFrame(columns=[*REPORT_COLUMNS, "resolved"])
+    )
+    unknown = {m.source.name: list(m.unknown) for m in mapped}
+    report = quality_report(
+        accounting=accounting,
+        missingness=missingness,
+        enumerators=enumerators,
+        attrition=att,
+        duplicates=dup_report,
+        outliers=outliers,
+        unknown_columns=unknown,
+        log=log,
+        rejects=rejects,
+        codebook_version=cb.version,
+    )
+
+    say(f"report quality: {int(enumerators['flagged'].sum())} enumerators flagged")
+
+    # write
+    panel_out = panel.drop(columns=["_file", "_row"])
+    groups_out = groups
+    costs_out = costs.drop(columns=["_file", "_row"])
+    with atomic_outputs(out) as tmp:
+        write_parquet(panel_out, tmp / "panel.parquet")
+        write_parquet(groups_out, tmp / "groups.parquet")
+        write_parquet(costs_out, tmp / "costs.parquet")
+        write_csv(rejects, tmp / "rejects.csv")
+        write_csv(log, tmp / "cleaning_log.csv")
+        write_csv(dup_report[REPORT_COLUMNS], tmp / "duplicates_report.csv")
+        write_csv(outliers, tmp / "outliers.csv")
+        write_text(to_json(report), tmp / "quality.json")
+        write_text(render_html(report), tmp / "quality.html")
+        manifest = _manifest(
+            files=files,
+            mapped=mapped,
+            accounting=accounting,
+            cb=cb,
+            key=key,
+            decisions=decisions_path,
+            raw=raw,
+            outputs={p.name: file_sha256(p) for p in sorted(tmp.iterdir())},
+            pending=report["duplicates"]["pending_sets"],
+        )
+        write_text(manifest, tmp / "manifest.json")
+    say(f"wrote  {len(OUTPUT_FILES)} files to {out}")
+    return CleanResult(
+        out=out,
+        accounting=accounting,
+        attrition=att,
+        files=OUTPUT_FILES,
+        unknown_columns=unknown,
+        n_log=len(log),
+        n_rejects=len(rejects),
+        pending_duplicate_sets=report["duplicates"]["pending_sets"],
+        key_source=key.source,
+    )
+
+
+# ----------------------------------------------------------------------------- assembly
+def _build_panel(
+    linked, assign: pd.DataFrame, resp_vars: list[Variable], cb: Codebook
+) -> pd.DataFrame:
+    """Roster x waves, with each linked interview placed at its (respondent, wave) slot."""
+    wf = wave_frame(cb)
+    n_w = len(wf)
+    roster = linked.roster.merge(
+        assign[["group_id", "district_code", "arm", "cohort", "start_month"]],
+        on="group_id",
+        how="left",
+        validate="many_to_one",
+    )
+    order = np.lexsort(
+        (roster["respondent_id"].to_numpy(dtype=object), roster["group_id"].to_numpy(dtype=object))
+    )
+    roster = roster.iloc[order].reset_index(drop=True)
+    new_slot = np.empty(len(order), dtype=np.int64)
+    new_slot[order] = np.arange(len(order))
+    n = len(roster)
+    grid = roster.iloc[np.repeat(np.arange(n), n_w)].reset_index(drop=True)
+    for c in ("wave", "wave_code", "month"):
+        grid[c] = wf[c].take(np.tile(np.arange(n_w), n)).reset_index(drop=True)
+    var_list = [v for v in resp_vars if v.name not in _NOT_PANEL_VARS]
+    var_list += [cb.variable("respondent", n) for n in ("submission_id", "submission_time")]
+    data = linked.data
+    slot = new_slot[data["_slot"].to_numpy(dtype=np.int64)]
+    wave_pos = pd.Index(wf["wave"].astype(str)).get_indexer(data["wave"].astype(str))
+    assert (slot >= 0).all() and (wave_pos >= 0).all()
+    values = _typed_columns(data, var_list, cb)
+    values["_file"] = data["_file"].to_numpy()
+    values["_row"] = pd.array(data["_row"].to_numpy(), dtype="Int64")
+    values.index = slot * n_w + wave_pos
+    values = values.reindex(np.arange(n * n_w))
+    panel = pd.concat([grid, values.reset_index(drop=True)], axis=1)
+    panel["responded"] = panel["_row"].notna().to_numpy(dtype=bool)
+    panel["arm"] = pd.Categorical(panel["arm"].astype(str), categories=ARMS)
+    for c in ("respondent_key", "respondent_id", "household_id", "district_code", "group_id"):
+        panel[c] = panel[c].astype("string")
+    panel["cohort"] = panel["cohort"].astype("Int64")
+    panel["start_month"] = panel["start_month"].astype("datetime64[ns]")
+    cols = _PANEL_ID + [v.name for v in var_list] + ["_file", "_row"]
+    return panel[cols]
+
+
+def _build_groups(states: dict[str, _File], assign: pd.DataFrame, cb: Codebook, job: _Run):
+    wf = wave_frame(cb)
+    gvars = [v for v in cb.module("group") if v.name in _GROUP_COLS and v.name != "wave_code"]
+    frames = []
+    for s in states.values():
+        if s.source.module != "group":
+            continue
+        t = s.typed
+        unknown = ~t["group_id"].isin(assign["group_id"]).to_numpy(dtype=bool)
+        job.reject(
+            s, t["_row"].to_numpy()[unknown], "unknown_group", "group id not in penugasan_kelompok"
+        )
+        t = t[~unknown]
+        v = _typed_columns(t, gvars, cb)
+        v["group_id"] = t["group_id"].astype("string").to_numpy()
+        v["wave"] = s.source.wave
+        v["_file"] = t["_file"].to_numpy()
+        v["_row"] = t["_row"].to_numpy()
+        frames.append(v)
+    grid = assign[["group_id", "district_code", "arm", "cohort"]].merge(wf, how="cross")
+    grid["group_id"] = grid["group_id"].astype("string")
+    if frames:
+        data = pd.concat(frames, ignore_index=True)
+        data["wave"] = pd.Categorical(
+            data["wave"], categories=wf["wave"].cat.categories, ordered=True
+        )
+        g = grid.merge(data, on=["group_id", "wave"], how="left", validate="one_to_one")
+    else:
+        g = grid.assign(_file=pd.NA, _row=np.nan)
+        for v in gvars:
+            g[v.name] = pd.Series(pd.NA, index=g.index).astype(processed_dtype(v, cb))
+    g["responded"] = g["_row"].notna()
+    g["arm"] = pd.Categorical(g["arm"].astype(str), categories=ARMS)
+    g["district_code"] = g["district_code"].astype("string")
+    g["group_id"] = g["group_id"].astype("string")
+    g["cohort"] = g["cohort"].astype("Int64")
+    g = g.sort_values(["group_id", "wave_code"], kind="stable").reset_index(drop=True)
+    rows = g[g["responded"]].copy()
+    return g[_GROUP_COLS], rows
+
+
+def _build_costs(states: dict[str, _File], assign: pd.DataFrame, cb: Codebook, job: _Run):
+    cols = ["group_id", "district_code", "arm", "component", "cost_rp", "_file", "_row"]
+    frames = []
+    for s in states.values():
+        if s.source.module != "cost":
+            continue
+        t = s.typed
+        unknown = ~t["group_id"].isin(assign["group_id"]).to_numpy(dtype=bool)
+        job.reject(
+            s, t["_row"].to_numpy()[unknown], "unknown_group", "group id not in penugasan_kelompok"
+        )
+        t = t[~unknown].merge(
+            assign[["group_id", "district_code", "arm"]].rename(columns={"arm": "_arm"}),
+            on="group_id",
+            how="left",
+        )
+        differ = (t["arm"].astype(str) != t["_arm"].astype(str)).to_numpy(dtype=bool)
+        if differ.any():
+            job.audit.log(
+                s.source.name,
+                pd.DataFrame(
+                    {
+                        "row": t["_row"].to_numpy()[differ],
+                        "column": "arm",
+                        "old": t["arm"].astype(str).to_numpy()[differ],
+                        "new": t["_arm"].astype(str).to_numpy()[differ],
+                        "rule": "arm_from_assignment",
+                        "detail": "arm differs from penugasan_kelompok",
+                    }
+                ),
+            )
+        t["arm"] = t["_arm"]
+        frames.append(t[cols])
+    if frames:
+        c = pd.concat(frames, ignore_index=True)
+    else:
+        c = pd.DataFrame({k: pd.Series(dtype=object) for k in cols})
+    c["group_id"] = c["group_id"].astype("string")
+    c["district_code"] = c["district_code"].astype("string")
+    c["arm"] = pd.Categorical(c["arm"].astype(str), categories=ARMS)
+    c["component"] = c["component"].astype(processed_dtype(cb.variable("cost", "component"), cb))
+    c["cost_rp"] = c["cost_rp"].astype("Int64")
+    return c.sort_values(["group_id", "component", "_row"], kind="stable").reset_index(drop=True)
+
+
+def _outlier_table(frame: pd.DataFrame, flags: pd.DataFrame, id_col: str) -> pd.DataFrame:
+    cols = ["file", "row", "wave", "id", "variable", "value", "robust_z"]
+    if not len(flags):
+        return pd.DataFrame(columns=cols)
+    loc = frame.index.get_indexer(flags["pos"])
+    return pd.DataFrame(
+        {
+            "file": frame["_file"].to_numpy()[loc],
+            "row": frame["_row"].to_numpy()[loc].astype(np.int64),
+            "wave": flags["wave"].astype(str).to_numpy(),
+            "id": frame[id_col].astype(str).to_numpy()[loc],
+            "variable": flags["variable"].to_numpy(),
+            "value": flags["value"].to_numpy(),
+            "robust_z": flags["robust_z"].to_numpy(),
+        }
+    ).sort_values(["file", "row", "variable"], kind="stable")
+
+
+def _manifest(
+    *,
+    files: list[InputFile],
+    mapped: list[MappedTable],
+    accounting: pd.DataFrame,
+    cb: Codebook,
+    key: Secret,
+    decisions: Path,
+    raw: Path,
+    outputs: dict[str, str],
+    pending: int,
+) -> str:
+    acc = accounting.set_index("file")
+    inputs = []
+    for f, m in zip(files, mapped, strict=True):
+        a = acc.loc[f.name]
+        inputs.append(
+            {
+                "file": f.name,
+                "sha256": f.sha256,
+                "bytes": f.path.stat().st_size,
+                "module": f.module,
+                "wave": f.wave,
+                "format": m.raw.format,
+                "encoding": m.raw.encoding,
+                "separator": m.raw.separator,
+                "decimal": m.raw.decimal,
+                **{c: int(a[c]) for c in ACCOUNTING_COLUMNS[3:]},
+                "unknown_columns": list(m.unknown),
+            }
+        )
+    try:
+        dec = str(decisions.resolve().relative_to(raw.resolve().parent))
+    except ValueError:
+        dec = str(decisions)
+    doc = {
+        "codebook_version": cb.version,
+        "code_version": _code_version(),
+        "respondent_key": {
+            "method": "HMAC-SHA256(NIK)",
+            "key_source": key.source,
+            "key_fingerprint": key.fingerprint,
+        },
+        "duplicates_decisions": {
+            "file": dec,
+            "found": decisions.is_file(),
+            "pending_sets": pending,
+        },
+        "accounting_rule": "rows_in = kept + rejected + exact_duplicates + near_duplicates + "
+        "decided_duplicates",
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
