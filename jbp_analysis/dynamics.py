@@ -1,0 +1,867 @@
+"""Dynamics: effects by wave, and cohort-by-wave effects aggregated across staggered cohorts.
+
+:func:`wave_effects` answers "does the effect last?": one :func:`~jbp_analysis.estimate.impact`
+per wave (endline, follow-up), stacked into one table, with a test that every wave's effect is
+the same. The test comes from the pooled stacked regression in which every coefficient (arm
+effects, baseline slope, covariates, strata fixed effects) is wave-specific, clustered by group
+across waves: its point estimates are exactly the per-wave estimates, and the clustering picks up
+the correlation between the waves' estimates that comes from following the same people (the
+approach of Stata's ``suest``; Weesie 1999; Cameron & Miller 2015).
+
+:func:`cohort_effects` answers "does it work for every cohort, and on average?" with the
+group-time average treatment effects of Callaway & Sant'Anna (2021): ATT(g, e) for cohort g at
+event time e, and their event-study aggregation ATT(e) across cohorts. See :func:`cohort_effects`
+for how that framework maps onto JBP's within-cohort randomisation.
+
+References
+----------
+Callaway, B., & Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time periods.
+*Journal of Econometrics*, 225(2), 200-230.
+Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
+*Journal of Human Resources*, 50(2), 317-372.
+Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing.
+*Journal of Econometrics*, 225(2), 254-277.
+McKenzie, D. (2012). Beyond baseline and follow-up: the case for more T in experiments.
+*Journal of Development Economics*, 99(2), 210-221.
+Weesie, J. (1999). Seemingly unrelated estimation and the cluster-adjusted sandwich estimator.
+*Stata Technical Bulletin*, 52, sg121.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.estimate import ImpactResult, contrast_labels, impact
+from jbp_analysis.estimate.covariance import WaldTest, cr1, wald_test
+from jbp_analysis.estimate.design import ModelSpec, as_tuple, build_design
+from jbp_analysis.estimate.ols import OLSFit, fit_ols
+
+__all__ = [
+    "wave_effects",
+    "WaveEffectsResult",
+    "WAVE_COLUMNS",
+    "cohort_effects",
+    "CohortEffectsResult",
+    "COHORT_COLUMNS",
+]
+
+#: Columns of :meth:`WaveEffectsResult.tidy`, in order.
+WAVE_COLUMNS: tuple[str, ...] = (
+    "outcome",
+    "wave",
+    "contrast",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n_obs",
+    "n_clusters",
+    "control_mean",
+    "control_sd",
+    "equality_F",
+    "equality_df",
+    "equality_p",
+    "method",
+    "inference",
+)
+
+#: Columns of :meth:`CohortEffectsResult.tidy`, in order.
+COHORT_COLUMNS: tuple[str, ...] = (
+    "outcome",
+    "estimand",
+    "cohort",
+    "wave",
+    "contrast",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n_obs",
+    "n_clusters",
+    "control_mean",
+    "weight",
+    "n_cohorts",
+    "method",
+    "inference",
+)
+
+
+# --------------------------------------------------------------------------- shared helpers
+def _levels(series: pd.Series) -> list[Any]:
+    """Values present, in category order (categoricals) or sorted order."""
+    present = pd.unique(series.dropna())
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return [c for c in series.cat.categories if c in set(present)]
+    try:
+        return sorted(present.tolist())
+    except TypeError:
+        return sorted(present.tolist(), key=str)
+
+
+def _check_columns(data: Any, roles: Sequence[tuple[str, str | None]]) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise JBPInputError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    cols = [str(c) for c in data.columns]
+    hint = (
+        "The data have these columns: "
+        + ", ".join(cols[:25])
+        + (", ..." if len(cols) > 25 else "")
+        + "."
+    )
+    for role, col in roles:
+        if col is not None and col not in data.columns:
+            raise JBPInputError(f"unknown column {col!r} (given as {role})", column=col, hint=hint)
+
+
+def _waves(
+    data: pd.DataFrame, wave: str, waves: Sequence[Any] | None, baseline_wave: Any
+) -> list[Any]:
+    """The post-treatment waves to analyse, in order."""
+    present = _levels(data[wave])
+    if waves is None:
+        return [w for w in present if w != baseline_wave]
+    chosen = list(waves)
+    absent = [w for w in chosen if w not in present]
+    if absent:
+        raise JBPInputError(
+            f"wave(s) {', '.join(map(repr, absent))} do not occur in the wave column "
+            f"(it holds {', '.join(map(repr, present))})",
+            column=wave,
+        )
+    return chosen
+
+
+def _inference(inference: str, cluster: str | None) -> str:
+    if inference not in ("auto", "cr1", "hc1"):
+        raise ConfigError(f"unknown inference {inference!r}; choose one of: auto, cr1, hc1")
+    if inference == "auto":
+        return "cr1" if cluster is not None else "hc1"
+    if inference == "cr1" and cluster is None:
+        raise ConfigError("inference='cr1' needs a cluster column (cluster=...)")
+    return inference
+
+
+def _in_cell(context: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``call``; a JBPInputError is re-raised naming the cell (wave, cohort) it concerns."""
+    try:
+        return call(*args, **kwargs)
+    except JBPInputError as err:
+        raise JBPInputError(
+            f"{context}: {err.problem}",
+            file=err.file,
+            row=err.row,
+            column=err.column,
+            hint=err.hint,
+        ) from err
+
+
+def _contrast_cov(res: ImpactResult) -> np.ndarray:
+    """Covariance of the contrast estimates of one impact result, ``L V L'``."""
+    L = res.contrast_matrix
+    return L @ res.cov_array @ L.T
+
+
+# --------------------------------------------------------------------------- wave effects
+@dataclass(frozen=True, eq=False)
+class WaveEffectsResult:
+    """Per-wave impacts and the test that they are equal across waves.
+
+    Built by :func:`wave_effects`; immutable.
+
+    Attributes
+    ----------
+    outcome, waves, contrasts
+        What was estimated, for which waves (in order), and the contrast labels.
+    per_wave
+        One :class:`~jbp_analysis.estimate.ImpactResult` per wave.
+    stacked_names, stacked_params, stacked_cov
+        Coefficients of the stacked wave-interacted regression (``"{wave}: {name}"``) and their
+        cluster-robust (CR1) covariance across waves.
+    stacked_L
+        Contrast vectors over ``stacked_params``, contrast-major (row ``c * W + w``).
+    df
+        Denominator degrees of freedom of the equality tests (G - 1).
+    """
+
+    outcome: str
+    waves: tuple[Any, ...]
+    contrasts: tuple[str, ...]
+    per_wave: tuple[ImpactResult, ...]
+    stacked_names: tuple[str, ...]
+    stacked_params: np.ndarray = field(repr=False)
+    stacked_cov: np.ndarray = field(repr=False)
+    stacked_L: np.ndarray = field(repr=False)
+    df: float = float("nan")
+    n_clusters: int = 0
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("stacked_params", "stacked_cov", "stacked_L"):
+            a = np.array(getattr(self, name), dtype=np.float64, copy=True)
+            a.flags.writeable = False
+            object.__setattr__(self, name, a)
+
+    def equality_test(self, contrasts: Sequence[str] | None = None) -> WaldTest:
+        """Joint Wald F-test that the named contrasts have the same effect in every wave.
+
+        Default: every treated arm against control, ``(K - 1)(W - 1)`` restrictions. F with
+        G - 1 denominator degrees of freedom, from the stacked regression clustered by group.
+        """
+        n_treated = len(self.per_wave[0].treated)
+        names = list(contrasts) if contrasts is not None else list(self.contrasts[:n_treated])
+        unknown = [n for n in names if n not in self.contrasts]
+        if unknown:
+            raise KeyError(f"no contrast {unknown[0]!r}; have {', '.join(self.contrasts)}")
+        W = len(self.waves)
+        rows = []
+        for name in names:
+            c = self.contrasts.index(name)
+            first = self.stacked_L[c * W]
+            rows += [self.stacked_L[c * W + w] - first for w in range(1, W)]
+        return wald_test(self.stacked_params, self.stacked_cov, np.array(rows), df_denom=self.df)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per wave and contrast; columns :data:`WAVE_COLUMNS`.
+
+        The per-wave columns are those of :meth:`ImpactResult.tidy`;
+        ``equality_F``/``equality_df``/``equality_p`` repeat, on every wave row of a contrast,
+        the test that the contrast's effect is the same in every wave.
+        """
+        tests = {c: self.equality_test([c]) for c in self.contrasts}
+        frames = [
+            res.tidy().assign(wave=str(w)) for w, res in zip(self.waves, self.per_wave, strict=True)
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        out["equality_F"] = out["contrast"].map({c: t.statistic for c, t in tests.items()})
+        out["equality_df"] = out["contrast"].map({c: t.df_num for c, t in tests.items()})
+        out["equality_p"] = out["contrast"].map({c: t.p_value for c, t in tests.items()})
+        out = out.astype({"equality_F": float, "equality_df": np.int64, "equality_p": float})
+        return out[list(WAVE_COLUMNS)]
+
+    def __repr__(self) -> str:
+        head = f"WaveEffectsResult({self.outcome!r}, waves={list(map(str, self.waves))})"
+        body = self.tidy().drop(columns=["outcome", "method", "inference"])
+        return head + "\n" + body.to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        first = self.per_wave[0]
+        caption = (
+            f"Impact on <b>{html.escape(self.outcome)}</b> by wave: "
+            f"{html.escape(first.method)}, {html.escape(first.inference)}, {first.level:.0%} CI; "
+            f"equality p: same effect in every wave (stacked regression, {self.n_clusters} "
+            "clusters)"
+        )
+        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
+        table = (
+            self.tidy()
+            .drop(columns=["outcome", "method", "inference"])
+            .to_html(index=False, float_format="{:.4g}".format)
+        )
+        return f"<div><p>{caption}{notes}</p>{table}</div>"
+
+
+def wave_effects(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    arm: str,
+    control: Any,
+    cluster: str,
+    wave: str = "wave",
+    waves: Sequence[Any] | None = None,
+    baseline_wave: Any = "baseline",
+    baseline: str | None = None,
+    covariates: str | Sequence[str] = (),
+    strata: str | None = None,
+    weights: str | None = None,
+    method: Literal["ancova", "diff_in_means"] = "ancova",
+    level: float = 0.95,
+    inference: Literal["auto", "cr1", "hc1"] = "auto",
+) -> WaveEffectsResult:
+    """Impacts at each post-treatment wave, and a test that they are equal across waves.
+
+    Each wave's rows are :func:`~jbp_analysis.estimate.impact` on that wave's data (ANCOVA with
+    the baseline outcome, McKenzie 2012, or difference in means). The equality test is the Wald
+    F-test of ``tau_c(w) = tau_c(w_1)`` for every later wave w, from the pooled regression of the
+    stacked waves with wave-specific arm effects, baseline slope, covariates and strata fixed
+    effects, clustered by ``cluster`` across waves, so the covariance between the waves'
+    estimates (same people, same groups) is accounted for (Weesie 1999; Cameron & Miller 2015);
+    F(W - 1, G - 1). Its point estimates equal the per-wave ones exactly.
+
+    Parameters
+    ----------
+    data
+        Long panel: one row per unit and wave. Baseline rows may stay (they are not used);
+        attach the baseline outcome with :func:`jbp_analysis.outcomes.attach_baseline`.
+    outcome, arm, control, baseline, covariates, strata, weights, level
+        As in :func:`~jbp_analysis.estimate.impact`.
+    cluster
+        Unit of randomisation (required: the waves' estimates are correlated within it).
+    wave
+        The wave column. In JBP, waves are months since each cohort's start (0, 4, 12), i.e.
+        event time.
+    waves
+        Waves to analyse, in order (default: every wave present except ``baseline_wave``).
+    baseline_wave
+        The pre-treatment wave, left out by default.
+    method
+        ``"ancova"`` or ``"diff_in_means"``.
+    inference
+        ``"auto"``/``"cr1"`` (cluster-robust CR1, t with G - 1 df) or ``"hc1"`` for the per-wave
+        rows; the equality test is always clustered.
+
+    Returns
+    -------
+    WaveEffectsResult
+        ``tidy()``: one row per wave and contrast, with the equality test.
+
+    Raises
+    ------
+    JBPInputError
+        Unknown column, a requested wave that does not occur, fewer than two waves, and every
+        per-wave problem :func:`~jbp_analysis.estimate.impact` rejects (named with its wave).
+    ConfigError
+        ``method="did"``, bad level or inference.
+
+    Examples
+    --------
+    >>> from jbp_analysis.estimate._trial import clustered_trial
+    >>> a = clustered_trial(seed=1, n_clusters=60, effects=(0.0, 0.2, 0.6))
+    >>> noise = np.random.default_rng(0).normal(0, 0.3, len(a))
+    >>> b = a.assign(y=a["y"] - 0.5 * (a["arm"] == "pendampingan") + noise)
+    >>> panel = pd.concat([a.assign(wave="endline"), b.assign(wave="followup")])
+    >>> res = wave_effects(panel, outcome="y", arm="arm", control="kontrol", baseline="y0",
+    ...                    cluster="cluster")
+    >>> t = res.tidy().set_index(["contrast", "wave"])
+    >>> t.loc["pendampingan - kontrol", ["estimate", "equality_p"]].round(4).values.tolist()
+    [[0.6729, 0.0], [0.1662, 0.0]]
+    """
+    covariates = as_tuple(covariates)
+    _check_columns(
+        data,
+        [
+            ("wave", wave),
+            ("outcome", outcome),
+            ("arm", arm),
+            ("cluster", cluster),
+            ("baseline", baseline),
+            ("strata", strata),
+            ("weights", weights),
+            *[("covariates", c) for c in covariates],
+        ],
+    )
+    if method not in ("ancova", "diff_in_means"):
+        raise ConfigError(
+            f"wave_effects supports method='ancova' or 'diff_in_means', not {method!r}; for "
+            "difference-in-differences by wave use cohort_effects(..., method='did')"
+        )
+    if not (0.0 < float(level) < 1.0):
+        raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
+    chosen = _inference(inference, cluster)
+    levels = _waves(data, wave, waves, baseline_wave)
+    if len(levels) < 2:
+        raise JBPInputError(
+            f"wave_effects compares waves but only {len(levels)} post-baseline wave is given "
+            f"({', '.join(map(repr, levels))}); use impact() for a single wave",
+            column=wave,
+        )
+    options: dict[str, Any] = dict(
+        outcome=outcome,
+        arm=arm,
+        control=control,
+        baseline=baseline,
+        covariates=covariates,
+        strata=strata,
+        cluster=cluster,
+        weights=weights,
+    )
+    # complete cases, so that each wave's design drops nothing and its rows stay aligned with
+    # their cluster labels
+    needed = list(
+        dict.fromkeys(c for c in (outcome, arm, *covariates, strata, cluster, weights) if c)
+    )
+    complete = data[needed].notna().all(axis=1).to_numpy()
+    spec = ModelSpec(method="ancova", **options)
+    per_wave: list[ImpactResult] = []
+    blocks: list[tuple[np.ndarray, np.ndarray, list[str], np.ndarray, int]] = []
+    for w in levels:  # loop over the few waves
+        rows = (data[wave] == w).to_numpy(dtype=bool)
+        res = _in_cell(
+            f"wave {w!r}",
+            impact,
+            data.loc[rows],
+            method=method,
+            level=level,
+            inference=chosen,
+            **options,
+        )
+        per_wave.append(res)
+        kept = data.loc[rows & complete].reset_index(drop=True)
+        design = _in_cell(f"wave {w!r}", build_design, kept, spec)
+        if design.n_dropped:  # pragma: no cover - ruled out by the complete-case filter
+            raise RuntimeError("internal error: the design dropped rows after the filter")
+        names = [f"{w}: {n}" for n in design.names]
+        blocks.append((design.X, design.y, names, kept[cluster].to_numpy(), design.n_absorbed))
+    labels = list(per_wave[0].contrasts)
+    for w, res in zip(levels, per_wave, strict=True):
+        if list(res.contrasts) != labels:
+            raise JBPInputError(
+                f"wave {w!r} has arms {list(map(str, res.arm_levels))}, unlike wave "
+                f"{levels[0]!r} ({list(map(str, per_wave[0].arm_levels))}); every wave needs the "
+                "same arms",
+                column=arm,
+            )
+    fit, clusters, n_clusters, n_absorbed = _stack(blocks)
+    cov = cr1(fit.X, fit.resid, fit.bread, clusters, n_clusters, n_absorbed=n_absorbed)
+    position = {n: j for j, n in enumerate(fit.names)}
+    treated = per_wave[0].treated
+    W = len(levels)
+    L = np.zeros((len(labels) * W, fit.k))
+    for c, (_, plus, minus) in enumerate(contrast_labels(per_wave[0].arm_levels)):
+        for k, w in enumerate(levels):
+            L[c * W + k, position[f"{w}: {treated[plus]}"]] = 1.0
+            if minus >= 0:
+                L[c * W + k, position[f"{w}: {treated[minus]}"]] = -1.0
+    notes = [f"{w}: {n}" for w, res in zip(levels, per_wave, strict=True) for n in res.notes]
+    return WaveEffectsResult(
+        outcome=outcome,
+        waves=tuple(levels),
+        contrasts=tuple(labels),
+        per_wave=tuple(per_wave),
+        stacked_names=fit.names,
+        stacked_params=fit.params,
+        stacked_cov=cov,
+        stacked_L=L,
+        df=float(n_clusters - 1),
+        n_clusters=n_clusters,
+        notes=tuple(notes),
+    )
+
+
+def _stack(
+    blocks: Sequence[tuple[np.ndarray, np.ndarray, list[str], np.ndarray, int]],
+) -> tuple[OLSFit, np.ndarray, int, int]:
+    """Block-diagonal least squares of several designs whose rows carry shared cluster labels."""
+    n = sum(b[0].shape[0] for b in blocks)
+    k = sum(b[0].shape[1] for b in blocks)
+    X = np.zeros((n, k), order="F")
+    r = c = 0
+    for Xb, *_ in blocks:  # loop over the few blocks
+        X[r : r + Xb.shape[0], c : c + Xb.shape[1]] = Xb
+        r += Xb.shape[0]
+        c += Xb.shape[1]
+    y = np.concatenate([b[1] for b in blocks])
+    names = [name for b in blocks for name in b[2]]
+    clusters, uniques = pd.factorize(pd.Series(np.concatenate([b[3] for b in blocks])))
+    fit = fit_ols(X, y, names=names)
+    return fit, clusters.astype(np.int64), len(uniques), sum(b[4] for b in blocks)
+
+
+# --------------------------------------------------------------------------- cohorts
+@dataclass(frozen=True, eq=False)
+class CohortEffectsResult:
+    """Group-time effects ATT(g, e) and their aggregation ATT(e) across cohorts.
+
+    Built by :func:`cohort_effects`; immutable.
+
+    Attributes
+    ----------
+    outcome, cohorts, waves, contrasts
+        What was estimated: cohorts and event-time waves in order, and the contrast labels.
+    cells
+        ``{(cohort, wave): ImpactResult}`` for every cohort observed at that wave.
+    weights
+        ``{wave: {cohort: weight}}`` of the aggregation (weights sum to 1 per wave).
+    aggregated
+        ``{wave: (estimate, cov, df)}``: the ATT(e) contrast estimates, their covariance and
+        t degrees of freedom (empty without aggregation).
+    """
+
+    outcome: str
+    cohorts: tuple[Any, ...]
+    waves: tuple[Any, ...]
+    contrasts: tuple[str, ...]
+    cells: Mapping[tuple[Any, Any], ImpactResult] = field(repr=False)
+    weights: Mapping[Any, Mapping[Any, float]] = field(repr=False)
+    aggregated: Mapping[Any, tuple[np.ndarray, np.ndarray, float]] = field(repr=False)
+    method: str = "ancova"
+    inference: str = "cr1"
+    level: float = 0.95
+    notes: tuple[str, ...] = ()
+
+    def cell(self, cohort: Any, wave: Any) -> ImpactResult:
+        """The :class:`~jbp_analysis.estimate.ImpactResult` of one cohort at one wave."""
+        if (cohort, wave) not in self.cells:
+            raise KeyError(f"no estimate for cohort {cohort!r} at wave {wave!r}")
+        return self.cells[(cohort, wave)]
+
+    def aggregate_cov(self, wave: Any) -> pd.DataFrame:
+        """Covariance of the aggregated ATT(e) contrasts at ``wave`` (``w' V w``)."""
+        if wave not in self.aggregated:
+            raise KeyError(f"no aggregate at wave {wave!r}")
+        cov = self.aggregated[wave][1].copy()
+        return pd.DataFrame(cov, index=list(self.contrasts), columns=list(self.contrasts))
+
+    def tidy(self) -> pd.DataFrame:
+        """Rows ATT(g, e) for every cohort and wave, then ATT(e) (``cohort == "all"``) per wave.
+
+        Columns :data:`COHORT_COLUMNS`. ``weight`` is the cohort's weight in its wave's
+        aggregate (missing on aggregate rows); ``n_cohorts`` counts the cohorts combined;
+        ``control_mean`` of an aggregate row is the same weighted average of the cohorts'.
+        """
+        frames = []
+        for (g, w), res in self.cells.items():
+            wt = self.weights.get(w, {}).get(g, np.nan)
+            frames.append(
+                res.tidy().assign(
+                    estimand="ATT(g,e)", cohort=str(g), wave=str(w), weight=wt, n_cohorts=1
+                )
+            )
+        for w, (est, cov, df) in self.aggregated.items():
+            frames.append(self._aggregate_frame(w, est, cov, df))
+        out = pd.concat(frames, ignore_index=True)
+        out = out.astype({"n_cohorts": np.int64, "weight": float})
+        return out[list(COHORT_COLUMNS)]
+
+    def _aggregate_frame(self, w: Any, est: np.ndarray, cov: np.ndarray, df: float) -> pd.DataFrame:
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        dist = stats.t(df)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = 2.0 * dist.sf(np.abs(est / se))
+        crit = dist.ppf(0.5 + self.level / 2.0)
+        pairs = [(g, self.cells[(g, w)]) for g in self.weights[w]]
+        m = len(self.contrasts)
+        n_cl = [r.n_clusters for _, r in pairs]
+        control_mean = sum(self.weights[w][g] * r.control_mean for g, r in pairs)
+        return pd.DataFrame(
+            {
+                "outcome": [self.outcome] * m,
+                "estimand": ["ATT(e)"] * m,
+                "cohort": ["all"] * m,
+                "wave": [str(w)] * m,
+                "contrast": list(self.contrasts),
+                "estimate": est,
+                "std_error": se,
+                "ci_low": est - crit * se,
+                "ci_high": est + crit * se,
+                "p_value": p,
+                "n_obs": [sum(r.n_obs for _, r in pairs)] * m,
+                "n_clusters": pd.array(
+                    [None if None in n_cl else sum(n_cl)] * m,  # type: ignore[arg-type]
+                    dtype="Int64",
+                ),
+                "control_mean": [control_mean] * m,
+                "weight": [np.nan] * m,
+                "n_cohorts": [len(pairs)] * m,
+                "method": [self.method] * m,
+                "inference": [self.inference] * m,
+            }
+        )
+
+    def __repr__(self) -> str:
+        head = (
+            f"CohortEffectsResult({self.outcome!r}, cohorts={list(map(str, self.cohorts))}, "
+            f"waves={list(map(str, self.waves))})"
+        )
+        body = self.tidy().drop(columns=["outcome", "method", "inference"])
+        return head + "\n" + body.to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        caption = (
+            f"Impact on <b>{html.escape(self.outcome)}</b> by cohort and wave (ATT(g,e)) and "
+            f"aggregated across cohorts (ATT(e), Callaway &amp; Sant'Anna 2021): "
+            f"{html.escape(self.method)}, {html.escape(self.inference)}, {self.level:.0%} CI"
+        )
+        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
+        table = (
+            self.tidy()
+            .drop(columns=["outcome", "method", "inference"])
+            .to_html(index=False, float_format="{:.4g}".format, na_rep="")
+        )
+        return f"<div><p>{caption}{notes}</p>{table}</div>"
+
+
+def _cohort_weights(
+    how: str | Mapping[Any, float], present: Sequence[tuple[Any, ImpactResult]]
+) -> dict[Any, float]:
+    if isinstance(how, Mapping):
+        absent = [g for g, _ in present if g not in how]
+        if absent:
+            raise ConfigError(f"cohort_weights has no weight for cohort(s) {absent}")
+        raw = np.array([float(how[g]) for g, _ in present])
+    elif how == "size":
+        raw = np.array([float(res.n_obs) for _, res in present])
+    elif how == "equal":
+        raw = np.ones(len(present))
+    else:
+        raise ConfigError(
+            f"cohort_weights must be 'size', 'equal' or a mapping {{cohort: weight}}, not {how!r}"
+        )
+    if not np.all(np.isfinite(raw)) or (raw < 0).any() or raw.sum() <= 0:
+        raise ConfigError(f"cohort weights must be non-negative and not all zero, got {raw}")
+    return {g: float(v) for (g, _), v in zip(present, raw / raw.sum(), strict=True)}
+
+
+def cohort_effects(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    arm: str,
+    control: Any,
+    cohort: str = "cohort",
+    wave: str = "wave",
+    waves: Sequence[Any] | None = None,
+    baseline_wave: Any = "baseline",
+    baseline: str | None = None,
+    covariates: str | Sequence[str] = (),
+    strata: str | None = None,
+    cluster: str | None = None,
+    weights: str | None = None,
+    method: Literal["ancova", "diff_in_means", "did"] = "ancova",
+    unit: str | None = None,
+    level: float = 0.95,
+    inference: Literal["auto", "cr1", "hc1"] = "auto",
+    aggregate: bool = True,
+    cohort_weights: Literal["size", "equal"] | Mapping[Any, float] = "size",
+) -> CohortEffectsResult:
+    """Cohort-by-wave effects ATT(g, e) and their aggregation ATT(e), after Callaway & Sant'Anna.
+
+    **Mapping to Callaway & Sant'Anna (2021).** CS2021 define the group-time average treatment
+    effect ATT(g, t) of the units first treated in period g ("group" g, here a *cohort*) at
+    period t, identify it by comparing group g's change since its last untreated period g - 1
+    with the change of a comparison group that is *never treated* or *not yet treated* by t, and
+    aggregate the ATT(g, t) into summaries such as the event-study parameter
+    ``theta_es(e) = sum_g 1{g + e <= T} P(G = g | G + e <= T) ATT(g, g + e)``. In JBP every
+    cohort is its own randomised experiment: its groups are assigned to pendampingan, karitatif
+    or the wait-list kontrol, and its waves are fielded at months 0, 4 and 12 after *its own*
+    start, so the ``wave`` column already is event time e (the baseline is e = 0, the last
+    untreated period). Hence:
+
+    * ATT(g, e) is the impact estimate at wave e from cohort g's rows only: its treated groups
+      against its own kontrol groups, measured at the same time. Randomisation within the cohort
+      identifies it without a parallel-trends assumption; ANCOVA on the baseline (McKenzie 2012)
+      is the efficient estimator, and ``method="did"`` gives CS2021's unconditional 2x2 DiD
+      with base period e = 0 exactly (cohort g against its own controls, baseline to wave e).
+    * The never-treated vs not-yet-treated choice of CS2021 is moot. It arises because the
+      comparison units there come from *other* cohorts, whose treatment timing differs, and
+      using already-treated cohorts as controls is the "forbidden comparison" that biases
+      two-way fixed-effects regressions under staggered adoption (Goodman-Bacon 2021). Here no
+      comparison crosses cohorts: each cohort's wait-list controls are untreated until after
+      their cohort's follow-up, i.e. never treated within the evaluation window and also not yet
+      treated, so both CS2021 choices select the same clean, randomised controls.
+    * ATT(e) aggregates the cohorts observed at e with weights proportional to cohort size, as
+      CS2021's event-study aggregation weights by P(G = g | G + e <= T): ``cohort_weights="size"``
+      uses each cohort's number of rows in its estimation sample at e (its interviewed
+      members). With the same allocation ratio in every cohort this is proportional to the
+      treated units CS2021 count, and using the same weights for every contrast keeps the
+      aggregated contrasts coherent (ATT(e) of pendampingan - karitatif = the difference of the
+      two arms' ATT(e)). A cohort not yet observed at e (a late cohort without its follow-up)
+      drops out of that e's aggregate, as the indicator ``1{g + e <= T}`` does. The weights are
+      treated as fixed by the design (the programme sets cohort sizes), so they add no variance.
+    * Inference: each ATT(g, e) is cluster-robust (CR1, t with G_g - 1 df; Cameron & Miller
+      2015). Groups are distinct across cohorts (checked), so the cohorts' estimates are
+      independent and ``V[ATT(e)] = w' V w`` with ``V`` block-diagonal in the cohorts' contrast
+      covariances (the stacked influence functions of CS2021 have no cross-cohort terms). The
+      aggregate uses t with sum_g G_g - 1 df, as a pooled regression with cohort-specific
+      coefficients clustered by group would.
+
+    Parameters
+    ----------
+    data
+        Long panel, one row per unit and wave (any DataFrame).
+    outcome, arm, control, baseline, covariates, strata, cluster, weights, level
+        As in :func:`~jbp_analysis.estimate.impact` (``strata`` may be the district; the cohort
+        is fixed within a cell).
+    cohort
+        The cohort column.
+    wave
+        The wave column, as event time relative to each cohort's start.
+    waves
+        Post-treatment waves to estimate (default: every wave present except ``baseline_wave``).
+    baseline_wave
+        The pre-treatment wave (used by ``method="did"``).
+    method
+        ``"ancova"``, ``"diff_in_means"`` or ``"did"`` (needs ``unit``; uses the baseline rows).
+    unit
+        The unit (respondent) column for ``method="did"``.
+    inference
+        ``"auto"``/``"cr1"`` (with a cluster column) or ``"hc1"``.
+    aggregate
+        Whether to add the ATT(e) rows (needs at least two cohorts).
+    cohort_weights
+        ``"size"`` (default), ``"equal"``, or a mapping ``{cohort: weight}`` (normalised over
+        the cohorts observed at each wave).
+
+    Returns
+    -------
+    CohortEffectsResult
+        ``tidy()``: ATT(g, e) rows, then ATT(e) rows with ``cohort == "all"``.
+
+    Raises
+    ------
+    JBPInputError
+        Unknown column; a single cohort with ``aggregate=True``; a cluster that occurs in two
+        cohorts; a cohort-wave cell without control or treated groups (named by cohort and
+        wave), and every other problem :func:`~jbp_analysis.estimate.impact` rejects.
+    ConfigError
+        Bad inference, level or cohort weights; ``method="did"`` without ``unit``.
+
+    Examples
+    --------
+    >>> from jbp_analysis.estimate._trial import clustered_trial
+    >>> c1 = clustered_trial(seed=1, n_clusters=45, effects=(0.0, 0.2, 0.5)).assign(cohort=1)
+    >>> c2 = clustered_trial(seed=2, n_clusters=45, effects=(0.0, 0.2, 0.5)).assign(cohort=2)
+    >>> c2["cluster"] += 100  # groups are distinct across cohorts
+    >>> df = pd.concat([c1, c2], ignore_index=True).assign(wave="endline")
+    >>> res = cohort_effects(df, outcome="y", arm="arm", control="kontrol", baseline="y0",
+    ...                      cluster="cluster")
+    >>> t = res.tidy()
+    >>> t[t.contrast == "pendampingan - kontrol"][["estimand", "cohort", "weight"]]
+       estimand cohort  weight
+    1  ATT(g,e)      1     0.5
+    4  ATT(g,e)      2     0.5
+    7    ATT(e)    all     NaN
+    """
+    covariates = as_tuple(covariates)
+    _check_columns(
+        data,
+        [
+            ("cohort", cohort),
+            ("wave", wave),
+            ("outcome", outcome),
+            ("arm", arm),
+            ("baseline", baseline),
+            ("strata", strata),
+            ("cluster", cluster),
+            ("weights", weights),
+            ("unit", unit),
+            *[("covariates", c) for c in covariates],
+        ],
+    )
+    if not (0.0 < float(level) < 1.0):
+        raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
+    chosen = _inference(inference, cluster)
+    if method == "did" and unit is None:
+        raise ConfigError("method='did' needs the unit column (unit=...)")
+    cohorts = _levels(data[cohort])
+    if not cohorts:
+        raise JBPInputError("the cohort column is missing in every row", column=cohort)
+    if aggregate and len(cohorts) < 2:
+        raise JBPInputError(
+            f"only one cohort ({cohorts[0]!r}) in the data: aggregating across cohorts needs at "
+            "least two",
+            column=cohort,
+            hint="Use aggregate=False, or wave_effects() for a single cohort.",
+        )
+    if cluster is not None:
+        _check_distinct_clusters(data, cluster=cluster, cohort=cohort)
+    levels = _waves(data, wave, waves, baseline_wave)
+    if not levels:
+        raise JBPInputError(
+            f"no post-baseline wave in the wave column (baseline_wave={baseline_wave!r})",
+            column=wave,
+        )
+    options: dict[str, Any] = dict(
+        outcome=outcome,
+        arm=arm,
+        control=control,
+        baseline=baseline,
+        covariates=covariates,
+        strata=strata,
+        cluster=cluster,
+        weights=weights,
+        method=method,
+        level=level,
+        inference=chosen,
+    )
+    if method == "did":
+        options.update(unit=unit, time=wave)
+    cohort_values = data[cohort].to_numpy()
+    is_baseline = (data[wave] == baseline_wave).to_numpy(dtype=bool)
+    cells: dict[tuple[Any, Any], ImpactResult] = {}
+    notes: list[str] = []
+    n_missing_cohort = int(data[cohort].isna().sum())
+    if n_missing_cohort:
+        notes.append(f"{n_missing_cohort} rows without a cohort are not used")
+    for g in cohorts:  # loop over the few cohorts and waves
+        in_g = cohort_values == g
+        for w in levels:
+            rows = (data[wave] == w).to_numpy(dtype=bool) & in_g
+            if not rows.any():
+                notes.append(f"cohort {g} is not observed at wave {w}")
+                continue
+            if method == "did":
+                rows = rows | (is_baseline & in_g)
+            cells[(g, w)] = _in_cell(f"cohort {g!r}, wave {w!r}", impact, data.loc[rows], **options)
+    if not cells:
+        raise JBPInputError("no cohort is observed at any requested wave", column=wave)
+    first = next(iter(cells.values()))
+    for (g, w), res in cells.items():
+        if res.contrasts != first.contrasts:
+            raise JBPInputError(
+                f"cohort {g!r}, wave {w!r} has arms {list(map(str, res.arm_levels))}; every "
+                f"cohort needs the same arms ({list(map(str, first.arm_levels))})",
+                column=arm,
+            )
+    weights_by_wave: dict[Any, dict[Any, float]] = {}
+    aggregated: dict[Any, tuple[np.ndarray, np.ndarray, float]] = {}
+    if aggregate:
+        for w in levels:
+            present = [(g, cells[(g, w)]) for g in cohorts if (g, w) in cells]
+            if not present:
+                continue
+            weights_by_wave[w] = _cohort_weights(cohort_weights, present)
+            aggregated[w] = _aggregate(present, weights_by_wave[w], chosen)
+            if len(present) == 1:
+                notes.append(
+                    f"wave {w}: only cohort {present[0][0]} is observed; ATT(e) is its ATT"
+                )
+    return CohortEffectsResult(
+        outcome=outcome,
+        cohorts=tuple(cohorts),
+        waves=tuple(levels),
+        contrasts=tuple(first.contrasts),
+        cells=cells,
+        weights=weights_by_wave,
+        aggregated=aggregated,
+        method=method,
+        inference=chosen,
+        level=float(level),
+        notes=tuple(notes),
+    )
+
+
+def _aggregate(
+    present: Sequence[tuple[Any, ImpactResult]], wts: Mapping[Any, float], inference: str
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``sum_g w_g theta_g`` and ``sum_g w_g^2 V_g`` (cohorts independent), with its df."""
+    est = sum(wts[g] * res.estimate for g, res in present)
+    cov = sum(wts[g] ** 2 * _contrast_cov(res) for g, res in present)
+    if inference == "cr1":
+        df = float(sum(int(res.n_clusters or 0) for _, res in present) - 1)
+    else:
+        df = float(sum(res.df for _, res in present))
+    return np.asarray(est, dtype=float), np.asarray(cov, dtype=float), df
+
+
+def _check_distinct_clusters(data: pd.DataFrame, *, cluster: str, cohort: str) -> None:
+    pairs = data[[cluster, cohort]].dropna().drop_duplicates()
+    shared = pairs[pairs[cluster].duplicated(keep=False)]
+    if not shared.empty:
+        first = shared.iloc[0][cluster]
+        in_cohorts = sorted(shared.loc[shared[cluster] == first, cohort].tolist(), key=str)
+        raise JBPInputError(
+            f"cluster {first!r} occurs in cohorts {', '.join(map(repr, in_cohorts))}; groups must "
+            "belong to one cohort for the cohorts' estimates to be independent",
+            column=cluster,
+        )

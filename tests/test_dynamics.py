@@ -1,0 +1,382 @@
+"""Tests of jbp_analysis.dynamics: per-wave effects with the stacked equality test, cohort-by-wave
+ATT(g, e) and their aggregation ATT(e) (Callaway & Sant'Anna 2021).
+
+Reference fits (statsmodels) are written out next to their assertions; tolerance 1e-6 relative.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+import jbp_analysis.dynamics as dyn_module
+from jbp_analysis.dynamics import COHORT_COLUMNS, WAVE_COLUMNS, cohort_effects, wave_effects
+from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.estimate import impact
+from jbp_analysis.estimate._trial import ARMS, clustered_trial
+
+RTOL = 1e-6
+TREATED = ARMS[1:]
+CONTRASTS = ["karitatif - kontrol", "pendampingan - kontrol", "pendampingan - karitatif"]
+
+
+def close(a, b, rtol: float = RTOL) -> None:
+    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=rtol, atol=0)
+
+
+def two_wave_panel(seed: int, *, cohort: int = 1, n_clusters: int = 45) -> pd.DataFrame:
+    """Endline and follow-up rows of the same people: the follow-up effect of pendampingan fades
+    by 0.3 and the follow-up outcome shares the person's endline noise."""
+    a = clustered_trial(seed=seed, n_clusters=n_clusters, cluster_size=8, n_strata=3)
+    rng = np.random.default_rng(seed + 100)
+    b = a.assign(y=0.6 * a["y"] + rng.normal(0, 0.8, len(a)) - 0.3 * (a["arm"] == "pendampingan"))
+    out = pd.concat([a.assign(wave="endline"), b.assign(wave="followup")], ignore_index=True)
+    out["wave"] = pd.Categorical(out["wave"], categories=["baseline", "endline", "followup"])
+    out["cohort"] = cohort
+    out["cluster"] = out["cluster"] + 1000 * cohort  # groups are distinct across cohorts
+    out["unit"] = out["unit"] + 100_000 * cohort
+    return out
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    df = two_wave_panel(7)
+    rng = np.random.default_rng(1)
+    df.loc[rng.choice(len(df), 15, replace=False), "y"] = np.nan  # rows dropped in one wave only
+    df.loc[rng.choice(len(df), 10, replace=False), "y0"] = np.nan  # missing baselines
+    return df
+
+
+@pytest.fixture(scope="module")
+def cohorts() -> pd.DataFrame:
+    """Two cohorts of different size (45 and 30 groups)."""
+    return pd.concat(
+        [two_wave_panel(7, cohort=1), two_wave_panel(8, cohort=2, n_clusters=30)],
+        ignore_index=True,
+    )
+
+
+def sm_ancova(df: pd.DataFrame):
+    """ANCOVA with explicit dummies: const, arms, baseline + missing dummy, strata (CR1)."""
+    df = df[df["y"].notna()]
+    X = pd.DataFrame({"const": 1.0}, index=df.index)
+    for a in TREATED:
+        X[a] = (df["arm"] == a).astype(float)
+    X["y0"], X["y0 missing"] = df["y0"].fillna(0.0), df["y0"].isna().astype(float)
+    X = X.join(pd.get_dummies(df["stratum"], prefix="s", drop_first=True, dtype=float))
+    X = X.loc[:, X.abs().sum() > 0]
+    ref = sm.OLS(df["y"], X).fit(
+        cov_type="cluster", cov_kwds={"groups": df["cluster"].to_numpy()}, use_t=True
+    )
+    return ref, list(X.columns)
+
+
+def sm_contrast(ref, names, contrast: str) -> np.ndarray:
+    r = np.zeros(len(names))
+    plus, minus = contrast.split(" - ")
+    r[names.index(plus)] = 1.0
+    if minus != "kontrol":
+        r[names.index(minus)] = -1.0
+    return r
+
+
+# --------------------------------------------------------------------------- wave effects
+def test_wave_rows_are_per_wave_impacts_matching_statsmodels(panel: pd.DataFrame) -> None:
+    opts = dict(outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum")
+    res = wave_effects(panel, cluster="cluster", inference="cr1", **opts)
+    got = res.tidy()
+    assert list(got.columns) == list(WAVE_COLUMNS)
+    assert got["wave"].tolist() == ["endline"] * 3 + ["followup"] * 3
+    for w in ("endline", "followup"):
+        rows = got[got["wave"] == w].reset_index(drop=True)
+        one = impact(panel[panel["wave"] == w], cluster="cluster", inference="cr1", **opts).tidy()
+        pd.testing.assert_frame_equal(rows[list(one.columns)], one)
+        ref, names = sm_ancova(panel[panel["wave"] == w])
+        for row in rows.itertuples():
+            tt = ref.t_test(sm_contrast(ref, names, row.contrast))
+            close(
+                [row.estimate, row.std_error, row.p_value],
+                [tt.effect[0], tt.sd.ravel()[0], tt.pvalue],
+            )
+    assert got["n_obs"].tolist() == [
+        int(panel.loc[panel["wave"] == w, "y"].notna().sum()) for w in ("endline", "followup")
+        for _ in range(3)
+    ]  # fmt: skip
+
+
+def test_equality_test_matches_stacked_statsmodels_fit(panel: pd.DataFrame) -> None:
+    """The pooled regression of the stacked waves, every coefficient wave-specific, clustered by
+    group across waves, written out for statsmodels; its F-tests of equal effects must match."""
+    res = wave_effects(
+        panel, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
+        cluster="cluster",
+    )  # fmt: skip
+    d = panel[panel["y"].notna()]
+    cols = {}
+    for w in ("endline", "followup"):
+        iw = (d["wave"] == w).to_numpy(dtype=float)
+        cols[f"{w}:const"] = iw
+        for a in TREATED:
+            cols[f"{w}:{a}"] = iw * (d["arm"] == a).to_numpy(dtype=float)
+        cols[f"{w}:y0"] = iw * d["y0"].fillna(0.0).to_numpy()
+        cols[f"{w}:y0 missing"] = iw * d["y0"].isna().to_numpy(dtype=float)
+        for s in (1, 2):
+            cols[f"{w}:s{s}"] = iw * (d["stratum"] == s).to_numpy(dtype=float)
+    X = pd.DataFrame(cols, index=d.index)
+    ref = sm.OLS(d["y"], X).fit(
+        cov_type="cluster", cov_kwds={"groups": d["cluster"].to_numpy()}, use_t=True
+    )
+    names = list(X.columns)
+
+    def diff(contrast: str) -> np.ndarray:
+        plus, minus = contrast.split(" - ")
+        r = np.zeros(len(names))
+        for w, sign in (("endline", 1.0), ("followup", -1.0)):
+            r[names.index(f"{w}:{plus}")] += sign
+            if minus != "kontrol":
+                r[names.index(f"{w}:{minus}")] -= sign
+        return r
+
+    got = res.tidy()
+    for c in CONTRASTS:
+        ft = ref.f_test(diff(c))
+        row = got[got["contrast"] == c]
+        close(row["equality_F"], float(np.squeeze(ft.fvalue)))
+        close(row["equality_p"], float(ft.pvalue))
+        assert (row["equality_df"] == 1).all()
+    joint = res.equality_test()
+    ft = ref.f_test(np.array([diff(c) for c in CONTRASTS[:2]]))
+    close([joint.statistic, joint.p_value], [float(np.squeeze(ft.fvalue)), float(ft.pvalue)])
+    assert joint.df_num == 2 and joint.df_denom == panel["cluster"].nunique() - 1
+    # the stacked regression's arm coefficients are the per-wave estimates
+    params = dict(zip(res.stacked_names, res.stacked_params, strict=True))
+    for w, one in zip(res.waves, res.per_wave, strict=True):
+        close([params[f"{w}: {a}"] for a in TREATED], one.estimate[:2], rtol=1e-9)
+    # the planted fade of pendampingan is detected
+    assert got.loc[got.contrast == "pendampingan - kontrol", "equality_p"].iloc[0] < 0.01
+
+
+# --------------------------------------------------------------------------- cohort effects
+def test_cohort_cell_matches_statsmodels_fit_of_one_cohort(cohorts: pd.DataFrame) -> None:
+    res = cohort_effects(
+        cohorts, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
+        cluster="cluster",
+    )  # fmt: skip
+    t = res.tidy()
+    assert list(t.columns) == list(COHORT_COLUMNS)
+    for g in (1, 2):
+        one = cohorts[(cohorts["cohort"] == g) & (cohorts["wave"] == "followup")]
+        ref, names = sm_ancova(one)
+        rows = t[(t["cohort"] == str(g)) & (t["wave"] == "followup")]
+        assert rows["estimand"].eq("ATT(g,e)").all() and rows["contrast"].tolist() == CONTRASTS
+        for row in rows.itertuples():
+            tt = ref.t_test(sm_contrast(ref, names, row.contrast))
+            ci = np.asarray(tt.conf_int()).ravel()
+            close(
+                [row.estimate, row.std_error, row.p_value, row.ci_low, row.ci_high],
+                [tt.effect[0], tt.sd.ravel()[0], tt.pvalue, *ci],
+            )
+        assert (rows["n_clusters"] == one["cluster"].nunique()).all()
+
+
+def test_aggregate_is_weighted_average_with_sqrt_wVw(cohorts: pd.DataFrame) -> None:
+    res = cohort_effects(
+        cohorts, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
+        cluster="cluster",
+    )  # fmt: skip
+    t = res.tidy()
+    for w in ("endline", "followup"):
+        cells = t[(t["estimand"] == "ATT(g,e)") & (t["wave"] == w)]
+        agg = t[(t["estimand"] == "ATT(e)") & (t["wave"] == w)].set_index("contrast")
+        n = cells.drop_duplicates("cohort").set_index("cohort")["n_obs"]
+        weights = n / n.sum()  # cohort size: 45 vs 30 groups of 8
+        close(weights.to_numpy(), [0.6, 0.4])
+        close(cells.drop_duplicates("cohort")["weight"], weights.to_numpy())
+        for c in CONTRASTS:
+            cc = cells[cells["contrast"] == c].set_index("cohort")
+            est = (weights * cc["estimate"]).sum()
+            se = np.sqrt((weights**2 * cc["std_error"] ** 2).sum())  # w'Vw, V block-diagonal
+            df = cc["n_clusters"].sum() - 1
+            crit = stats.t(df).ppf(0.975)
+            close(agg.loc[c, "estimate"], est)
+            close(agg.loc[c, "std_error"], se)
+            close(agg.loc[c, "p_value"], 2 * stats.t(df).sf(abs(est / se)))
+            close(agg.loc[c, ["ci_low", "ci_high"]], [est - crit * se, est + crit * se])
+        assert (agg["n_cohorts"] == 2).all() and (agg["cohort"] == "all").all()
+        assert (agg["n_obs"] == cells.drop_duplicates("cohort")["n_obs"].sum()).all()
+        # the full covariance: w' V w with V the block-diagonal of the cells' contrast covariances
+        V = [
+            res.cell(g, w).contrast_matrix
+            @ res.cell(g, w).cov_array
+            @ res.cell(g, w).contrast_matrix.T
+            for g in (1, 2)
+        ]  # noqa: E501
+        wv = weights.to_numpy()
+        close(res.aggregate_cov(w).to_numpy(), wv[0] ** 2 * V[0] + wv[1] ** 2 * V[1], rtol=1e-12)
+    # the aggregated contrasts are coherent: pair = difference of the two arm-vs-control rows
+    agg = t[t["estimand"] == "ATT(e)"].set_index(["wave", "contrast"])["estimate"]
+    close(
+        agg.loc[("endline", "pendampingan - karitatif")],
+        agg.loc[("endline", "pendampingan - kontrol")]
+        - agg.loc[("endline", "karitatif - kontrol")],
+        rtol=1e-12,
+    )
+
+
+def test_equal_and_given_weights_and_a_late_cohort(cohorts: pd.DataFrame) -> None:
+    opts = dict(outcome="y", arm="arm", control="kontrol", baseline="y0", cluster="cluster")
+    eq = cohort_effects(cohorts, cohort_weights="equal", **opts).tidy()
+    given = cohort_effects(cohorts, cohort_weights={1: 3.0, 2: 1.0}, **opts).tidy()
+    for frame, w1 in ((eq, 0.5), (given, 0.75)):
+        cells = frame[(frame.estimand == "ATT(g,e)") & (frame.wave == "endline")]
+        c = cells[cells.contrast == "pendampingan - kontrol"].set_index("cohort")["estimate"]
+        agg = frame[(frame.estimand == "ATT(e)") & (frame.wave == "endline")]
+        close(
+            agg.loc[agg.contrast == "pendampingan - kontrol", "estimate"],
+            w1 * c["1"] + (1 - w1) * c["2"],
+        )
+    # cohort 2 has not reached its follow-up yet: ATT(followup) is cohort 1's alone
+    late = cohorts[~((cohorts["cohort"] == 2) & (cohorts["wave"] == "followup"))]
+    res = cohort_effects(late, **opts)
+    t = res.tidy()
+    agg = t[(t.estimand == "ATT(e)") & (t.wave == "followup")].reset_index(drop=True)
+    one = t[(t.cohort == "1") & (t.wave == "followup")].reset_index(drop=True)
+    close(agg["estimate"], one["estimate"], rtol=1e-12)
+    assert (agg["n_cohorts"] == 1).all()
+    assert any("cohort 2 is not observed at wave followup" in n for n in res.notes)
+    assert len(t) == 3 * 3 + 3 * 2  # three cells and two aggregates, three contrasts each
+
+
+def test_did_cells_match_impact_did(cohorts: pd.DataFrame) -> None:
+    long = pd.concat(
+        [
+            cohorts[cohorts["wave"] == "endline"].assign(
+                wave=pd.Categorical(["baseline"] * int((cohorts["wave"] == "endline").sum()),
+                                    categories=["baseline", "endline", "followup"]),
+                y=lambda d: d["y0"],
+            ),
+            cohorts,
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    res = cohort_effects(
+        long, outcome="y", arm="arm", control="kontrol", cluster="cluster", method="did",
+        unit="unit",
+    )  # fmt: skip
+    assert res.waves == ("endline", "followup")
+    sub = long[(long["cohort"] == 2) & long["wave"].isin(["baseline", "followup"])]
+    ref = impact(
+        sub, outcome="y", arm="arm", control="kontrol", cluster="cluster", method="did",
+        unit="unit", time="wave", inference="cr1",
+    )  # fmt: skip
+    close(res.cell(2, "followup").estimate, ref.estimate, rtol=1e-12)
+    close(res.cell(2, "followup").std_error, ref.std_error, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- recovery
+def test_recovers_planted_effects_on_simulator_truth() -> None:
+    """Simulator's clean truth, 144 groups in two staggered cohorts: for three outcomes x two
+    waves x three contrasts (18 checks each), the per-wave effects and the cohort-aggregated
+    ATT(e) (ANCOVA and DiD) lie within 4 SE of the realised effect of ``sim.truth.effects``; at
+    most 4 of each 18 miss their 95% CI (P(Binomial(18, .05) > 4) < 1%)."""
+    from jbp_analysis.outcomes import attach_baseline, build_outcomes
+    from jbp_analysis.simulate import SimConfig, simulate
+
+    sim = simulate(SimConfig(seed=3, groups_per_district=24, mess=0.0))
+    ours = {
+        "awareness_latent": "awareness_latent",
+        "employed": "employed",
+        "household_income": "income_household",
+    }
+    panel = build_outcomes(sim.truth.panel, winsor=None)
+    panel = attach_baseline(panel, list(ours.values()), unit="respondent_id")
+    eff = sim.truth.effects
+    eff = eff[eff["subgroup"] == "all"].set_index(["outcome", "wave", "arm"])["effect"]
+    checks: dict[str, list[tuple[float, bool]]] = {"wave": [], "ancova": [], "did": []}
+    for outcome, col in ours.items():
+        opts = dict(outcome=col, arm="arm", control="kontrol", cluster="group_id")
+        by_wave = wave_effects(
+            panel, baseline=f"{col}_bl", strata="district_code", **opts
+        ).tidy()  # fmt: skip
+        ancova = cohort_effects(panel, baseline=f"{col}_bl", strata="district_code", **opts).tidy()
+        did = cohort_effects(panel, method="did", unit="respondent_id", **opts).tidy()
+        assert set(ancova["cohort"]) == {"1", "2", "all"}
+        for name, frame in (("wave", by_wave), ("ancova", ancova), ("did", did)):
+            if "estimand" in frame:
+                frame = frame[frame["estimand"] == "ATT(e)"]
+                assert (frame["n_clusters"] == 144).all() and (frame["n_cohorts"] == 2).all()
+            for row in frame.itertuples():
+                plus, minus = row.contrast.split(" - ")
+                truth = eff[(outcome, row.wave, plus)]
+                if minus != "kontrol":
+                    truth -= eff[(outcome, row.wave, minus)]
+                checks[name].append(
+                    ((row.estimate - truth) / row.std_error, row.ci_low <= truth <= row.ci_high)
+                )
+    for name, rows in checks.items():
+        z = np.array([r[0] for r in rows])
+        assert len(rows) == 18, name
+        assert np.max(np.abs(z)) < 4, name
+        assert sum(not r[1] for r in rows) <= 4, name
+
+
+# --------------------------------------------------------------------------- bad input
+def test_bad_inputs(panel: pd.DataFrame, cohorts: pd.DataFrame) -> None:
+    opts = dict(outcome="y", arm="arm", control="kontrol", cluster="cluster")
+    with pytest.raises(JBPInputError, match="only one cohort \\(1\\)") as err:
+        cohort_effects(panel, **opts)
+    assert err.value.column == "cohort"
+    assert len(cohort_effects(panel, aggregate=False, **opts).tidy()) == 6  # no aggregate: fine
+    with pytest.raises(JBPInputError, match="unknown column 'kohort' \\(given as cohort\\)"):
+        cohort_effects(cohorts, cohort="kohort", **opts)
+    # cohort 2 lost its control groups at follow-up
+    broken = cohorts[
+        ~(
+            (cohorts["cohort"] == 2)
+            & (cohorts["wave"] == "followup")
+            & (cohorts["arm"] == "kontrol")
+        )
+    ]
+    with pytest.raises(JBPInputError, match="cohort 2, wave 'followup': .*'kontrol'"):
+        cohort_effects(broken, **opts)
+    # a group that appears in two cohorts
+    shared = cohorts.copy()
+    shared.loc[shared["cohort"] == 2, "cluster"] -= 1000
+    with pytest.raises(JBPInputError, match="cluster .* occurs in cohorts 1, 2"):
+        cohort_effects(shared, **opts)
+    with pytest.raises(ConfigError, match="cohort_weights"):
+        cohort_effects(cohorts, cohort_weights="treated", **opts)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="no weight for cohort"):
+        cohort_effects(cohorts, cohort_weights={1: 1.0}, **opts)
+    with pytest.raises(ConfigError, match="unit"):
+        cohort_effects(cohorts, method="did", **opts)
+    with pytest.raises(JBPInputError, match="only 1 post-baseline wave"):
+        wave_effects(panel[panel["wave"] == "endline"], **opts)
+    with pytest.raises(JBPInputError, match="wave\\(s\\) 'midline' do not occur"):
+        wave_effects(panel, waves=["endline", "midline"], **opts)
+    with pytest.raises(ConfigError, match="method"):
+        wave_effects(panel, method="did", **opts)  # type: ignore[arg-type]
+    with pytest.raises(JBPInputError, match="wave 'followup': .*outcome is missing in every row"):
+        wave_effects(panel.assign(y=panel["y"].where(panel["wave"] == "endline")), **opts)
+
+
+def test_results_render_and_are_immutable(panel: pd.DataFrame, cohorts: pd.DataFrame) -> None:
+    w = wave_effects(panel, outcome="y", arm="arm", control="kontrol", cluster="cluster")
+    assert "<table" in w._repr_html_() and "followup" in repr(w)
+    with pytest.raises(ValueError):
+        w.stacked_params[0] = 0.0
+    c = cohort_effects(cohorts, outcome="y", arm="arm", control="kontrol", cluster="cluster")
+    html = c._repr_html_()
+    assert "ATT(e)" in html and "Callaway" in html
+    with pytest.raises(KeyError):
+        c.cell(3, "endline")
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(dyn_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 5 and result.failed == 0
