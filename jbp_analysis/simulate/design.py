@@ -6,9 +6,11 @@ Layout
 * Each district has ``groups_per_district`` kelompok, numbered ``G01, G02, ...``; the first
   ``1/n_cohorts`` of them form cohort 1, the next cohort 2, and so on. A group id reads
   ``"3322-C1-G03"`` (district, cohort, group) and a respondent id ``"3322-C1-G03-07"``.
-* Arms are assigned at random by group, stratified by district: within a district each arm gets
-  ``groups // 3`` groups and the remainder goes to arms drawn at random without replacement
-  (so 4/4/4 with 12 groups).
+* Arms are assigned at random by group, stratified by district x cohort: within each stratum each
+  arm gets ``groups // 3`` groups and the remainder goes to arms drawn at random without
+  replacement (so 2/2/2 per cohort and 4/4/4 per district with 12 groups and 2 cohorts). Every
+  cohort therefore has its own treated and control groups, which the cohort-by-wave estimates
+  (:mod:`jbp_analysis.dynamics`) rely on.
 * Cohort ``c`` starts ``(c - 1) * cohort_gap_months`` after ``first_start``. Waves are fielded at
   months 0 (baseline), 4 (endline) and 12 (follow-up) after the start: a group is visited on a day
   within the first two weeks of the wave month and its members are interviewed within a week.
@@ -136,12 +138,22 @@ def _groups(cfg: SimConfig) -> dict[str, np.ndarray]:
     labels = as_str(ref.loc[codes, "label"].to_numpy(dtype=object))[d_idx]
     n_kec = np.array([KECAMATAN_COUNT[c] for c in codes])[d_idx]
     kecamatan = 1 + np.floor(rng.random(len(number)) * n_kec).astype(np.int64)
-    # stratified randomisation: within each district, as equal as possible
+    # stratified randomisation: within each district x cohort stratum, as equal as possible, so
+    # every cohort has its own treated and control groups (loops over strata, not respondents)
+    # The remainder groups of a district's strata take the arms of one random cyclic order in turn,
+    # so the district as a whole stays balanced to within one group per arm.
     arm = np.empty(len(number), dtype=np.int8)
+    n_arms = len(ARMS)
     for k in range(len(codes)):
-        base = np.repeat(np.arange(len(ARMS)), gpd // len(ARMS))
-        extra = rng.choice(len(ARMS), size=gpd % len(ARMS), replace=False)
-        arm[k * gpd : (k + 1) * gpd] = rng.permutation(np.concatenate([base, extra]))
+        cycle = rng.permutation(n_arms)
+        used = 0
+        for c in range(1, n_c + 1):
+            idx = np.flatnonzero((d_idx == k) & (cohort == c))
+            n_extra = len(idx) % n_arms
+            extra = cycle[(used + np.arange(n_extra)) % n_arms]
+            used += n_extra
+            base = np.repeat(np.arange(n_arms), len(idx) // n_arms)
+            arm[idx] = rng.permutation(np.concatenate([base, extra]))
     first = np.datetime64(cfg.first_start, "M")
     start = (first + (cohort - 1) * cfg.cohort_gap_months).astype("datetime64[D]")
     wave_month = np.array(WAVE_MONTHS)

@@ -283,7 +283,7 @@ def simulate(config: SimConfig | None = None, /, **settings: object) -> Simulati
 
     Examples
     --------
-    >>> sim = simulate(seed=7, districts=("3322",), groups_per_district=3, mess=0)
+    >>> sim = simulate(seed=7, districts=("3322",), groups_per_district=3, n_cohorts=1, mess=0)
     >>> len(sim.mess_log), sim.truth.assignment.arm.value_counts().tolist()
     (0, [1, 1, 1])
     """
