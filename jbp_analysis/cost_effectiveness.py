@@ -1,0 +1,414 @@
+"""Cost-effectiveness of the JBP arms, with group (cluster) bootstrap confidence intervals.
+
+For every treated arm against control, and for mentoring against the charitable model
+(Dhaliwal, Duflo, Glennerster & Tulloch 2013, "Comparative cost-effectiveness analysis to inform
+policy in developing countries", J-PAL):
+
+- ``cost_per_participant_rp``: programme cost of the arm's groups / their participants;
+- ``incremental_cost_per_participant_rp``: the same minus the comparison arm's;
+- ``employment_effect``: difference in the share employed (proportion);
+- ``employed_per_100m_rp``: additional employed young people per Rp 100 million spent,
+  ``employment_effect / incremental cost per participant * 1e8`` (well defined when the effect is
+  zero or negative, so its interval is reliable);
+- ``cost_per_additional_employed_rp``: incremental cost per participant / employment effect, i.e.
+  incremental cost / (impact x participants). Its interval is the reciprocal of the interval of
+  ``employed_per_100m_rp`` (the map is monotone on positive values); the upper bound is infinite
+  when that interval reaches zero, and the estimate is NaN when the effect is not positive;
+  intervals are NaN for a metric that is undefined in some replicate (no extra cost);
+- ``income_effect_rp``: difference in monthly household income (rupiah);
+- ``income_gain_per_rp``: ``income_effect * months / incremental cost per participant``, the
+  income gained over ``months`` months per rupiah spent.
+
+Effects default to differences in means of the respondent-level outcomes (the panel rows the
+caller passes, e.g. endline respondents); any estimator can be supplied as a callable.
+
+Confidence intervals: percentile intervals of a cluster bootstrap that resamples groups with
+replacement within each arm x stratum cell, recomputing costs and effects together (Efron &
+Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 13; Davison & Hinkley 1997, section 3.8
+on stratified and clustered data; Briggs, Wonderling & Mooney 1997 on bootstrap intervals for
+cost-effectiveness ratios). With the default effects the resampling is vectorised: each
+replicate is a row of multinomial counts over the groups of a cell, and every arm total is a
+matrix product of those counts with group-level sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from jbp_analysis.errors import ConfigError, JBPInputError
+
+__all__ = [
+    "CEResult",
+    "cost_effectiveness",
+    "costs_by_group",
+    "cost_per_participant",
+    "METRICS",
+]
+
+METRICS: tuple[str, ...] = (
+    "cost_per_participant_rp",
+    "incremental_cost_per_participant_rp",
+    "employment_effect",
+    "employed_per_100m_rp",
+    "cost_per_additional_employed_rp",
+    "income_effect_rp",
+    "income_gain_per_rp",
+)
+
+EffectFn = Callable[[pd.DataFrame], Mapping[tuple[str, str], float]]
+
+
+def costs_by_group(
+    costs: pd.DataFrame,
+    *,
+    group: str = "group_id",
+    arm: str = "arm",
+    cost: str = "cost_rp",
+) -> pd.DataFrame:
+    """Total cost of each group (summing components), with its arm.
+
+    Raises
+    ------
+    JBPInputError
+        Missing columns, missing or negative costs, or a group listed under two arms.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"group_id": ["g1", "g1", "g2"], "arm": ["a", "a", "b"],
+    ...                   "cost_rp": [100, 50, 30]})
+    >>> costs_by_group(c).to_dict("list")
+    {'group_id': ['g1', 'g2'], 'arm': ['a', 'b'], 'cost_rp': [150.0, 30.0]}
+    """
+    missing = [c for c in (group, arm, cost) if c not in costs.columns]
+    if missing:
+        raise JBPInputError(f"the costs table has no column(s) {missing}", file="costs")
+    values = pd.to_numeric(costs[cost], errors="coerce").astype("Float64")
+    bad = np.flatnonzero(values.isna().to_numpy() | (values.fillna(0) < 0).to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        value = costs[cost].iloc[i]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise JBPInputError(
+            f"cost {value!r} is missing or negative",
+            file="costs",
+            row=i + 1,
+            column=cost,
+        )
+    arms = costs.groupby(group, sort=True, observed=True)[arm].nunique()
+    if (arms > 1).any():
+        g = arms.index[np.argmax(arms.to_numpy() > 1)]
+        raise JBPInputError(f"group {g!r} is listed under more than one arm", file="costs")
+    out = (
+        costs.assign(**{cost: values.astype(float)})
+        .groupby(group, sort=True, observed=True)
+        .agg(**{arm: (arm, "first"), cost: (cost, "sum")})
+        .reset_index()
+    )
+    out[arm] = out[arm].astype(str)
+    return out
+
+
+def cost_per_participant(
+    costs: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    group: str = "group_id",
+    arm: str = "arm",
+    cost: str = "cost_rp",
+    count: str = "participants",
+) -> pd.DataFrame:
+    """Cost per participant by arm: total cost of the arm's groups / their participants.
+
+    ``participants`` has one row per group (``group``, ``arm``, ``count``); groups without a
+    cost row cost nothing.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"group_id": ["g1", "g2"], "arm": ["a", "a"], "cost_rp": [100, 300]})
+    >>> p = pd.DataFrame({"group_id": ["g1", "g2", "g3"], "arm": ["a", "a", "b"],
+    ...                   "participants": [2, 2, 5]})
+    >>> cost_per_participant(c, p)[["arm", "cost_per_participant_rp"]].to_dict("list")
+    {'arm': ['a', 'b'], 'cost_per_participant_rp': [100.0, 0.0]}
+    """
+    per_group = _merge_costs(costs, participants, group=group, arm=arm, cost=cost, count=count)
+    out = (
+        per_group.groupby(arm, sort=False, observed=True)
+        .agg(groups=(group, "size"), participants=(count, "sum"), total_cost_rp=(cost, "sum"))
+        .reset_index()
+    )
+    out["cost_per_participant_rp"] = out["total_cost_rp"] / out["participants"]
+    return out
+
+
+def _merge_costs(costs, participants, *, group, arm, cost, count) -> pd.DataFrame:
+    per_cost = costs_by_group(costs, group=group, arm=arm, cost=cost)
+    part = participants[[group, arm, count]].copy()
+    part[arm] = part[arm].astype(str)
+    extra = sorted(set(per_cost[group]) - set(part[group]))
+    if extra:
+        raise JBPInputError(
+            f"costs are listed for group(s) {extra[:5]} that have no participants in the data",
+            file="costs",
+            column=group,
+        )
+    merged = part.merge(per_cost, on=group, how="left", suffixes=("", "_cost"))
+    clash = merged[f"{arm}_cost"].notna() & (merged[f"{arm}_cost"] != merged[arm])
+    if clash.any():
+        row = merged[clash].iloc[0]
+        raise JBPInputError(
+            f"group {row[group]!r} is {row[f'{arm}_cost']!r} in the costs but {row[arm]!r} in "
+            "the data",
+            file="costs",
+            column=arm,
+        )
+    merged[cost] = merged[cost].fillna(0.0)
+    return merged.drop(columns=[f"{arm}_cost"])
+
+
+@dataclass(frozen=True, eq=False)
+class CEResult:
+    """Cost-effectiveness estimates with cluster-bootstrap percentile intervals.
+
+    ``table`` has one row per comparison x metric: ``comparison`` (e.g.
+    ``"pendampingan vs kontrol"``), ``metric`` (see :data:`METRICS`), ``estimate``, ``ci_low``,
+    ``ci_high``; ``replicates`` keeps the bootstrap draws of every metric.
+    """
+
+    table: pd.DataFrame
+    n_boot: int
+    level: float
+    income_months: float
+    replicates: pd.DataFrame = field(repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """The table, with ``n_boot`` and ``level``."""
+        return self.table.assign(n_boot=self.n_boot, level=self.level)
+
+    def _repr_html_(self) -> str:
+        return self.table.to_html(index=False, float_format=lambda v: f"{v:,.4g}")
+
+
+def cost_effectiveness(
+    costs: pd.DataFrame,
+    data: pd.DataFrame,
+    *,
+    employment: str = "employed",
+    income: str = "household_income",
+    control: str = "kontrol",
+    treated: Sequence[str] = ("karitatif", "pendampingan"),
+    group: str = "group_id",
+    arm: str = "arm",
+    strata: str | None = "district_code",
+    cost: str = "cost_rp",
+    participants: pd.DataFrame | None = None,
+    arm_means: EffectFn | None = None,
+    income_months: float = 12.0,
+    n_boot: int = 999,
+    seed: int = 0,
+    level: float = 0.95,
+) -> CEResult:
+    """Cost per participant, cost per additional employed youth and income gain per rupiah.
+
+    Parameters
+    ----------
+    costs
+        One row per group x cost component: ``group``, ``arm``, ``cost`` (rupiah).
+    data
+        Respondent-level rows used for the effects (e.g. endline respondents), with ``group``,
+        ``arm``, ``strata`` and the outcome columns (``employment`` 0/1 or boolean, ``income``
+        rupiah); missing outcome values are ignored.
+    employment, income
+        Outcome columns.
+    control, treated
+        Comparison arm and treated arms; comparisons are each treated arm vs control, then every
+        later treated arm vs every earlier one (``pendampingan vs karitatif``).
+    group, arm, strata
+        Columns; resampling is within ``arm x strata`` cells (``strata=None``: within arms).
+    cost
+        Cost column of ``costs``.
+    participants
+        One row per group: ``group``, ``arm``, ``participants`` (default: rows of ``data`` per
+        group, e.g. the roster when ``data`` has every member).
+    arm_means
+        Optional estimator ``data -> {(outcome, arm): adjusted mean}`` (e.g. regression-adjusted
+        means); called on every bootstrap sample, whose groups get unique new ids. Default:
+        plain means (vectorised).
+    income_months
+        Months over which the income gain is counted.
+    n_boot, seed, level
+        Bootstrap replicates, seed and interval level.
+
+    Returns
+    -------
+    CEResult
+
+    Examples
+    --------
+    >>> costs = pd.DataFrame({"group_id": ["k1", "k2", "t1", "t2"],
+    ...                       "arm": ["kontrol", "kontrol", "pendampingan", "pendampingan"],
+    ...                       "cost_rp": [0, 0, 2_000_000, 2_000_000]})
+    >>> data = pd.DataFrame({"group_id": ["k1", "k1", "k2", "k2", "t1", "t1", "t2", "t2"],
+    ...                      "arm": ["kontrol"] * 4 + ["pendampingan"] * 4,
+    ...                      "employed": [0, 0, 1, 0, 1, 0, 1, 1],
+    ...                      "household_income": [1e6] * 4 + [1.2e6] * 4})
+    >>> res = cost_effectiveness(costs, data, treated=["pendampingan"], strata=None, n_boot=50)
+    >>> t = res.table.set_index("metric")["estimate"]
+    >>> metrics = ["cost_per_participant_rp", "employment_effect", "cost_per_additional_employed_rp"]
+    >>> t[metrics].tolist()
+    [1000000.0, 0.5, 2000000.0]
+    """
+    if n_boot < 2:
+        raise ConfigError("n_boot must be at least 2")
+    if not 0 < level < 1:
+        raise ConfigError(f"level must be between 0 and 1, got {level}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
+    need = [group, arm, employment, income] + ([strata] if strata else [])
+    missing = [c for c in need if c not in data.columns]
+    if missing:
+        raise JBPInputError(f"the data have no column(s) {missing}")
+    arms_all = [control, *treated]
+    present = set(data[arm].astype(str))
+    absent = [a for a in arms_all if a not in present]
+    if absent:
+        raise ConfigError(f"arm(s) {absent} have no rows in the data")
+    data = data[data[arm].astype(str).isin(arms_all)]
+    if participants is None:
+        participants = (
+            data.groupby(group, sort=True, observed=True)
+            .agg(**{arm: (arm, "first"), "participants": (arm, "size")})
+            .reset_index()
+        )
+    costs = costs[costs[arm].astype(str).isin(arms_all)] if arm in costs.columns else costs
+    participants = participants[participants[arm].astype(str).isin(arms_all)]
+    per_group = _merge_costs(
+        costs, participants, group=group, arm=arm, cost=cost, count="participants"
+    )
+    per_group = per_group[per_group[arm].isin(arms_all)].reset_index(drop=True)
+    # group-level sums of the outcomes (missing values ignored)
+    codes = pd.Index(per_group[group]).get_indexer(data[group])
+    if (codes < 0).any():
+        g = data[group].iloc[int(np.argmax(codes < 0))]
+        raise JBPInputError(f"group {g!r} of the data has no participants row", column=group)
+    G = len(per_group)
+    sums = {}
+    for name in (employment, income):
+        y = pd.to_numeric(data[name].astype("Float64"), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        ok = np.isfinite(y)
+        sums[name] = (
+            np.bincount(codes[ok], weights=y[ok], minlength=G),
+            np.bincount(codes[ok], minlength=G).astype(np.float64),
+        )
+    g_arm = per_group[arm].to_numpy()
+    if strata:
+        g_strata = (
+            data.groupby(group, observed=True)[strata].first().reindex(per_group[group]).to_numpy()
+        )
+    else:
+        g_strata = np.zeros(G)
+    cells = pd.Series(list(zip(g_arm, g_strata, strict=True))).factorize()[0]
+
+    counts = _bootstrap_counts(cells, n_boot, int(seed))  # (n_boot + 1) x G; row 0 = data
+    cost_g = per_group[cost].to_numpy(dtype=np.float64)
+    part_g = per_group["participants"].to_numpy(dtype=np.float64)
+
+    def arm_totals(values: np.ndarray, a: str) -> np.ndarray:
+        mask = g_arm == a
+        return counts[:, mask] @ values[mask]
+
+    cpp = {a: arm_totals(cost_g, a) / arm_totals(part_g, a) for a in arms_all}
+    if arm_means is None:
+        means = {
+            (name, a): arm_totals(s, a) / arm_totals(n, a)
+            for name, (s, n) in sums.items()
+            for a in arms_all
+        }
+    else:
+        means = _callable_means(arm_means, data, per_group, counts, group=group)
+
+    comparisons = [(t, control) for t in treated]
+    comparisons += [(treated[j], treated[i]) for j in range(len(treated)) for i in range(j)]
+    rows, reps = [], {}
+    alpha = 1 - level
+    for a, b in comparisons:
+        d_cost = cpp[a] - cpp[b]
+        d_emp = means[(employment, a)] - means[(employment, b)]
+        d_inc = means[(income, a)] - means[(income, b)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_100m = np.where(d_cost > 0, d_emp / d_cost * 1e8, np.nan)
+            cost_per_emp = np.where((d_emp > 0) & (d_cost > 0), d_cost / d_emp, np.nan)
+            gain = np.where(d_cost > 0, d_inc * income_months / d_cost, np.nan)
+        values = {
+            "cost_per_participant_rp": cpp[a],
+            "incremental_cost_per_participant_rp": d_cost,
+            "employment_effect": d_emp,
+            "employed_per_100m_rp": per_100m,
+            "cost_per_additional_employed_rp": cost_per_emp,
+            "income_effect_rp": d_inc,
+            "income_gain_per_rp": gain,
+        }
+        intervals = {m: _percentile(v[1:], alpha) for m, v in values.items()}
+        lo100, hi100 = intervals["employed_per_100m_rp"]
+        intervals["cost_per_additional_employed_rp"] = (
+            1e8 / hi100 if hi100 > 0 else np.inf,
+            1e8 / lo100 if lo100 > 0 else np.inf,
+        ) if np.isfinite(lo100) else (np.nan, np.nan)  # fmt: skip
+        label = f"{a} vs {b}"
+        for metric in METRICS:
+            lo, hi = intervals[metric]
+            rows.append((label, metric, float(values[metric][0]), float(lo), float(hi)))
+            reps[f"{label}|{metric}"] = values[metric][1:]
+    table = pd.DataFrame(rows, columns=["comparison", "metric", "estimate", "ci_low", "ci_high"])
+    replicates = pd.DataFrame(reps)
+    return CEResult(
+        table=table,
+        n_boot=int(n_boot),
+        level=level,
+        income_months=income_months,
+        replicates=replicates,
+    )
+
+
+def _bootstrap_counts(cells: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """Row 0: every group once; rows 1..n_boot: multinomial resampling counts within cells."""
+    rng = np.random.default_rng(seed)
+    G = cells.shape[0]
+    counts = np.zeros((n_boot + 1, G))
+    counts[0] = 1.0
+    for c in range(int(cells.max()) + 1):  # loop over arm x stratum cells
+        idx = np.flatnonzero(cells == c)
+        counts[1:, idx] = rng.multinomial(idx.size, np.full(idx.size, 1.0 / idx.size), n_boot)
+    return counts
+
+
+def _callable_means(fn: EffectFn, data, per_group, counts, *, group) -> dict:
+    """Evaluate a user estimator on the data and on every bootstrap sample of groups."""
+    groups = per_group[group].to_numpy()
+    by_group = {g: d for g, d in data.groupby(group, sort=False, observed=True)}
+    out: dict[tuple[str, str], np.ndarray] = {}
+    for r in range(counts.shape[0]):
+        parts = []
+        for j in np.flatnonzero(counts[r]):  # loop over groups of one replicate
+            d = by_group.get(groups[j])
+            if d is None:
+                continue
+            for k in range(int(counts[r, j])):
+                parts.append(d.assign(**{group: f"{groups[j]}#{k}"}))
+        sample = pd.concat(parts, ignore_index=True) if r else data
+        for key, value in fn(sample).items():
+            out.setdefault(key, np.full(counts.shape[0], np.nan))[r] = value
+    return out
+
+
+def _percentile(values: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Percentile interval; NaN when the metric is undefined in any replicate."""
+    if not np.isfinite(values).all():
+        return float("nan"), float("nan")
+    lo, hi = np.quantile(values, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
