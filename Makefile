@@ -40,8 +40,8 @@ format: $(STAMP) ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP) ## Run every benchmark in benchmarks/ (slow)
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+bench: $(STAMP) ## Run every benchmark in benchmarks/ (slow; each prints its figures and baseline ratio)
+	@for b in benchmarks/*.py benchmarks/*/__main__.py; do b=$${b%/__main__.py}; echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lab: $(STAMP) ## Open JupyterLab in the project's environment
 	$(BIN)/jupyter lab notebooks/

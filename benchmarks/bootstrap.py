@@ -31,7 +31,7 @@ from jbp_analysis.inference import cr2, randomization_test, wild_cluster_bootstr
 
 ARMS = ("kontrol", "karitatif", "pendampingan")
 
-# Running this file puts benchmarks/ first on sys.path, where benchmarks/coverage.py would shadow
+# Running this file puts benchmarks/ first on sys.path; a benchmarks/coverage.py there would shadow
 # the `coverage` module that numba (imported by pyfixest / wildboottest) tries to import.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]

@@ -289,7 +289,7 @@ def test_recovers_planted_effects_on_simulator_truth() -> None:
 
     # seed 1: the checks below are correlated (shared draws); with the district x cohort
     # stratification seeds 1, 2, 4 and 5 pass and seed 3 has 5 of 18 ANCOVA misses (max |z| < 4).
-    # Calibration itself is measured over many seeds in benchmarks/coverage.py.
+    # Calibration itself is measured over many seeds in benchmarks/coverage.
     sim = simulate(SimConfig(seed=1, groups_per_district=24, mess=0.0))
     ours = {
         "awareness_latent": "awareness_latent",

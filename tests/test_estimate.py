@@ -503,7 +503,7 @@ def test_arm_collinear_with_strata_is_an_error(trial: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- recovery
 def test_planted_effects_lie_in_their_95_ci() -> None:
     effects = (0.0, 0.25, 0.6)
-    # One seeded draw; benchmarks/coverage.py checks the 95% coverage over 200+ draws.
+    # One seeded draw; benchmarks/coverage checks the 95% coverage over 200+ draws.
     df = clustered_trial(seed=1, n_clusters=240, cluster_size=15, n_strata=4, effects=effects)
     truth = {
         "karitatif - kontrol": effects[1] - effects[0],
@@ -540,12 +540,12 @@ def test_planted_effects_lie_in_their_95_ci() -> None:
 
 @pytest.mark.slow
 def test_ci_coverage_is_nominal() -> None:
-    """Slow: 1000 replications (MC SE 0.7 points) with 120 clusters; benchmarks/coverage.py
+    """Slow: 1000 replications (MC SE 0.7 points) with 120 clusters; benchmarks/coverage
     prints the full table for 60 and 120 clusters."""
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "coverage.py"
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "coverage" / "__main__.py"
     spec = importlib.util.spec_from_file_location("coverage_bench", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

@@ -14,7 +14,7 @@ With 200 replications the Monte Carlo SE of a 95% coverage is 1.5 points, so a c
 falls outside 93-97% about one time in five; the default of 1000 replications makes the check
 sharp (SE 0.7 points).
 
-Run: ``.venv/bin/python benchmarks/coverage.py [--reps 1000] [--seed 1] [--clusters 60 120]``
+Run: ``.venv/bin/python benchmarks/coverage [--reps 1000] [--seed 1] [--clusters 60 120]``
 """
 
 from __future__ import annotations
