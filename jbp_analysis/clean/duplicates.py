@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from jbp_analysis.errors import JBPInputError
 
@@ -38,6 +40,7 @@ __all__ = [
     "exact_duplicates",
     "near_duplicates",
     "row_codes",
+    "sort_codes",
     "conflict_sets",
     "report_rows",
     "load_decisions",
@@ -84,13 +87,15 @@ def near_duplicates(
     ignore: tuple[str, ...],
     order_by: str | None,
     codes: pd.DataFrame | None = None,
+    order_codes: np.ndarray | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Rows equal to another in every column except ``ignore``; keep the earliest.
 
     Returns a drop mask and, for dropped rows, the position of the kept twin. Rows are
     compared through a 64-bit hash of their cells (``codes`` from :func:`row_codes`, computed
     here if not given); ``order_by`` decides which copy is the earliest (ISO 8601 timestamps
-    sort correctly as text).
+    sort correctly as text). ``order_codes`` may give the sort codes of ``order_by`` already
+    computed (integers in the order of the values, -1 for missing; see :func:`sort_codes`).
 
     Examples
     --------
@@ -106,7 +111,8 @@ def near_duplicates(
     order = np.arange(len(frame))
     if order_by is not None and order_by in frame.columns:
         key = frame[order_by]
-        order = np.lexsort((np.arange(len(frame)), key.isna().to_numpy(), _sortable(key)))
+        sortable = _sortable(key) if order_codes is None else order_codes
+        order = np.lexsort((np.arange(len(frame)), key.isna().to_numpy(), sortable))
     hs = pd.Series(h[order])
     first_pos = pd.Series(order).groupby(hs.to_numpy(), sort=False).transform("first").to_numpy()
     dup = hs.duplicated(keep="first").to_numpy()
@@ -115,6 +121,23 @@ def near_duplicates(
     drop[order[dup]] = True
     twin[order[dup]] = first_pos[dup]
     return pd.Series(drop, index=frame.index), pd.Series(twin, index=frame.index)
+
+
+def sort_codes(idx: np.ndarray, uniques: pd.Series) -> np.ndarray:
+    """Sort codes of a factorised text column: the rank of each row's text among the distinct
+    texts (code point order, as Python sorts ``str``), -1 for missing. Ranks order the rows as
+    ``pd.factorize(text, sort=True)`` codes do, without sorting the rows' strings again.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> sort_codes(np.array([0, 1, -1, 0]), pd.Series(["b", "a"])).tolist()
+    [1, 0, -1, 1]
+    """
+    perm = pc.sort_indices(pa.array(uniques.astype(pd.StringDtype("pyarrow")))).to_numpy()
+    rank = np.empty(len(perm), dtype=np.int64)
+    rank[perm] = np.arange(len(perm))  # UTF-8 byte order = code point order
+    return np.where(idx >= 0, np.append(rank, -1)[idx], -1)
 
 
 def _sortable(key: pd.Series) -> np.ndarray:

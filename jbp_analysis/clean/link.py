@@ -115,7 +115,7 @@ def link_waves(
     clash = keep & pd.Series(np.where(keep, number, -1)).duplicated(keep=False).to_numpy()
     rejects.append(_rejects(base, clash, "duplicate_nik", "two baseline respondents share one NIK"))
     keep &= ~clash
-    base = base[keep].copy()
+    base = base[keep]  # a new frame (copy-on-write): the caller's is never modified
     roster_digits = digits[keep]
     roster_number = number[keep]
     base["respondent_key"] = pseudonymise(roster_digits, secret=secret).to_numpy()
@@ -128,7 +128,7 @@ def link_waves(
     for wave, frame in waves.items():
         if wave == "baseline":
             continue
-        f = frame.copy()
+        f = frame
         w_digits, w_ok = normalise_nik(f["nik"])
         slot = slots.get_indexer(nik_numbers(w_digits, w_ok))
         todo = np.flatnonzero(slot < 0)
@@ -188,7 +188,7 @@ def link_waves(
         rejects.append(
             _rejects(f, clash, "duplicate_nik", f"two {wave} rows link to one baseline respondent")
         )
-        f = f[~clash].copy()
+        f = f[~clash]
         f["_slot"] = slot[~clash]
         f["respondent_key"] = roster["respondent_key"].to_numpy(dtype=object)[f["_slot"].to_numpy()]
         f["wave"] = wave

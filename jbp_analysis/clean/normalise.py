@@ -43,7 +43,15 @@ from jbp_analysis.clean.districts import match_districts
 from jbp_analysis.clean.rupiah import parse_rupiah
 from jbp_analysis.codebook import Codebook, Variable, load_codebook, processed_dtype
 
-__all__ = ["Normalised", "normalise", "decode_codes", "parse_numbers", "parse_dates", "LOG_FIELDS"]
+__all__ = [
+    "Normalised",
+    "normalise",
+    "factorize_strings",
+    "decode_codes",
+    "parse_numbers",
+    "parse_dates",
+    "LOG_FIELDS",
+]
 
 LOG_FIELDS = ["pos", "column", "old", "new", "rule", "detail"]
 _EMPTY_LOG = pd.DataFrame(columns=LOG_FIELDS)
@@ -66,8 +74,17 @@ class Normalised:
     reject_detail: pd.Series
 
 
+@dataclass(frozen=True)
+class _Coded:
+    """Log text per distinct value (``text``, one extra last entry for missing) and the row
+    codes (``idx``, -1 = missing): a logged cell's text is ``text[idx[pos]]``."""
+
+    text: np.ndarray
+    idx: np.ndarray
+
+
 def _entries(
-    mask: np.ndarray, column: str, old: pd.Series, new: Any, rule: str | pd.Series, detail: Any = ""
+    mask: np.ndarray, column: str, old: Any, new: Any, rule: Any, detail: Any = ""
 ) -> pd.DataFrame:
     pos = np.flatnonzero(mask)
     if not len(pos):
@@ -76,6 +93,8 @@ def _entries(
     def pick(x: Any) -> Any:
         if isinstance(x, pd.Series):  # format only the logged cells
             return _fmt(x.iloc[pos]).to_numpy(dtype=object)
+        if isinstance(x, _Coded):  # formatted once per distinct value
+            return x.text[x.idx[pos]]
         return x
 
     return pd.DataFrame(
@@ -194,13 +213,25 @@ def decode_codes(
     ([True, False, <NA>, <NA>], [None, 'label_to_code', 'out_of_range', 'missing_code'])
     """
     cb = codebook or load_codebook()
-    by_code, by_label = _lookup(variable.codes, cb)
-    missing = {str(c) for c in variable.missing}
     idx, uniques = pd.factorize(text, use_na_sentinel=True)
     idx = np.asarray(idx)
+    values, rules = _decode_unique(list(uniques), variable, cb)
+    dtype = processed_dtype(variable, cb)
+    out = _typed(values, np.where(idx >= 0, idx, len(values)), dtype)
+    out.index = text.index
+    rule = np.array(rules + [None], dtype=object)[np.where(idx >= 0, idx, len(rules))]
+    return out, pd.Series(rule, index=text.index, dtype=object)
+
+
+def _decode_unique(
+    uniques: list[Any], variable: Variable, cb: Codebook
+) -> tuple[list[Any], list[str | None]]:
+    """Processed value and rule of each distinct spelling (see :func:`decode_codes`)."""
+    by_code, by_label = _lookup(variable.codes, cb)
+    missing = {str(c) for c in variable.missing}
     values: list[Any] = []
     rules: list[str | None] = []
-    for u in list(uniques):  # distinct spellings only
+    for u in uniques:  # distinct spellings only
         key = str(u).strip()
         code = key[:-2] if key.endswith(".0") else key
         if key == "":
@@ -216,11 +247,7 @@ def decode_codes(
             label = by_label.get(" ".join(key.lower().split()))
             values.append(label)
             rules.append("label_to_code" if label is not None else "out_of_range")
-    dtype = processed_dtype(variable, cb)
-    out = _typed(values, np.where(idx >= 0, idx, len(values)), dtype)
-    out.index = text.index
-    rule = np.array(rules + [None], dtype=object)[np.where(idx >= 0, idx, len(rules))]
-    return out, pd.Series(rule, index=text.index, dtype=object)
+    return values, rules
 
 
 # --------------------------------------------------------------------------------------- dates
@@ -279,12 +306,27 @@ def _fmt(values: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------- dispatcher
+def factorize_strings(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Row codes (-1 = missing) and the distinct strings of a column, in order of appearance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx, uniq = factorize_strings(pd.Series(["b", None, "a", "b"], dtype="string"))
+    >>> idx.tolist(), uniq.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    idx, uniq = pd.factorize(text, use_na_sentinel=True)
+    return np.asarray(idx, dtype=np.intp), pd.Series(uniq, dtype=pd.StringDtype("pyarrow"))
+
+
 def normalise(
     frame: pd.DataFrame,
     variables: list[Variable],
     *,
     codebook: Codebook | None = None,
     district_hint: pd.Series | None = None,
+    factorized: dict[str, tuple[np.ndarray, pd.Series]] | None = None,
 ) -> Normalised:
     """Normalise every codebook column of one export.
 
@@ -297,6 +339,10 @@ def normalise(
         The codebook variables of ``frame``.
     district_hint
         Per-row BPS code of the row's group, used only to break district-name ties.
+    factorized
+        Optional ``{name: (row codes, distinct strings)}`` as from :func:`factorize_strings`,
+        for columns the caller has already factorised; such columns need not be in ``frame``
+        (whose index then only gives the rows).
 
     Returns
     -------
@@ -304,69 +350,78 @@ def normalise(
     """
     cb = codebook or load_codebook()
     n = len(frame)
+    given = factorized or {}
     out: dict[str, pd.Series] = {}
     logs: list[pd.DataFrame] = []
     reject = pd.Series(pd.NA, index=frame.index, dtype="object")
     reject_detail = pd.Series(pd.NA, index=frame.index, dtype="object")
     for v in variables:
-        raw = frame[v.name]
+        # every type works on the distinct strings of the column, then maps back to the rows
+        idx, uniq = given[v.name] if v.name in given else factorize_strings(frame[v.name])
+        assert len(idx) == n
+        fill = np.where(idx >= 0, idx, len(uniq))
+        old = _Coded(np.append(uniq.to_numpy(dtype=object), "NA"), idx)  # raw text as logged
+
+        def rows(mask_u: np.ndarray, fill: np.ndarray = fill) -> np.ndarray:
+            return np.append(np.asarray(mask_u, dtype=bool), False)[fill]
+
+        def values_of(values_u: pd.Series, idx: np.ndarray = idx) -> pd.Series:
+            return pd.Series(values_u.array.take(idx, allow_fill=True), index=frame.index)
+
+        def coded(values_u: Any, idx: np.ndarray = idx) -> _Coded:
+            text = values_u if isinstance(values_u, np.ndarray) else _fmt(values_u).to_numpy()
+            return _Coded(np.append(np.asarray(text, dtype=object), "NA"), idx)
+
         if v.type == "category":
-            values, rule = decode_codes(raw, v, cb)  # trims and handles missing codes itself
-            changed = rule.notna().to_numpy(dtype=bool)
-            logs.append(_entries(changed, v.name, raw, values, rule))
+            values_u, rules_u = _decode_unique(uniq.tolist(), v, cb)  # trims, missing codes
+            dtype = processed_dtype(v, cb)
+            values = _typed(values_u, fill, dtype)
+            values.index = frame.index
+            rule = np.array(rules_u + [None], dtype=object)
+            changed = pd.notna(rule)[fill]
+            if changed.any():
+                new = coded(_typed(values_u, np.arange(len(values_u)), dtype))
+                logs.append(_entries(changed, v.name, old, new, _Coded(rule, idx)))
             out[v.name] = values
             continue
-        if v.type == "string":
-            text = _blank(raw)
-            miss = _missing_codes(text, v)
-            if miss.any():
-                logs.append(_entries(miss, v.name, raw, "NA", "missing_code"))
-                text = text.where(~miss)
-            out[v.name] = text.astype("string")
-        elif v.type in ("integer", "number", "rupiah", "date", "datetime"):
-            # parse the distinct strings only, then map back to the rows
-            idx, uniq = pd.factorize(raw, use_na_sentinel=True)
-            fill = np.where(idx >= 0, idx, -1)
-            u = _blank(pd.Series(uniq, dtype=pd.StringDtype("pyarrow")))
+        if v.type in ("string", "integer", "number", "rupiah", "date", "datetime"):
+            u = _blank(uniq)
             u_miss = _missing_codes(u, v)
             u = u.where(~u_miss)
-
-            def rows(mask_u: np.ndarray, fill: np.ndarray = fill) -> np.ndarray:
-                return np.append(np.asarray(mask_u, dtype=bool), False)[fill]
-
-            def values_of(values_u: pd.Series, fill: np.ndarray = fill) -> pd.Series:
-                return pd.Series(values_u.array.take(fill, allow_fill=True), index=frame.index)
-
             miss = rows(u_miss)
             if miss.any():
-                logs.append(_entries(miss, v.name, raw, "NA", "missing_code"))
-            if v.type in ("integer", "number"):
+                logs.append(_entries(miss, v.name, old, "NA", "missing_code"))
+            if v.type == "string":
+                out[v.name] = values_of(u).astype("string")
+            elif v.type in ("integer", "number"):
                 u_values, u_bad = parse_numbers(u, integer=v.type == "integer")
                 bad = rows(u_bad)
-                logs.append(_entries(bad, v.name, raw, "NA", "unparseable", "not a number"))
+                logs.append(_entries(bad, v.name, old, "NA", "unparseable", "not a number"))
                 out[v.name] = values_of(u_values.astype(processed_dtype(v, cb)))
             elif v.type == "rupiah":
                 r = parse_rupiah(u)
                 u_bad = ~r.ok.to_numpy(dtype=bool)
                 u_fixed = u.notna().to_numpy(dtype=bool) & ~r.plain.to_numpy(dtype=bool) & ~u_bad
-                values = values_of(r.value)
-                logs.append(_entries(rows(u_bad), v.name, raw, "NA", "unparseable",
+                logs.append(_entries(rows(u_bad), v.name, old, "NA", "unparseable",
                                      "not a rupiah amount"))  # fmt: skip
-                logs.append(_entries(rows(u_fixed), v.name, raw, values, "rupiah_parse"))
-                out[v.name] = values
+                fixed = rows(u_fixed)
+                if fixed.any():
+                    logs.append(_entries(fixed, v.name, old, coded(r.value), "rupiah_parse"))
+                out[v.name] = values_of(r.value)
             else:
                 u_values, u_rule = parse_dates(u)
-                values = values_of(u_values)
                 rule_u = np.append(u_rule.to_numpy(dtype=object), None)
-                rule = pd.Series(rule_u[np.where(idx >= 0, idx, len(rule_u) - 1)], index=raw.index)
-                changed = rule.notna().to_numpy(dtype=bool)
-                logs.append(_entries(changed, v.name, raw, values, rule))
-                out[v.name] = values
+                changed = pd.notna(rule_u)[fill]
+                if changed.any():
+                    new = coded(u_values)
+                    logs.append(_entries(changed, v.name, old, new, _Coded(rule_u, idx)))
+                out[v.name] = values_of(u_values)
         elif v.type == "district":
+            raw = frame[v.name] if v.name in frame.columns else values_of(uniq)
             m = match_districts(raw, hint=district_hint)  # on the raw text: spaces count
             status = m.status.to_numpy(dtype=object)
             logged = np.isin(status, ["normalised", "fuzzy", "hint"])
-            logs.append(_entries(logged, v.name, raw, m.code, "district_fuzzy_match", m.status))
+            logs.append(_entries(logged, v.name, old, m.code, "district_fuzzy_match", m.status))
             bad = np.isin(status, ["unmatched", "ambiguous"])
             reason = pd.Series("district_" + m.status.astype(object), index=frame.index)
             take = bad & reject.isna().to_numpy(dtype=bool)

@@ -51,7 +51,8 @@ def item_nonresponse(
 
     Columns: ``variable, district_code, wave, due, missing, share, suppressed``.
     """
-    resp = panel[panel["responded"].to_numpy(dtype=bool)]
+    responded = panel["responded"].to_numpy(dtype=bool)
+    resp = panel if responded.all() else panel[responded]
     wave_cat = pd.Categorical(resp["wave"])
     waves = [str(w) for w in wave_cat.categories]
     wave = np.asarray(wave_cat.codes, dtype=np.int64)

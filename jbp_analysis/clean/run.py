@@ -43,11 +43,11 @@ from jbp_analysis.clean.duplicates import (
     load_decisions,
     near_duplicates,
     report_rows,
-    row_codes,
+    sort_codes,
 )
 from jbp_analysis.clean.inputs import InputFile, MappedTable, discover, map_headers
 from jbp_analysis.clean.link import ARMS, attrition, link_waves, wave_frame
-from jbp_analysis.clean.normalise import normalise
+from jbp_analysis.clean.normalise import factorize_strings, normalise
 from jbp_analysis.clean.pseudonymise import Secret, resolve_secret
 from jbp_analysis.clean.quality import (
     enumerator_flags,
@@ -223,7 +223,11 @@ class _Run:
         # bookkeeping columns such as _index may differ between two exports of one row). Near:
         # identical except _uuid/_submission_time (the form sent twice): the earliest is kept.
         frame0 = mapped.frame.reset_index(drop=True)
-        codes = row_codes(frame0)
+        # every column factorised once: the codes serve the duplicate checks (hashing integers
+        # is far faster than hashing strings) and normalisation (which works on the distinct
+        # strings), so the string columns themselves are never copied row by row
+        fact = {c: factorize_strings(frame0[c]) for c in frame0.columns}
+        codes = pd.DataFrame({c: f[0] for c, f in fact.items()}, index=frame0.index)
         drop, twin = near_duplicates(frame0, ignore=(), order_by=None, codes=codes)
         drop = drop.to_numpy(dtype=bool)
         st.exact = int(drop.sum())
@@ -237,11 +241,15 @@ class _Run:
         small = [c for c in (order_by, "enumerator_id") if c is not None and c in frame0.columns]
         sub = frame0[small].iloc[alive].reset_index(drop=True)
         sub_codes = codes.iloc[alive].reset_index(drop=True)
+        order_codes = None  # submission times ranked on their distinct values
+        if order_by is not None:
+            order_codes = sort_codes(fact[order_by][0][alive], fact[order_by][1])
         near, twin = near_duplicates(
             sub_codes.assign(**{c: sub[c] for c in small if c == order_by}),
             ignore=ignore,
             order_by=order_by,
             codes=sub_codes,
+            order_codes=order_codes,
         )
         near = near.to_numpy(dtype=bool)
         st.near = int(near.sum())
@@ -250,19 +258,22 @@ class _Run:
             "same answers as row {} (earlier submission kept)", sub,
         )  # fmt: skip
         keep = alive[~near]
-        work = frame0.iloc[keep].reset_index(drop=True)
         rows = rows_all[keep]
+        work_fact = {c: (idx[keep], uniq) for c, (idx, uniq) in fact.items()}
+        work = pd.DataFrame(index=pd.RangeIndex(len(keep)))  # rows only: columns are coded
 
         # 2. normalise
         hint = None
-        if "group_id" in work.columns and group_codes is not None:
-            idx, uniq = pd.factorize(work["group_id"], use_na_sentinel=True)
+        if "group_id" in work_fact and group_codes is not None:
+            idx, uniq = work_fact["group_id"]
             gid = pd.Series(uniq, dtype=object).astype(str).str.strip()
             u_hint = gid.map(group_codes)
             u_hint = u_hint.where(u_hint.notna(), gid.str.extract(r"^(33\d\d)")[0])
             u_hint = np.append(u_hint.to_numpy(dtype=object, na_value=None), None)
             hint = pd.Series(u_hint[np.where(idx >= 0, idx, len(uniq))], index=work.index)
-        norm = normalise(work, variables, codebook=self.cb, district_hint=hint)
+        norm = normalise(
+            work, variables, codebook=self.cb, district_hint=hint, factorized=work_fact
+        )
         self.log(st, norm.log, rows)
         typed = norm.frame
         reason = norm.reject.to_numpy(dtype=object, na_value=None).copy()
@@ -286,7 +297,7 @@ class _Run:
                         {
                             "row": rows[pos],
                             "column": "district",
-                            "old": work["district"].iloc[pos].astype(str).to_numpy(),
+                            "old": _raw_text(work_fact["district"], pos),
                             "new": assigned.iloc[pos].astype(str).to_numpy(),
                             "rule": "district_from_assignment",
                             "detail": "district differs from the group's district in "
@@ -362,6 +373,12 @@ class _Run:
         typed["_file"] = src.name
         st.typed = typed
         return st
+
+
+def _raw_text(coded: tuple[np.ndarray, pd.Series], pos: np.ndarray) -> np.ndarray:
+    """Raw cells at ``pos`` of a factorised column, as text (missing as ``"nan"``)."""
+    idx, uniq = coded
+    return np.append(uniq.to_numpy(dtype=object), "nan")[idx[pos]]
 
 
 def _enumerators(frame: pd.DataFrame, pos: np.ndarray) -> list[str]:
@@ -525,7 +542,8 @@ def run(
     # outliers (flagged, values kept)
     num_vars = [v for v in resp_vars if v.type in ("integer", "number", "rupiah")]
     resp = panel[panel["responded"].to_numpy(dtype=bool)]
-    flags = outlier_flags(resp.assign(wave=resp["wave"].astype(str)), num_vars)
+    num_names = [v.name for v in num_vars]  # only the columns scored: no copy of the panel
+    flags = outlier_flags(resp[num_names].assign(wave=resp["wave"].astype(str)), num_vars)
     outliers = _outlier_table(resp, flags, "respondent_id")
     g_resp = group_rows
     g_flags = outlier_flags(
@@ -582,10 +600,7 @@ def run(
                     .reindex(resp.index)
                     .fillna(0)
                     .to_numpy(),
-                    "_numeric_cells": resp[[v.name for v in num_vars]]
-                    .notna()
-                    .sum(axis=1)
-                    .to_numpy(),
+                    "_numeric_cells": resp[num_names].notna().sum(axis=1).to_numpy(),
                     "_duplicates": 0,
                 }
             ),
@@ -604,7 +619,7 @@ def run(
     )
     enumerators = enumerator_flags(enum_rows, short_minutes=short_interview_minutes)
     missingness = item_nonresponse(
-        panel,
+        resp,
         [
             v
             for v in resp_vars

@@ -59,7 +59,7 @@ def apply_ranges(
     >>> f["age"].tolist(), log[["old", "rule"]].values.tolist()
     ([25, <NA>], [['61', 'out_of_range']])
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never written in place (CoW)
     logs = []
     for v in variables:
         if v.range is None or v.name not in out.columns or v.type == "category":
@@ -171,7 +171,7 @@ def apply_skip_logic(
     """
     cb = codebook or load_codebook()
     by_name = {v.name: v for v in variables}
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never written in place (CoW)
     skipped: dict[str, pd.Series] = {}
     logs = []
     for v in variables:
@@ -215,6 +215,9 @@ def outlier_flags(
     [[5, 'duration_min', 290.0]]
     """
     flags = []
+    by_values = frame[by].to_numpy()
+    grp = pd.factorize(frame[by], use_na_sentinel=True)[0]  # group codes, computed once
+    grp = np.where(grp >= 0, grp, np.nan) if (grp < 0).any() else grp
     for v in variables:
         if v.type not in ("integer", "number", "rupiah") or v.name not in frame.columns:
             continue
@@ -222,7 +225,6 @@ def outlier_flags(
             continue
         x = pd.to_numeric(frame[v.name], errors="coerce").astype("float64")
         score = np.arcsinh(x) if v.type == "rupiah" else x
-        grp = frame[by]
         med = score.groupby(grp, observed=True).transform("median")
         mad = (score - med).abs().groupby(grp, observed=True).transform("median")
         z = 0.6745 * (score - med) / mad.where(mad > 0)
@@ -232,7 +234,7 @@ def outlier_flags(
                 pd.DataFrame(
                     {
                         "pos": frame.index[hit],
-                        by: frame[by].to_numpy()[hit],
+                        by: by_values[hit],
                         "variable": v.name,
                         "value": x.to_numpy()[hit],
                         "robust_z": z.to_numpy()[hit].round(2),
