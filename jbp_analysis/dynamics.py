@@ -141,6 +141,10 @@ def _waves(
     return chosen
 
 
+#: Few-cluster methods :func:`wave_effects` passes through to each wave's ``impact()``.
+_PASS_THROUGH: tuple[str, ...] = ("cr2", "wild", "ri")
+
+
 def _inference(inference: str, cluster: str | None) -> str:
     if inference not in ("auto", "cr1", "hc1"):
         raise ConfigError(f"unknown inference {inference!r}; choose one of: auto, cr1, hc1")
@@ -286,7 +290,7 @@ def wave_effects(
     weights: str | None = None,
     method: Literal["ancova", "diff_in_means"] = "ancova",
     level: float = 0.95,
-    inference: Literal["auto", "cr1", "hc1"] = "auto",
+    inference: Literal["auto", "cr1", "hc1", "cr2", "wild", "ri"] = "auto",
 ) -> WaveEffectsResult:
     """Impacts at each post-treatment wave, and a test that they are equal across waves.
 
@@ -318,7 +322,10 @@ def wave_effects(
         ``"ancova"`` or ``"diff_in_means"``.
     inference
         ``"auto"``/``"cr1"`` (cluster-robust CR1, t with G - 1 df) or ``"hc1"`` for the per-wave
-        rows; the equality test is always clustered.
+        rows, or one of the few-cluster methods of :func:`~jbp_analysis.estimate.impact`
+        (``"cr2"``, ``"wild"``, ``"ri"``, with their default options), passed through to each
+        wave's :func:`~jbp_analysis.estimate.impact`; the equality test is always clustered
+        (CR1).
 
     Returns
     -------
@@ -367,7 +374,7 @@ def wave_effects(
         )
     if not (0.0 < float(level) < 1.0):
         raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
-    chosen = _inference(inference, cluster)
+    chosen = inference if inference in _PASS_THROUGH else _inference(inference, cluster)
     levels = _waves(data, wave, waves, baseline_wave)
     if len(levels) < 2:
         raise JBPInputError(

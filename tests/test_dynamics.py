@@ -328,6 +328,21 @@ def test_recovers_planted_effects_on_simulator_truth() -> None:
         assert sum(not r[1] for r in rows) <= 4, name
 
 
+def test_few_cluster_inference_passes_through_to_each_wave(panel: pd.DataFrame) -> None:
+    opts = dict(outcome="y", arm="arm", control="kontrol", baseline="y0", cluster="cluster")
+    small = panel[panel["cluster"] % 1000 < 15]
+    res = wave_effects(small, inference="wild", **opts)
+    cr1 = wave_effects(small, inference="cr1", **opts).tidy()
+    got = res.tidy()
+    assert (got["inference"] == "wild").all()
+    for w in ("endline", "followup"):
+        one = impact(small[small["wave"] == w], inference="wild", **opts)
+        rows = got[got["wave"] == w]
+        assert np.array_equal(rows["p_value"].to_numpy(), one.p_value)
+        close(rows["std_error"], one.std_error)
+    close(got["equality_p"], cr1["equality_p"])  # the equality test stays CR1
+
+
 # --------------------------------------------------------------------------- bad input
 def test_bad_inputs(panel: pd.DataFrame, cohorts: pd.DataFrame) -> None:
     opts = dict(outcome="y", arm="arm", control="kontrol", cluster="cluster")

@@ -15,7 +15,13 @@ import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 
 from jbp_analysis.errors import ConfigError, JBPInputError
-from jbp_analysis.estimate import TIDY_COLUMNS, ImpactResult, impact, impact_table
+from jbp_analysis.estimate import (
+    ADJUSTED_COLUMNS,
+    TIDY_COLUMNS,
+    ImpactResult,
+    impact,
+    impact_table,
+)
 from jbp_analysis.estimate._trial import ARMS, clustered_trial, trial_panel
 from jbp_analysis.estimate.covariance import INFERENCE_METHODS, cluster_sums
 from jbp_analysis.estimate.ols import fit_ols
@@ -369,8 +375,9 @@ def test_impact_table_stacks_outcomes_with_family(trial: pd.DataFrame) -> None:
         control="kontrol",
         cluster="cluster",
     )
-    assert tab.columns.tolist() == ["family", *TIDY_COLUMNS]
+    assert tab.columns.tolist() == ["family", *TIDY_COLUMNS, *ADJUSTED_COLUMNS]
     assert tab["family"].tolist() == ["main"] * 3 + ["other"] * 3
+    assert (tab["inference"] == "wild (auto: 45 clusters < 50)").all()  # the table's default
     one = impact(df, outcome="z", baseline="z_bl", arm="arm", control="kontrol", cluster="cluster")
     close(tab.loc[tab["outcome"] == "z", "estimate"], one.estimate)
     close(
@@ -557,8 +564,13 @@ def test_recovers_the_simulators_planted_effects() -> None:
     """On the simulator's clean truth (all 3,600 roster members, 144 groups), difference in means
     by arm recovers the realised effect of every outcome, contrast and wave (81 checks).
 
-    With 81 95% intervals about 4 miss by chance, so the test allows at most 8 misses
-    (P(Binomial(81, .05) > 8) ~ 2%) and requires every estimate within 4 SE of the truth.
+    The 81 checks are far from independent (the same groups in every wave; a chance imbalance
+    between arms at baseline persists into the later waves and into related outcomes such as
+    employed / unemployed / own business), so the number of 95% intervals that miss is much more
+    dispersed than Binomial(81, .05). Calibrated on simulator seeds 10-69 with this code: on
+    average 3.5 misses (4.3%), 95th percentile 8, 99th 17, maximum 19; largest |z| 4.4. Seed 3
+    has 11 misses (baseline imbalance in employment carried into the endline and follow-up).
+    The test allows at most 16 misses and requires every estimate within 4.5 SE of the truth.
     """
     from jbp_analysis.outcomes import awareness_scale, build_group_outcomes, build_outcomes
     from jbp_analysis.simulate import SimConfig, simulate
@@ -600,5 +612,5 @@ def test_recovers_the_simulators_planted_effects() -> None:
             z.append((res.estimate[k] - truth[key]) / res.std_error[k])
             covered.append(res.ci_low[k] <= truth[key] <= res.ci_high[k])
     assert len(covered) == 81
-    assert sum(not c for c in covered) <= 8
-    assert np.max(np.abs(z)) < 4
+    assert sum(not c for c in covered) <= 16
+    assert np.max(np.abs(z)) < 4.5

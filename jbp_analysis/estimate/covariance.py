@@ -1,8 +1,8 @@
 """Covariance estimators and the inference step of :func:`~jbp_analysis.estimate.impact`.
 
 Everything that turns a least-squares fit into standard errors, p-values and confidence intervals
-lives here, behind one registry (:data:`INFERENCE_METHODS`), so that a new method (CR2, wild
-cluster bootstrap, randomisation inference) is one function plus one registry entry.
+lives here, behind one registry (:data:`INFERENCE_METHODS`): a method is one function from an
+:class:`InferenceInput` to a :class:`ContrastInference` plus one registry entry.
 
 Estimators
 ----------
@@ -18,25 +18,51 @@ with t inference on G - 1 degrees of freedom, as Stata's ``regress, vce(cluster)
 ``K`` counts the estimated coefficients plus the absorbed fixed effects that are *not* nested in
 the clusters (Cameron & Miller 2015, section III.B).
 
+Few-cluster methods (engines in :mod:`jbp_analysis.inference`, wired in
+:mod:`~jbp_analysis.estimate.few_clusters`):
+
+- ``"wild"``: restricted wild cluster bootstrap-t, one bootstrap per contrast (Cameron, Gelbach &
+  Miller 2008; Roodman, MacKinnon, Nielsen & Webb 2019). The standard error stays CR1; the
+  p-value and the confidence interval (test inversion) come from the bootstrap.
+- ``"cr2"``: Bell & McCaffrey (2002) CR2 covariance with the Satterthwaite degrees of freedom of
+  each contrast (Pustejovsky & Tipton 2018).
+- ``"ri"``: randomisation inference, re-randomising the groups' arms within strata (Fisher 1935;
+  Athey & Imbens 2017); p-values only (the interval is NaN), standard error CR1.
+
+``"auto"`` (:func:`resolve_inference` with ``auto_wild_below``) is the rule of
+:func:`jbp_analysis.inference.choose_inference`: the wild bootstrap below
+:data:`~jbp_analysis.inference.AUTO_WILD_BELOW_CLUSTERS` clusters, CR1 at or above.
+
 References
 ----------
+Bell, R. M., & McCaffrey, D. F. (2002). Bias reduction in standard errors for linear regression
+with multi-stage samples. *Survey Methodology*, 28(2), 169-181.
+Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for
+inference with clustered errors. *Review of Economics and Statistics*, 90(3), 414-427.
 Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
 *Journal of Human Resources*, 50(2), 317-372.
 MacKinnon, J. G., & White, H. (1985). Some heteroskedasticity-consistent covariance matrix
 estimators with improved finite sample properties. *Journal of Econometrics*, 29(3), 305-325.
+Pustejovsky, J. E., & Tipton, E. (2018). Small-sample methods for cluster-robust variance
+estimation and hypothesis testing in fixed effects models. *Journal of Business & Economic
+Statistics*, 36(4), 672-683.
+Roodman, D., MacKinnon, J. G., Nielsen, M. Ø., & Webb, M. D. (2019). Fast and wild: bootstrap
+inference in Stata using boottest. *Stata Journal*, 19(1), 4-60.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
 from jbp_analysis.errors import ConfigError
+from jbp_analysis.estimate import few_clusters
 from jbp_analysis.estimate.ols import OLSFit
+from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS, choose_inference
 
 __all__ = [
     "cluster_sums",
@@ -45,9 +71,12 @@ __all__ = [
     "wald_test",
     "WaldTest",
     "InferenceInput",
+    "InferenceOptions",
     "ContrastInference",
     "INFERENCE_METHODS",
+    "AUTO_WILD_BELOW_CLUSTERS",
     "resolve_inference",
+    "inference_label",
     "run_inference",
 ]
 
@@ -171,6 +200,56 @@ def wald_test(params: np.ndarray, cov: np.ndarray, L: np.ndarray, *, df_denom: f
     return WaldTest(statistic=stat, df_num=q, df_denom=float(df_denom), p_value=p)
 
 
+@dataclass(frozen=True)
+class InferenceOptions:
+    """Options of the resampling methods (``"wild"``, ``"ri"``; also Romano-Wolf draws).
+
+    Attributes
+    ----------
+    bootstrap_draws
+        Wild bootstrap draws ``B`` (all ``2**G`` sign vectors are used instead when ``G <= 12``
+        or ``2**G <= B``, with Rademacher weights).
+    bootstrap_weights
+        ``"rademacher"`` or ``"webb"`` (Webb 2014 six-point).
+    seed
+        Non-negative integer seed of the wild bootstrap and the re-randomisations.
+    ri_permutations
+        Re-randomisations for ``"ri"`` (every distinct assignment when there are fewer).
+    return_draws
+        Keep the wild bootstrap t-statistics of every contrast (for Romano-Wolf), whatever the
+        inference method.
+
+    Raises
+    ------
+    ConfigError
+        On a bad value.
+
+    Examples
+    --------
+    >>> InferenceOptions(bootstrap_draws=999).bootstrap_draws
+    999
+    """
+
+    bootstrap_draws: int = 9999
+    bootstrap_weights: str = "rademacher"
+    seed: int = 0
+    ri_permutations: int = 9999
+    return_draws: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("bootstrap_draws", "ri_permutations"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, not {value!r}")
+        if self.bootstrap_weights not in ("rademacher", "webb"):
+            raise ConfigError(
+                f"bootstrap_weights must be 'rademacher' or 'webb', not {self.bootstrap_weights!r}"
+            )
+        seed = self.seed
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
+
+
 @dataclass(frozen=True, eq=False)
 class InferenceInput:
     """Everything an inference method may use.
@@ -189,7 +268,11 @@ class InferenceInput:
         Confidence level of the intervals.
     design
         The :class:`~jbp_analysis.estimate.design.Design` (arms, strata...), for methods that
-        re-randomise or re-estimate.
+        re-randomise or re-estimate (``"wild"``, ``"cr2"``, ``"ri"`` need it).
+    options
+        :class:`InferenceOptions` of the resampling methods.
+    labels
+        Names of the contrasts (rows of ``L``), for notes.
     """
 
     fit: OLSFit
@@ -199,11 +282,21 @@ class InferenceInput:
     n_absorbed: int
     level: float
     design: Any = None
+    options: InferenceOptions = field(default_factory=InferenceOptions)
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
 class ContrastInference:
-    """Per-contrast inference: arrays of length ``m`` plus the parameter covariance."""
+    """Per-contrast inference: arrays of length ``m`` plus the parameter covariance.
+
+    ``df`` is the denominator degrees of freedom for joint Wald tests with ``cov`` (G - 1 for
+    the clustered methods, n - K for HC1); ``contrast_df`` holds each contrast's own degrees of
+    freedom (equal to ``df`` for CR1/HC1, Satterthwaite for CR2, NaN for the wild bootstrap and
+    randomisation inference, whose p-values use no t distribution). ``t_boot``/``t_draws`` are the
+    observed wild bootstrap t-statistics (``m``) and their ``B x m`` draws under the null, kept
+    for Romano-Wolf, with the sorted cluster labels ``cluster_ids`` whose draws they are.
+    """
 
     name: str
     estimate: np.ndarray
@@ -213,6 +306,15 @@ class ContrastInference:
     ci_high: np.ndarray
     df: float
     cov: np.ndarray
+    contrast_df: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
+    t_boot: np.ndarray | None = None
+    t_draws: np.ndarray | None = None
+    cluster_ids: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.contrast_df is None:
+            object.__setattr__(self, "contrast_df", np.full(len(self.estimate), float(self.df)))
 
 
 def _t_inference(name: str, inp: InferenceInput, cov: np.ndarray, df: float) -> ContrastInference:
@@ -235,7 +337,7 @@ def _t_inference(name: str, inp: InferenceInput, cov: np.ndarray, df: float) -> 
     )
 
 
-def _cr1_inference(inp: InferenceInput) -> ContrastInference:
+def _cr1_plain(inp: InferenceInput) -> ContrastInference:
     if inp.clusters is None or inp.n_clusters is None:
         raise ConfigError("inference='cr1' needs a cluster column (cluster=...)")
     fit = inp.fit
@@ -243,10 +345,83 @@ def _cr1_inference(inp: InferenceInput) -> ContrastInference:
     return _t_inference("cr1", inp, cov, inp.n_clusters - 1)
 
 
-def _hc1_inference(inp: InferenceInput) -> ContrastInference:
+def _hc1_plain(inp: InferenceInput) -> ContrastInference:
     fit = inp.fit
     cov = hc1(fit.X, fit.resid, fit.bread, n_absorbed=inp.n_absorbed)
     return _t_inference("hc1", inp, cov, fit.n_obs - fit.k - inp.n_absorbed)
+
+
+def _robust_base(name: str, inp: InferenceInput) -> ContrastInference:
+    """CR1 (HC1 without a cluster column) estimates, SEs and covariance, labelled ``name``."""
+    base = _cr1_plain(inp) if inp.clusters is not None else _hc1_plain(inp)
+    return replace(base, name=name)
+
+
+def _with_draws(inf: ContrastInference, inp: InferenceInput) -> ContrastInference:
+    """Attach wild bootstrap draws (p-values only, no interval) when the options ask for them."""
+    if not inp.options.return_draws or inp.design is None:
+        return inf
+    boot = few_clusters.wild_contrasts(inp, ci=False, std_error=inf.std_error)
+    return replace(inf, t_boot=boot.t_stat, t_draws=boot.t_draws, cluster_ids=boot.cluster_ids)
+
+
+def _cr1_inference(inp: InferenceInput) -> ContrastInference:
+    return _with_draws(_cr1_plain(inp), inp)
+
+
+def _hc1_inference(inp: InferenceInput) -> ContrastInference:
+    return _with_draws(_hc1_plain(inp), inp)
+
+
+def _wild_inference(inp: InferenceInput) -> ContrastInference:
+    base = _robust_base("wild", inp)
+    boot = few_clusters.wild_contrasts(inp, ci=True, std_error=base.std_error)
+    return replace(
+        base,
+        p_value=boot.p_value,
+        ci_low=boot.ci_low,
+        ci_high=boot.ci_high,
+        contrast_df=np.full(len(base.estimate), np.nan),
+        notes=boot.notes,
+        t_boot=boot.t_stat if inp.options.return_draws else None,
+        t_draws=boot.t_draws if inp.options.return_draws else None,
+        cluster_ids=boot.cluster_ids if inp.options.return_draws else None,
+    )
+
+
+def _cr2_inference(inp: InferenceInput) -> ContrastInference:
+    boot = _with_draws(_robust_base("cr2", inp), inp)
+    res = few_clusters.cr2_contrasts(inp)
+    est = inp.L @ inp.fit.params
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", inp.L, res.cov, inp.L), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tstat = est / se
+    p = 2.0 * stats.t.sf(np.abs(tstat), res.df)
+    crit = stats.t.ppf(0.5 + inp.level / 2.0, res.df)
+    return replace(
+        boot,
+        std_error=se,
+        p_value=p,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
+        cov=res.cov,
+        contrast_df=res.df,
+        notes=res.notes,
+    )
+
+
+def _ri_inference(inp: InferenceInput) -> ContrastInference:
+    base = _with_draws(_robust_base("ri", inp), inp)
+    res = few_clusters.ri_contrasts(inp)
+    nan = np.full(len(base.estimate), np.nan)
+    return replace(
+        base,
+        p_value=res.p_value,
+        ci_low=nan,
+        ci_high=nan.copy(),
+        contrast_df=nan.copy(),
+        notes=res.notes,
+    )
 
 
 #: Inference methods by name. Each takes an :class:`InferenceInput` and returns a
@@ -254,27 +429,72 @@ def _hc1_inference(inp: InferenceInput) -> ContrastInference:
 INFERENCE_METHODS: dict[str, Callable[[InferenceInput], ContrastInference]] = {
     "cr1": _cr1_inference,
     "hc1": _hc1_inference,
+    "cr2": _cr2_inference,
+    "wild": _wild_inference,
+    "ri": _ri_inference,
 }
 
 
-def resolve_inference(requested: str, *, n_clusters: int | None) -> str:
+def resolve_inference(
+    requested: str | None, *, n_clusters: int | None, auto_wild_below: int | None = None
+) -> str:
     """Turn the ``inference`` option into a registered method name.
 
-    ``"auto"`` is CR1 when there is a cluster column and HC1 otherwise.
+    ``None`` is CR1 when there is a cluster column and HC1 otherwise. ``"auto"`` is the same
+    unless ``auto_wild_below`` is given: then, with a cluster column, it is the rule of
+    :func:`jbp_analysis.inference.choose_inference` (the wild bootstrap below
+    ``auto_wild_below`` clusters, CR1 at or above; :func:`~jbp_analysis.estimate.impact` passes
+    :data:`AUTO_WILD_BELOW_CLUSTERS`). ``"wild"``, ``"cr2"`` and ``"ri"`` without a cluster
+    column treat every row as its own cluster (the heteroskedasticity-robust versions).
+
+    Raises
+    ------
+    ConfigError
+        Unknown name, or ``"cr1"`` without a cluster column.
 
     Examples
     --------
     >>> resolve_inference("auto", n_clusters=40), resolve_inference("auto", n_clusters=None)
     ('cr1', 'hc1')
+    >>> resolve_inference("auto", n_clusters=40, auto_wild_below=50)
+    'wild'
     """
-    if requested == "auto":
-        return "cr1" if n_clusters is not None else "hc1"
-    if requested not in INFERENCE_METHODS:
+    if requested is None or requested == "auto":
+        if n_clusters is None:
+            return "hc1"
+        if requested == "auto" and auto_wild_below is not None:
+            return choose_inference(n_clusters, threshold=auto_wild_below)
+        return "cr1"
+    if not isinstance(requested, str) or requested not in INFERENCE_METHODS:
         choices = ", ".join(["auto", *INFERENCE_METHODS])
         raise ConfigError(f"unknown inference {requested!r}; choose one of: {choices}")
     if requested == "cr1" and n_clusters is None:
         raise ConfigError("inference='cr1' needs a cluster column (cluster=...)")
     return requested
+
+
+def inference_label(
+    requested: str | None,
+    chosen: str,
+    *,
+    n_clusters: int | None,
+    auto_wild_below: int = AUTO_WILD_BELOW_CLUSTERS,
+) -> str:
+    """What the ``inference`` column shows: the method, and why when ``"auto"`` chose it.
+
+    Examples
+    --------
+    >>> inference_label("auto", "wild", n_clusters=12)
+    'wild (auto: 12 clusters < 50)'
+    >>> inference_label("auto", "cr1", n_clusters=144), inference_label("cr2", "cr2", n_clusters=8)
+    ('cr1 (auto: 144 clusters >= 50)', 'cr2')
+    """
+    if requested != "auto":
+        return chosen
+    if n_clusters is None:
+        return f"{chosen} (auto: no cluster column)"
+    sign = "<" if n_clusters < auto_wild_below else ">="
+    return f"{chosen} (auto: {n_clusters} clusters {sign} {auto_wild_below})"
 
 
 def run_inference(name: str, inp: InferenceInput) -> ContrastInference:

@@ -68,6 +68,14 @@ class Design:
     ``y`` and ``X`` are weighted (multiplied by the square root of the weights) and have the
     absorbed fixed effects partialled out. The first ``len(arm_levels) - 1`` columns of ``X`` are
     the treatment columns, one per treated arm, in the order of ``arm_levels[1:]``.
+
+    The few-cluster inference methods rebuild the full regression from: ``roles`` (one per
+    column of ``X``: ``"arm"``, ``"period"``, ``"period_strata"``, ``"baseline"``,
+    ``"baseline_missing"`` or ``"covariate"``), ``cluster_levels`` (the label of each cluster
+    code), ``absorb_codes``/``n_absorb_levels`` (the absorbed effects: strata, units, or one level
+    for the intercept) and whether they are nested in the clusters (``absorbed_nested``),
+    ``sqrt_weights`` (``None`` without weights), ``post`` (``did``: 1 in the later period) and
+    ``rows`` (positions of the estimation rows in the data).
     """
 
     spec: ModelSpec
@@ -87,6 +95,14 @@ class Design:
     arm_codes: np.ndarray | None = None
     strata_codes: np.ndarray | None = None
     notes: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    cluster_levels: np.ndarray | None = None
+    absorb_codes: np.ndarray | None = None
+    n_absorb_levels: int = 0
+    absorbed_nested: bool = False
+    sqrt_weights: np.ndarray | None = None
+    post: np.ndarray | None = None
+    rows: np.ndarray | None = None
 
     @property
     def treated(self) -> tuple[Any, ...]:
@@ -241,6 +257,12 @@ def _codes(series: pd.Series) -> np.ndarray:
     return codes
 
 
+def _codes_and_levels(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes in order of appearance and the label of each code (as a numpy array)."""
+    codes, uniques = pd.factorize(series, sort=False)
+    return codes, np.asarray(uniques)
+
+
 def demean(M: np.ndarray, groups: np.ndarray, n_groups: int, w: np.ndarray | None) -> np.ndarray:
     """Subtract (weighted) group means from every column of ``M`` (the within transformation).
 
@@ -369,6 +391,7 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
     strata_codes = None if spec.strata is None else _codes(col_of(spec.strata))
     cols: list[np.ndarray] = []
     names: list[str] = []
+    roles: list[str] = []
     post = None
     if spec.method == "did":
         t_codes, t_levels = time_levels(col_of(spec.time))
@@ -376,37 +399,44 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
         for j, lev in enumerate(levels[1:], start=1):
             cols.append((arm_codes == j) * post)
             names.append(f"{lev} x {t_levels[1]}")
+            roles.append("arm")
         cols.append(post)
         names.append(str(t_levels[1]))
+        roles.append("period")
         if spec.strata is not None:  # strata-specific trends: period effects by stratum
             s_codes, s_levels = pd.factorize(col_of(spec.strata), sort=True)
             for j in range(1, len(s_levels)):
                 cols.append((s_codes == j) * post)
                 names.append(f"{t_levels[1]} x {spec.strata}[{s_levels[j]}]")
+                roles.append("period_strata")
     else:
         for j, lev in enumerate(levels[1:], start=1):
             cols.append((arm_codes == j).astype(np.float64))
             names.append(str(lev))
+            roles.append("arm")
     if spec.baseline is not None:
         b = numeric(data[spec.baseline], role="baseline")
         b = b if full else b[idx]
         miss = np.isnan(b)
         cols.append(np.where(miss, 0.0, b))
         names.append(spec.baseline)
+        roles.append("baseline")
         if miss.any():
             cols.append(miss.astype(np.float64))
             names.append(f"{spec.baseline} missing")
+            roles.append("baseline_missing")
             notes.append(f"baseline missing for {int(miss.sum())} rows: set to 0, with a dummy")
     for block, bnames in blocks:
         cols.extend((block if full else block[idx]).T)
         names.extend(bnames)
+        roles.extend(["covariate"] * len(bnames))
     X = np.empty((n_obs, len(cols)), order="F")  # column-major: every step works by column
     for j, c in enumerate(cols):
         X[:, j] = c
 
-    clusters = n_clusters = None
+    clusters = n_clusters = cluster_levels = None
     if spec.cluster is not None:
-        clusters = _codes(col_of(spec.cluster))
+        clusters, cluster_levels = _codes_and_levels(col_of(spec.cluster))
         n_clusters = int(clusters.max()) + 1
         if n_clusters < 2:
             raise JBPInputError(
@@ -415,12 +445,13 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
                 column=spec.cluster,
             )
 
+    nested = False
     if spec.method == "did":
-        groups = _codes(col_of(spec.unit))
+        groups, unit_levels = _codes_and_levels(col_of(spec.unit))
         n_groups = int(groups.max()) + 1
         absorbed = f"unit fixed effects ({spec.unit})"
         if clusters is None:
-            clusters, n_clusters = groups, n_groups
+            clusters, n_clusters, cluster_levels = groups, n_groups, unit_levels
             notes.append(f"no cluster given: clustered by unit ({spec.unit})")
         nested = _nested(groups, n_groups, clusters)
         n_absorbed = 0 if nested else n_groups
@@ -459,6 +490,7 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
         keep = np.flatnonzero(~gone)
         Xt = Xt[:, keep]
         names = [names[j] for j in keep]
+        roles = [roles[j] for j in keep]
 
     control_rows = arm_codes == 0
     if post is not None:
@@ -482,6 +514,14 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
         arm_codes=arm_codes,
         strata_codes=strata_codes,
         notes=tuple(notes),
+        roles=tuple(roles),
+        cluster_levels=cluster_levels,
+        absorb_codes=groups,
+        n_absorb_levels=n_groups,
+        absorbed_nested=nested,
+        sqrt_weights=None if w is None else np.sqrt(w),
+        post=post,
+        rows=idx,
     )
 
 

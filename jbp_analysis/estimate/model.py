@@ -12,10 +12,19 @@ unit fixed effects ``alpha_i`` (within transformation) and period effects ``lamb
 (a single ``lambda`` without strata).
 
 Inference is cluster-robust (CR1, t with G - 1 df) when ``cluster`` is given and HC1 otherwise
-(Cameron & Miller 2015); see :mod:`jbp_analysis.estimate.covariance`.
+(Cameron & Miller 2015), or, on request, one of the few-cluster methods: the restricted wild
+cluster bootstrap (Cameron, Gelbach & Miller 2008), CR2 with Satterthwaite degrees of freedom
+(Bell & McCaffrey 2002) or randomisation inference (Fisher 1935); ``inference="auto"`` picks the
+wild bootstrap below 50 clusters. See :mod:`jbp_analysis.estimate.covariance`.
 
 References
 ----------
+Bell, R. M., & McCaffrey, D. F. (2002). Bias reduction in standard errors for linear regression
+with multi-stage samples. *Survey Methodology*, 28(2), 169-181.
+Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for
+inference with clustered errors. *Review of Economics and Statistics*, 90(3), 414-427.
+MacKinnon, J. G., & Webb, M. D. (2017). Wild bootstrap inference for wildly different cluster
+sizes. *Journal of Applied Econometrics*, 32(2), 233-254.
 McKenzie, D. (2012). Beyond baseline and follow-up: the case for more T in experiments.
 *Journal of Development Economics*, 99(2), 210-221.
 Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
@@ -24,6 +33,7 @@ Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -31,14 +41,22 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.errors import ConfigError, JBPInputError
-from jbp_analysis.estimate.covariance import InferenceInput, resolve_inference, run_inference
+from jbp_analysis.estimate.covariance import (
+    AUTO_WILD_BELOW_CLUSTERS,
+    InferenceInput,
+    InferenceOptions,
+    inference_label,
+    resolve_inference,
+    run_inference,
+)
 from jbp_analysis.estimate.design import Design, ModelSpec, as_tuple, build_design
 from jbp_analysis.estimate.ols import fit_ols
 from jbp_analysis.estimate.results import ImpactResult
+from jbp_analysis.inference import FEW_TREATED_CLUSTERS, FewTreatedClustersWarning
 
-__all__ = ["impact", "contrast_labels", "Inference"]
+__all__ = ["impact", "contrast_labels", "Inference", "few_treated_notes"]
 
-Inference = Literal["auto", "cr1", "hc1"]
+Inference = Literal["auto", "cr1", "hc1", "cr2", "wild", "ri"]
 
 
 def contrast_labels(arm_levels: Sequence[Any]) -> list[tuple[str, int, int]]:
@@ -79,6 +97,40 @@ def _contrast_matrix(design: Design, kept: Sequence[str]) -> tuple[list[str], np
     return [lab for lab, _, _ in labels], L
 
 
+def few_treated_notes(design: Design) -> list[str]:
+    """Contrasts whose two arms are each present in few clusters (at most
+    :data:`~jbp_analysis.inference.FEW_TREATED_CLUSTERS`), as notes.
+
+    With so few treated (or control) clusters, CR1, CR2 and the wild cluster bootstrap are all
+    unreliable (MacKinnon & Webb 2017); randomisation inference stays exact.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> d = SimpleNamespace(arm_levels=("c", "t"), clusters=np.array([0, 1, 2, 3]),
+    ...                     n_clusters=4, arm_codes=np.array([0, 0, 0, 1]))
+    >>> few_treated_notes(d)[0].split(";")[0]
+    't - c: only 1 cluster(s) with t and 3 with c'
+    """
+    if design.clusters is None or design.n_clusters is None:
+        return []
+    n_arms = len(design.arm_levels)
+    present = np.zeros((design.n_clusters, n_arms), dtype=bool)
+    present[design.clusters, design.arm_codes] = True
+    per_arm = present.sum(axis=0)
+    notes = []
+    for label, plus, minus in contrast_labels(design.arm_levels):
+        a, b = plus + 1, minus + 1  # arm codes (0 = control)
+        if min(per_arm[a], per_arm[b]) <= FEW_TREATED_CLUSTERS:
+            notes.append(
+                f"{label}: only {per_arm[a]} cluster(s) with {design.arm_levels[a]} and "
+                f"{per_arm[b]} with {design.arm_levels[b]}; CR1, CR2 and wild bootstrap "
+                "inference are unreliable with so few (MacKinnon & Webb 2017); "
+                "randomisation inference (inference='ri') stays exact"
+            )
+    return notes
+
+
 def impact(
     data: pd.DataFrame,
     *,
@@ -92,9 +144,14 @@ def impact(
     method: Literal["ancova", "diff_in_means", "did"] = "ancova",
     weights: str | None = None,
     level: float = 0.95,
-    inference: Inference | str = "auto",
+    inference: Inference | str | None = None,
     unit: str | None = None,
     time: str | None = None,
+    bootstrap_draws: int = 9999,
+    bootstrap_weights: Literal["rademacher", "webb"] = "rademacher",
+    seed: int = 0,
+    ri_permutations: int = 9999,
+    return_draws: bool = False,
 ) -> ImpactResult:
     """Estimate the impact of every treated arm against control, and between treated arms.
 
@@ -130,10 +187,46 @@ def impact(
     level
         Confidence level.
     inference
-        ``"auto"`` (CR1 if ``cluster`` else HC1), ``"cr1"`` or ``"hc1"``.
+        How the standard errors, p-values and intervals are computed:
+
+        - ``None`` (default): CR1 with ``cluster`` (t with G - 1 df), HC1 without;
+        - ``"auto"``: the rule of :func:`jbp_analysis.inference.choose_inference`: the wild
+          bootstrap below :data:`~jbp_analysis.inference.AUTO_WILD_BELOW_CLUSTERS` (50)
+          clusters, where CR1 over-rejects (Cameron & Miller 2015, section VI), CR1 at or
+          above, HC1 without ``cluster``; the ``inference`` column says which and why, e.g.
+          ``"wild (auto: 12 clusters < 50)"``;
+        - ``"cr1"``, ``"hc1"``;
+        - ``"wild"``: restricted wild cluster bootstrap-t for each contrast (Cameron, Gelbach &
+          Miller 2008), p-value and interval by test inversion; **std_error stays the CR1
+          standard error** (the bootstrap gives no standard error);
+        - ``"cr2"``: CR2 standard errors with each contrast's Satterthwaite degrees of freedom
+          (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018; ``contrast_df`` and the notes);
+        - ``"ri"``: randomisation inference, re-randomising the groups' arms within ``strata``
+          as the design did (Fisher 1935); p-values only: **ci_low/ci_high are NaN**, std_error
+          is CR1. Not with ``weights``.
+
+        Strata fixed effects stay regressors (not partialled out) for ``"wild"`` and ``"cr2"``;
+        only effects nested in the clusters (DiD unit effects) are partialled out (see
+        :mod:`jbp_analysis.estimate.few_clusters`). Without ``cluster``, ``"wild"``, ``"cr2"``
+        and ``"ri"`` treat every row as its own cluster. When an arm of a contrast is present in
+        at most two clusters, the result gets a note (CR1, CR2, wild) and, for ``"wild"`` and
+        ``"cr2"``, a :class:`~jbp_analysis.inference.FewTreatedClustersWarning` is raised
+        (MacKinnon & Webb 2017).
     unit, time
         Panel identifiers for ``did``; ``time`` must have exactly two values (the earlier, in
         category or sorted order, is the pre period).
+    bootstrap_draws
+        Wild bootstrap draws (all ``2**G`` sign vectors instead when ``G <= 12``).
+    bootstrap_weights
+        ``"rademacher"`` or ``"webb"`` (Webb 2014; better below about 12 clusters).
+    seed
+        Non-negative integer seed of the bootstrap and of the re-randomisations; the same seed
+        gives the same numbers.
+    ri_permutations
+        Re-randomisations for ``"ri"`` (every distinct assignment when there are fewer).
+    return_draws
+        Keep the wild bootstrap t-statistics and their draws (``t_boot``, ``t_draws``,
+        ``cluster_ids``) whatever the inference, for Romano-Wolf adjustments.
 
     Returns
     -------
@@ -147,7 +240,13 @@ def impact(
         Unknown column, arm with one category, control not among the arm values, all-missing
         outcome, a single cluster, non-numeric outcome, ...
     ConfigError
-        Unknown method or inference, bad level.
+        Unknown method or inference, bad level, bootstrap or permutation options;
+        ``inference="ri"`` with weights; ``inference="cr1"`` without ``cluster``.
+
+    Warns
+    -----
+    FewTreatedClustersWarning
+        With ``"wild"`` or ``"cr2"``: a contrast's arm is present in at most two clusters.
 
     Examples
     --------
@@ -161,9 +260,22 @@ def impact(
     >>> res.tidy()[["contrast", "inference"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
     [['karitatif - kontrol', 'cr1'], ['pendampingan - kontrol', 'cr1'],
      ['pendampingan - karitatif', 'cr1']]
+    >>> wild = impact(df, outcome="y", arm="arm", control="kontrol", baseline="y0", cluster="g",
+    ...               inference="auto", bootstrap_draws=999)
+    >>> wild.tidy()["inference"].iloc[0]
+    'wild (auto: 30 clusters < 50)'
+    >>> bool(wild.std_error[1] == res.std_error[1]), bool(wild.p_value[1] < 0.01)
+    (True, True)
     """
     if not (0.0 < float(level) < 1.0):
         raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
+    options = InferenceOptions(
+        bootstrap_draws=bootstrap_draws,
+        bootstrap_weights=bootstrap_weights,
+        seed=seed,
+        ri_permutations=ri_permutations,
+        return_draws=bool(return_draws),
+    )
     spec = ModelSpec(
         outcome=outcome,
         arm=arm,
@@ -177,13 +289,21 @@ def impact(
         unit=unit,
         time=time,
     )
+    resolve_inference(inference, n_clusters=0)  # unknown names fail before any work
     design = build_design(data, spec)
-    chosen = resolve_inference(inference, n_clusters=design.n_clusters)
+    chosen = resolve_inference(
+        inference, n_clusters=design.n_clusters, auto_wild_below=AUTO_WILD_BELOW_CLUSTERS
+    )
     fit = fit_ols(design.X, design.y, names=design.names)
     labels, L = _contrast_matrix(design, fit.names)
     notes = list(design.notes)
     if fit.dropped:
         notes.append(f"dropped (collinear): {', '.join(fit.dropped)}")
+    if chosen in ("cr1", "cr2", "wild"):
+        for note in few_treated_notes(design):
+            if chosen != "cr1":  # the engines' warning; CR1 results carry the note only
+                warnings.warn(note, FewTreatedClustersWarning, stacklevel=2)
+            notes.append(note)
     inf = run_inference(
         chosen,
         InferenceInput(
@@ -194,12 +314,15 @@ def impact(
             n_absorbed=design.n_absorbed,
             level=float(level),
             design=design,
+            options=options,
+            labels=tuple(labels),
         ),
     )
+    notes += inf.notes
     return ImpactResult(
         outcome=outcome,
         method=method,
-        inference=inf.name,
+        inference=inference_label(inference, inf.name, n_clusters=design.n_clusters),
         level=float(level),
         df=inf.df,
         arm_levels=design.arm_levels,
@@ -221,4 +344,9 @@ def impact(
         absorbed=design.absorbed,
         missing=design.missing,
         notes=tuple(notes),
+        inference_method=inf.name,
+        contrast_df=inf.contrast_df,
+        t_boot=inf.t_boot,
+        t_draws=inf.t_draws,
+        cluster_ids=inf.cluster_ids,
     )

@@ -49,12 +49,19 @@ class ImpactResult:
     Attributes
     ----------
     outcome, method, inference
-        What was estimated, how (``ancova``, ``diff_in_means``, ``did``) and with which inference
-        (``cr1``, ``hc1``).
+        What was estimated, how (``ancova``, ``diff_in_means``, ``did``) and with which inference:
+        the ``inference`` column of :meth:`tidy`, the method name (``cr1``, ``hc1``, ``cr2``,
+        ``wild``, ``ri``) followed, when ``inference="auto"`` chose it, by the reason, e.g.
+        ``"wild (auto: 12 clusters < 50)"``. ``inference_method`` is the bare method name.
     level
         Confidence level of ``ci_low``/``ci_high``.
     df
-        Degrees of freedom of the t reference distribution (G - 1 for CR1, n - K for HC1).
+        Denominator degrees of freedom of joint Wald tests with :attr:`cov` (G - 1 when
+        clustered, n - K for HC1).
+    contrast_df
+        Degrees of freedom of each contrast's t reference: ``df`` for CR1/HC1, Satterthwaite for
+        CR2 (also listed in :attr:`notes`), NaN for the wild bootstrap and randomisation
+        inference, whose p-values come from their own reference distributions.
     arm_levels
         Control first, then the treated arms.
     contrasts
@@ -65,7 +72,12 @@ class ImpactResult:
         Mean and SD of the outcome in the control arm of the estimation sample (follow-up period
         for ``did``).
     notes
-        What the estimator did that a reader should know (dropped collinear covariates, ...).
+        What the estimator did that a reader should know (dropped collinear covariates, the
+        bootstrap used, few treated clusters, ...).
+    t_boot, t_draws, cluster_ids
+        With ``return_draws=True``: the wild bootstrap t-statistic of every contrast, its
+        ``B x m`` bootstrap draws under the null, and the sorted cluster labels of the draws'
+        columns (for Romano-Wolf adjustments across outcomes); ``None`` otherwise.
     """
 
     outcome: str
@@ -92,8 +104,24 @@ class ImpactResult:
     absorbed: str = ""
     missing: Mapping[str, int] = field(default_factory=dict, repr=False)
     notes: tuple[str, ...] = ()
+    inference_method: str = ""
+    contrast_df: np.ndarray | None = field(default=None, repr=False)
+    t_boot: np.ndarray | None = field(default=None, repr=False)
+    t_draws: np.ndarray | None = field(default=None, repr=False)
+    cluster_ids: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if not self.inference_method:
+            object.__setattr__(self, "inference_method", self.inference.split(" ")[0])
+        if self.contrast_df is None:
+            object.__setattr__(self, "contrast_df", np.full(len(self.contrasts), float(self.df)))
+        for name in ("t_boot", "t_draws"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _frozen(getattr(self, name)))
+        if self.cluster_ids is not None:
+            ids = np.array(self.cluster_ids, copy=True)
+            ids.flags.writeable = False
+            object.__setattr__(self, "cluster_ids", ids)
         for name in (
             "params_array",
             "cov_array",
@@ -103,6 +131,7 @@ class ImpactResult:
             "ci_low",
             "ci_high",
             "p_value",
+            "contrast_df",
         ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "missing", MappingProxyType(dict(self.missing)))
@@ -172,7 +201,9 @@ class ImpactResult:
         """Joint test that the named contrasts are all zero (default: every arm vs control).
 
         An F-test with ``(q, df)`` degrees of freedom using the result's covariance, i.e. the
-        clustered Wald test when the result is clustered (Cameron & Miller 2015).
+        clustered Wald test when the result is clustered (Cameron & Miller 2015): CR1 for
+        ``cr1``, ``wild`` and ``ri`` results, CR2 with ``G - 1`` df for ``cr2`` results (not the
+        Pustejovsky & Tipton 2018 HTZ test).
         """
         names = (
             list(contrasts) if contrasts is not None else list(self.contrasts[: len(self.treated)])
