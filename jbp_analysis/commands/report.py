@@ -1,10 +1,116 @@
-"""`jbp report`: not built yet."""
+"""`jbp report`: run the report notebooks for one, several or all districts, in parallel.
+
+Examples
+--------
+``jbp report --district 3322``, ``jbp report --district "Kab. Semarang" --lang en``,
+``jbp report --all --jobs 2``, ``jbp report --all --changed``.
+"""
 
 from __future__ import annotations
 
-from jbp_analysis.errors import NotBuiltYet
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jbp_analysis import paths
+from jbp_analysis.errors import ConfigError
+
+__all__ = ["command"]
 
 
-def command(all_districts: bool = False) -> None:
-    """Not built yet (see the issue tracker)."""
-    raise NotBuiltYet("report")
+def command(
+    district: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--district",
+            "-d",
+            help="BPS code (3322) or exact name ('Kab. Semarang'); repeat for several.",
+        ),
+    ] = None,
+    all_districts: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every district in the processed data, the provincial overview, index."
+        ),
+    ] = False,
+    lang: Annotated[str, typer.Option(help="Language: id (Bahasa Indonesia) or en.")] = "id",
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: one per core).")
+    ] = None,
+    changed: Annotated[
+        bool, typer.Option(help="Only districts whose data, parameters or code changed.")
+    ] = False,
+    processed: Annotated[
+        Path, typer.Option(help="Folder of processed data (from `jbp clean`).")
+    ] = paths.PROCESSED_DIR,
+    out: Annotated[
+        Path, typer.Option(help="Reports root; nothing is written outside it.")
+    ] = paths.REPORTS_DIR,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run the district report notebooks (papermill, warm kernels) and write reports/index.html."""
+    from jbp_analysis.i18n import check_lang
+    from jbp_analysis.reference import resolve_district
+    from jbp_analysis.report.runner import (
+        default_workers,
+        district_job,
+        job_hashes,
+        load_state,
+        overview_job,
+        run_jobs,
+        save_state,
+    )
+    from jbp_analysis.report.setup import load_processed
+
+    lang = check_lang(lang)
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, not {jobs}")
+    requested = [resolve_district(d) for d in (district or [])]  # rejects ../../x and quotes
+    if not requested and not all_districts:
+        raise ConfigError("name a district with --district CODE (repeatable) or use --all")
+    root = Path(out).resolve()
+    data = load_processed(processed, lang=lang)
+    present = sorted(data["panel"]["district_code"].astype(str).unique())
+    missing = [c for c in requested if c not in present]
+    if missing:
+        raise ConfigError(
+            f"district(s) {', '.join(missing)} have no rows in {Path(processed) / 'panel.parquet'}; "
+            f"present: {', '.join(present)}"
+        )
+    codes = present if all_districts else list(dict.fromkeys(requested))
+    opts = {"processed_dir": Path(processed), "root": root, "lang": lang}
+    all_jobs = [district_job(c, **opts) for c in codes]
+    if all_districts:
+        all_jobs.append(overview_job(**opts))
+    root.mkdir(parents=True, exist_ok=True)
+    hashes = job_hashes(all_jobs)
+    state = load_state(root)
+    todo = all_jobs
+    if changed:
+        todo = [j for j in all_jobs if state.get(j.key) != hashes[j.key] or not j.out_dir.is_dir()]
+        typer.echo(f"--changed: {len(todo)} of {len(all_jobs)} reports need regenerating")
+    workers = jobs or default_workers()
+    results = run_jobs(todo, workers=workers, progress=progress)
+    for r in results:
+        if r.ok:
+            state[r.key] = hashes[r.key]
+        else:
+            state.pop(r.key, None)
+    save_state(root, state)
+    failed = {r.out_dir.name: r.error or "error" for r in results if not r.ok}
+    from jbp_analysis.report.index import write_index
+
+    index = write_index(root, lang=lang, failed=failed)
+    ok = sum(r.ok for r in results)
+    typer.echo(
+        f"{len(results)} report(s) run on {min(workers, max(len(todo), 1))} worker(s): "
+        f"{ok} ok, {len(results) - ok} failed."
+    )
+    for r in results:
+        if not r.ok:
+            where = f" (notebook: {r.failed_notebook})" if r.failed_notebook else ""
+            typer.echo(f"  FAILED {r.key} {r.label}: {r.error}{where}", err=True)
+    typer.echo(f"Open {index} (one folder per district under {root}).")
+    if failed:
+        raise typer.Exit(1)

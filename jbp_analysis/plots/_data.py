@@ -1,0 +1,112 @@
+"""Small summaries the charts draw (means, quantiles, counts by arm and wave).
+
+Every summary carries ``n``, the number of respondents behind each cell, so the charts can
+apply disclosure control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from jbp_analysis.plots.theme import ARM_ORDER
+
+__all__ = [
+    "answered",
+    "cell_means",
+    "cell_quantiles",
+    "response_rates",
+    "is_share",
+    "is_rupiah",
+    "WAVE_ORDER",
+]
+
+WAVE_ORDER: tuple[str, ...] = ("baseline", "endline", "followup")
+
+
+def answered(data: pd.DataFrame, y: str) -> pd.DataFrame:
+    """Rows interviewed in their wave (``responded``) with a non-missing ``y``."""
+    keep = data[y].notna()
+    if "responded" in data:
+        keep &= data["responded"].fillna(False).astype(bool)
+    return data.loc[keep]
+
+
+def is_share(s: pd.Series) -> bool:
+    """True for yes/no outcomes (booleans, or numbers only 0/1) drawn as percentages."""
+    if pd.api.types.is_bool_dtype(s):
+        return True
+    vals = pd.to_numeric(s.dropna(), errors="coerce")
+    return len(vals) > 0 and bool(vals.isin([0, 1]).all())
+
+
+def is_rupiah(name: str) -> bool:
+    """True when the codebook measures ``name`` in rupiah (income, profit, revenue, cost)."""
+    from jbp_analysis.codebook import load_codebook
+
+    for v in load_codebook().variables:
+        if v.name == name:
+            return v.type == "rupiah"
+    if name.endswith("_ihs"):
+        return False
+    return name.startswith(("income_", "profit", "revenue")) or name.endswith(
+        ("_rp", "income", "profit", "revenue")
+    )
+
+
+def _ordered(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    keys = []
+    for b in by:
+        order = ARM_ORDER if b == "arm" else WAVE_ORDER if b == "wave" else None
+        if order is not None:
+            df[f"_{b}_o"] = df[b].astype(str).map({v: i for i, v in enumerate(order)})
+            keys.append(f"_{b}_o")
+        else:
+            keys.append(b)
+    out = df.sort_values(keys).drop(columns=[k for k in keys if k.startswith("_")])
+    return out.reset_index(drop=True)
+
+
+def cell_means(data: pd.DataFrame, y: str, *, by: Sequence[str] = ("wave", "arm")) -> pd.DataFrame:
+    """Mean of ``y`` and respondent count ``n`` per cell of ``by``."""
+    d = answered(data, y)
+    vals = pd.to_numeric(d[y].astype("Float64"), errors="coerce").astype(float)
+    g = vals.groupby([d[b].astype(str) for b in by], observed=True)
+    out = pd.DataFrame({"n": g.size(), "mean": g.mean()}).reset_index()
+    return _ordered(out, by)
+
+
+def cell_quantiles(
+    data: pd.DataFrame,
+    y: str,
+    *,
+    by: Sequence[str] = ("wave", "arm"),
+    q: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9),
+) -> pd.DataFrame:
+    """Quantiles ``q10, q25, ...`` of ``y`` and count ``n`` per cell of ``by``."""
+    d = answered(data, y)
+    vals = pd.to_numeric(d[y].astype("Float64"), errors="coerce").astype(float)
+    keys = [d[b].astype(str) for b in by]
+    g = vals.groupby(keys, observed=True)
+    out = g.quantile(list(q)).unstack()
+    out.columns = [f"q{round(x * 100)}" for x in q]
+    out.insert(0, "n", g.size())
+    return _ordered(out.reset_index(), by)
+
+
+def response_rates(data: pd.DataFrame) -> pd.DataFrame:
+    """Per arm and wave: baseline roster size ``n``, interviewed ``responded``, ``rate``."""
+    roster = (
+        data[data["wave"].astype(str) == "baseline"]
+        .groupby(data["arm"].astype(str), observed=True)["respondent_id"]
+        .nunique()
+    )
+    resp = data.groupby([data["wave"].astype(str), data["arm"].astype(str)], observed=True)[
+        "responded"
+    ].sum()
+    out = resp.rename("responded").reset_index()
+    out["n"] = out["arm"].map(roster).fillna(0).astype(int)
+    out["rate"] = np.where(out["n"] > 0, out["responded"] / out["n"].where(out["n"] > 0), np.nan)
+    return _ordered(out[["wave", "arm", "n", "responded", "rate"]], ("wave", "arm"))

@@ -1,0 +1,419 @@
+"""The report's analysis calls, made safe for small districts: what cannot be estimated says so.
+
+A district report rests on few groups (kelompok): 12 in the sample, 6 in a small district, so
+2 per arm. Some statistics do not exist with so few clusters, and the report must then say "not
+estimable with this few groups" instead of failing or printing nonsense:
+
+* The joint F-test of orthogonality in a balance table (Bruhn & McKenzie 2009) regresses the arm
+  dummy on ``k`` baseline variables and tests all ``k`` coefficients with a cluster-robust (CR1)
+  covariance. That covariance is a sum over the ``G`` clusters' score vectors, which sum to zero
+  within each of the ``S`` strata once the intercept / strata effects are absorbed, so its rank
+  is at most ``G - S`` (Cameron & Miller 2015, section VI.A). With ``G - S < k`` the Wald matrix is
+  singular: the test does not exist (NumPy either raises ``LinAlgError`` or returns a meaningless
+  F of order 1e15). :func:`balance_view` checks the rank condition first and then reports the
+  per-variable differences (each a test of one coefficient, which needs only ``G - S >= 1``) and
+  marks the joint test as not estimable. Where the test exists, its F(k, G - 1) p-value still
+  over-rejects badly when ``k`` is close to ``G`` (Pustejovsky & Tipton 2018): in the sample's
+  districts (8 groups per pair, 6 variables) it gave p < 0.001 where re-randomising the groups
+  gives p = 0.06. The report therefore shows the randomisation p-value of
+  :func:`randomization_joint_test` (Fisher 1935; Young 2019).
+* An impact regression fails when a subgroup lacks an arm or an outcome is missing everywhere;
+  :func:`estimate_impacts` turns those failures into rows flagged ``estimable = False``.
+
+References
+----------
+Bruhn, M., & McKenzie, D. (2009). In pursuit of balance: randomization in practice in development
+field experiments. *AEJ: Applied Economics*, 1(4), 200-232.
+Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
+*Journal of Human Resources*, 50(2), 317-372.
+Fisher, R. A. (1935). *The Design of Experiments*. Oliver & Boyd.
+MacKinnon, J. G., & Webb, M. D. (2017). Wild bootstrap inference for wildly different cluster
+sizes. *Journal of Applied Econometrics*, 32(2), 233-254.
+Pustejovsky, J. E., & Tipton, E. (2018). Small-sample methods for cluster-robust variance
+estimation and hypothesis testing in fixed effects models. *JBES*, 36(4), 672-683.
+Young, A. (2019). Channeling Fisher: randomization tests and the statistical insignificance of
+seemingly significant experimental results. *QJE*, 134(2), 557-598.
+
+Examples
+--------
+>>> import numpy as np
+>>> g = np.repeat(np.arange(6), 10)  # 6 groups: 2 per arm
+>>> rng = np.random.default_rng(1)
+>>> df = pd.DataFrame({"arm": np.array(["kontrol", "karitatif", "pendampingan"])[g % 3],
+...                    "group_id": g, "age": rng.normal(22, 3, 60), "size": rng.poisson(4, 60),
+...                    "female": rng.random(60) < .5, "income": rng.normal(2e6, 5e5, 60)})
+>>> view = balance_view(df, variables=["age", "size", "female", "income"], arm="arm",
+...                     control="kontrol", cluster="group_id", n_perm=99)
+>>> view.ftest[["contrast", "n_clusters", "estimable"]].values.tolist()[0]
+['karitatif - kontrol', 4, False]
+>>> len(view.tidy)  # every per-variable difference is still there
+12
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jbp_analysis.errors import JBPInputError
+
+__all__ = [
+    "REPORT_OUTCOMES",
+    "BALANCE_VARIABLES",
+    "BalanceView",
+    "balance_view",
+    "joint_test_estimable",
+    "randomization_joint_test",
+    "estimate_impacts",
+]
+
+#: The outcomes every report estimates, by family (the specification is defined once, here).
+#: Unemployment is ``openly_unemployed`` (defined for every young person, see
+#: :data:`jbp_analysis.outcomes.OUTCOME_FAMILIES`): the TPT indicator is conditional on being in
+#: the labour force, which the programme itself may change.
+REPORT_OUTCOMES: dict[str, list[str]] = {
+    "unemployment": ["openly_unemployed"],
+    "income": ["income_household"],
+    "awareness": ["awareness_anderson"],
+}
+
+#: Baseline characteristics in the balance table (``female`` is built from ``sex``).
+BALANCE_VARIABLES: tuple[str, ...] = (
+    "age",
+    "female",
+    "household_size",
+    "income_household",
+    "openly_unemployed",
+    "awareness_anderson",
+)
+
+_FTEST_COLUMNS = [
+    "contrast",
+    "f_statistic",
+    "df_num",
+    "df_denom",
+    "p_value",
+    "p_value_f",
+    "n_perm",
+    "n_obs",
+    "n_clusters",
+    "n_strata",
+    "estimable",
+]
+
+
+def joint_test_estimable(n_clusters: int, n_strata: int, n_variables: int) -> bool:
+    """Whether a clustered joint test of ``n_variables`` coefficients exists: ``G - S >= k``.
+
+    Examples
+    --------
+    >>> joint_test_estimable(4, 1, 6), joint_test_estimable(8, 1, 6)
+    (False, True)
+    """
+    return int(n_clusters) - int(n_strata) >= int(n_variables)
+
+
+@dataclass(frozen=True)
+class BalanceView:
+    """A balance table for a report: means by arm, pairwise differences, joint tests.
+
+    ``ftest`` has one row per pair of arms with ``estimable``; where it is ``False`` the F
+    statistic and p-value are missing (the test does not exist with this few groups).
+    """
+
+    variables: tuple[str, ...]
+    by_arm: pd.DataFrame
+    tidy: pd.DataFrame
+    ftest: pd.DataFrame
+
+    @property
+    def all_estimable(self) -> bool:
+        return bool(self.ftest["estimable"].all())
+
+    def _repr_html_(self) -> str:
+        return self.tidy.to_html(index=False) + self.ftest.to_html(index=False)
+
+
+def _pair_counts(
+    data: pd.DataFrame, *, arm: str, levels: Sequence[Any], cluster: str, strata: str | None
+) -> dict[tuple[Any, Any], tuple[int, int]]:
+    out = {}
+    for i, a in enumerate(levels):
+        for b in levels[i + 1 :]:
+            sub = data[data[arm].isin([a, b]).to_numpy(dtype=bool)]
+            g = int(sub[cluster].nunique())
+            s = int(sub[strata].nunique()) if strata is not None else 1
+            out[(a, b)] = (g, s)
+    return out
+
+
+def _wald_f(X: np.ndarray, D: np.ndarray, S: np.ndarray, C: np.ndarray, n_absorbed: int):
+    """CR1 Wald F of ``d ~ X`` (within strata) for every column of ``D`` at once.
+
+    ``X``: ``n x k`` (already demeaned within strata); ``D``: ``n x R`` assignment columns;
+    ``S``: ``n x s`` stratum indicators; ``C``: ``G x n`` cluster indicators. The CR1 factor is
+    that of :func:`jbp_analysis.estimate.covariance.cr1`, so the observed column reproduces
+    :func:`jbp_analysis.balance.balance_table`'s joint F.
+    """
+    n, k = X.shape
+    G = C.shape[0]
+    Dt = D - S @ ((S.T @ D) / S.sum(axis=0)[:, None])
+    bread = np.linalg.inv(X.T @ X)
+    B = bread @ (X.T @ Dt)  # k x R
+    U = Dt - X @ B
+    scores = np.stack([C @ (X[:, [j]] * U) for j in range(k)], axis=1)  # G x k x R
+    meat = np.einsum("gkr,glr->rkl", scores, scores)
+    factor = G / (G - 1) * (n - 1) / (n - k - n_absorbed)
+    V = factor * np.einsum("ij,rjl,lm->rim", bread, meat, bread)
+    Bt = B.T[:, :, None]
+    try:
+        VinvB = np.linalg.solve(V, Bt)
+    except np.linalg.LinAlgError:  # an exactly singular permutation: its F is a pseudo-F
+        VinvB = np.linalg.pinv(V, hermitian=True) @ Bt
+    return (np.swapaxes(Bt, 1, 2) @ VinvB)[:, 0, 0] / k
+
+
+def randomization_joint_test(
+    data: pd.DataFrame,
+    *,
+    variables: Sequence[str],
+    arm: str,
+    a: Any,
+    b: Any,
+    cluster: str,
+    strata: str | None = None,
+    n_perm: int = 999,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Joint orthogonality test of arms ``a`` vs ``b`` with a randomisation-inference p-value.
+
+    The statistic is the clustered (CR1) Wald F of the balance table's joint test (the arm
+    dummy regressed on the baseline variables, strata absorbed). Its F(k, G - 1) p-value
+    over-rejects badly when the number of restrictions ``k`` is close to the number of
+    clusters ``G`` (Pustejovsky & Tipton 2018, JBES 36(4)); here the p-value instead comes
+    from re-randomising the groups' arms within strata, as the trial did, ``n_perm`` times:
+    ``p = (1 + #{F_perm >= F}) / (n_perm + 1)``, exact under the sharp null whatever the
+    statistic's distribution (Fisher 1935; Young 2019, QJE 134(2), "Channeling Fisher").
+
+    Returns ``f_statistic``, ``p_value`` (randomisation), ``n_perm``, ``n_obs``, ``n_clusters``.
+    """
+    from jbp_analysis.estimate.design import numeric
+
+    sub = data.loc[data[arm].isin([a, b]).to_numpy(dtype=bool)]
+    X = np.column_stack([numeric(sub[v], role="balance variable") for v in variables])
+    ok = ~np.isnan(X).any(axis=1) & sub[cluster].notna().to_numpy()
+    if strata is not None:
+        ok &= sub[strata].notna().to_numpy()
+    sub, X = sub.loc[ok], X[ok]
+    cl, groups = pd.factorize(sub[cluster])
+    st, _ = pd.factorize(sub[strata]) if strata is not None else (np.zeros(len(sub), int), [0])
+    n_strata = int(st.max()) + 1
+    S = np.zeros((len(sub), n_strata))
+    S[np.arange(len(sub)), st] = 1.0
+    C = np.zeros((len(groups), len(sub)))
+    C[cl, np.arange(len(sub))] = 1.0
+    Xd = X - S @ ((S.T @ X) / S.sum(axis=0)[:, None])
+    scale = Xd.std(axis=0)
+    Xd = Xd / np.where(scale > 0, scale, 1.0)  # the Wald F is scale-free; this conditions X'X
+    treated_g = pd.Series((sub[arm] == b).to_numpy(dtype=float)).groupby(cl).first().to_numpy()
+    stratum_g = pd.Series(st).groupby(cl).first().to_numpy()
+    rng = np.random.default_rng(seed)
+    perm_g = np.repeat(treated_g[None, :], n_perm, axis=0)
+    for s_ in range(n_strata):  # loop over strata: shuffle the arms of its groups
+        idx = np.flatnonzero(stratum_g == s_)
+        order = np.argsort(rng.random((n_perm, idx.size)), axis=1)
+        perm_g[:, idx] = treated_g[idx][order]
+    D = np.column_stack([treated_g[cl], perm_g[:, cl].T])
+    F = _wald_f(Xd, D, S, C, n_strata)
+    return {
+        "f_statistic": float(F[0]),
+        "p_value": float((1 + np.sum(F[1:] >= F[0] * (1 - 1e-10))) / (n_perm + 1)),
+        "n_perm": int(n_perm),
+        "n_obs": int(len(sub)),
+        "n_clusters": int(len(groups)),
+    }
+
+
+def balance_view(
+    data: pd.DataFrame,
+    *,
+    variables: Sequence[str],
+    arm: str = "arm",
+    control: Any = "kontrol",
+    cluster: str = "group_id",
+    strata: str | None = None,
+    n_perm: int = 999,
+    seed: int = 0,
+) -> BalanceView:
+    """A balance table whose joint tests exist and are honest with few groups.
+
+    Means by arm and per-variable differences come from
+    :func:`jbp_analysis.balance.balance_table`. The joint orthogonality test of each pair of
+    arms is reported only where it exists (:func:`joint_test_estimable`), with the p-value of
+    :func:`randomization_joint_test` (``p_value``) next to the F-distribution one
+    (``p_value_f``). With too few groups for the joint test, ``balance_table`` is called once per
+    variable (a one-coefficient test, which exists) and the pair gets ``estimable = False``.
+    """
+    from jbp_analysis.balance import balance_table
+    from jbp_analysis.estimate.design import arm_levels
+
+    variables = tuple(variables)
+    opts = {"arm": arm, "cluster": cluster, "strata": strata}
+    levels = arm_levels(data[arm], control)
+    counts = _pair_counts(data, arm=arm, levels=levels, cluster=cluster, strata=strata)
+    ok = {p: joint_test_estimable(g, s, len(variables)) for p, (g, s) in counts.items()}
+    parts = None
+    if all(ok.values()):
+        try:
+            parts = [balance_table(data, variables=list(variables), control=control, **opts)]
+        except np.linalg.LinAlgError:  # numerically singular although the rank rule passed
+            parts = None
+    if parts is None:
+        parts = [balance_table(data, variables=[v], control=control, **opts) for v in variables]
+    by_arm = pd.concat([p.by_arm() for p in parts], ignore_index=True)
+    tidy = pd.concat([p.tidy() for p in parts], ignore_index=True)
+    f_table = parts[0].ftest().set_index("contrast") if len(parts) == 1 else None
+    rows = []
+    for (a, b), (g, s) in counts.items():
+        label = f"{b} - {a}"
+        row: dict[str, Any] = {"contrast": label, "n_clusters": g, "n_strata": s}
+        if ok[(a, b)]:
+            ri = randomization_joint_test(
+                data, variables=variables, a=a, b=b, n_perm=n_perm, seed=seed, **opts
+            )
+            row.update(ri, n_clusters=g, estimable=True, df_num=len(variables), df_denom=g - 1)
+            if f_table is not None and label in f_table.index:
+                row["p_value_f"] = float(f_table.loc[label, "p_value"])
+        else:
+            row["estimable"] = False
+        rows.append(row)
+    ftest = pd.DataFrame(rows).reindex(columns=_FTEST_COLUMNS)
+    ftest["estimable"] = ftest["estimable"].astype(bool)
+    ftest["n_clusters"] = ftest["n_clusters"].astype("Int64")
+    return BalanceView(variables, by_arm, tidy, ftest)
+
+
+def _flag_few_groups(
+    tab: pd.DataFrame, sub: pd.DataFrame, *, outcome: str, arm: str, cluster: str
+) -> pd.DataFrame:
+    """``inference_ok``: both arms of the contrast have more than
+    :data:`~jbp_analysis.inference.FEW_TREATED_CLUSTERS` groups with the outcome observed.
+
+    With fewer, no cluster-robust interval is reliable (the wild bootstrap has too few distinct
+    draws and its test-inversion interval can be absurdly wide; MacKinnon & Webb 2017): the
+    point estimate is kept, its interval and p-value are set to missing.
+    """
+    from jbp_analysis.inference import FEW_TREATED_CLUSTERS
+
+    have = sub[sub[outcome].notna()] if outcome in sub else sub.iloc[:0]
+    groups = have.groupby(have[arm].astype(str), observed=True)[cluster].nunique()
+    pairs = tab["contrast"].str.split(" - ")
+    fewest = [min(int(groups.get(p[0], 0)), int(groups.get(p[1], 0))) for p in pairs]
+    ok = np.array(fewest) > FEW_TREATED_CLUSTERS
+    out = tab.assign(min_arm_groups=fewest, inference_ok=ok & tab["estimable"].to_numpy(bool))
+    for c in ("ci_low", "ci_high", "p_value"):
+        out[c] = out[c].where(ok)
+    return out
+
+
+def estimate_impacts(
+    data: pd.DataFrame,
+    *,
+    outcomes: Mapping[str, Sequence[str]],
+    waves: Sequence[str],
+    by: str | None = None,
+    levels: Sequence[str] | None = None,
+    baseline: str = "{outcome}_bl",
+    arm: str = "arm",
+    control: str = "kontrol",
+    cluster: str = "group_id",
+    strata: str | None = None,
+    level: float = 0.95,
+    inference: str = "auto",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """ANCOVA impacts (:func:`jbp_analysis.estimate.impact_table`) per wave (and subgroup).
+
+    The specification is defined here once for every report: the outcome on the arm dummies and
+    the outcome's baseline value, strata fixed effects when given, errors clustered by group.
+    Inference ``"auto"`` is the estimator's documented rule: a wild cluster bootstrap below 50
+    groups (a district), where CR1 over-rejects (Cameron, Gelbach & Miller 2008), CR1 above
+    (the province); the ``inference`` column says which.
+
+    Parameters
+    ----------
+    data
+        Follow-up rows (interviewed respondents) with a ``wave`` column and the baseline columns.
+    outcomes
+        ``{family: [outcome, ...]}``.
+    waves
+        Waves to estimate, each separately.
+    by, levels
+        Optional subgroup column and the values to estimate separately (``subgroup`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``impact_table`` columns plus ``wave`` (and ``subgroup``), ``estimable``,
+        ``min_arm_groups`` and ``inference_ok``. An outcome that cannot be estimated in a cell
+        (an arm is absent, the outcome is never observed, the design is singular) gets one row
+        per contrast with missing numbers and ``estimable = False``; the other outcomes are
+        unaffected. A contrast with an arm in at most two groups keeps its estimate but gets a
+        missing interval and p-value and ``inference_ok = False`` (see
+        :func:`_flag_few_groups`).
+    """
+    from jbp_analysis.estimate import TIDY_COLUMNS, contrast_labels, impact_table
+    from jbp_analysis.inference import FewTreatedClustersWarning
+
+    cells: list[tuple[str, Any]] = [(w, None) for w in waves]
+    if by is not None:
+        cells = [(w, s) for w in waves for s in (levels or sorted(data[by].dropna().unique()))]
+    names = ["kontrol", "karitatif", "pendampingan"]
+    if isinstance(data[arm].dtype, pd.CategoricalDtype):
+        names = [str(c) for c in data[arm].cat.categories]
+    names = [control, *[n for n in names if n != control]]
+    frames = []
+    for w, s in cells:
+        keep = data["wave"].astype(str).eq(w)
+        if by is not None:
+            keep &= data[by].eq(s).fillna(False).astype(bool)
+        sub = data.loc[keep.to_numpy(dtype=bool)]
+        for family, outs in outcomes.items():
+            for outcome in outs:
+                try:
+                    with warnings.catch_warnings():  # handled: _flag_few_groups drops the CI
+                        warnings.simplefilter("ignore", FewTreatedClustersWarning)
+                        tab = impact_table(
+                            sub,
+                            outcomes={family: [outcome]},
+                            baseline=baseline,
+                            arm=arm,
+                            control=control,
+                            cluster=cluster,
+                            strata=strata,
+                            level=level,
+                            inference=inference,
+                            seed=seed,
+                        ).assign(estimable=True)
+                except (JBPInputError, np.linalg.LinAlgError):
+                    labels = [c[0] for c in contrast_labels(names)]
+                    tab = pd.DataFrame({c: [np.nan] * len(labels) for c in TIDY_COLUMNS})
+                    tab = tab.assign(
+                        family=family,
+                        outcome=outcome,
+                        contrast=labels,
+                        n_obs=int(sub[outcome].notna().sum()) if outcome in sub else 0,
+                        estimable=False,
+                    )
+                tab = _flag_few_groups(tab, sub, outcome=outcome, arm=arm, cluster=cluster)
+                tab = tab.assign(wave=w)
+                if by is not None:
+                    tab = tab.assign(subgroup=s)
+                frames.append(tab)
+    out = pd.concat(frames, ignore_index=True)
+    return out

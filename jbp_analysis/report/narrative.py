@@ -1,0 +1,460 @@
+"""Narrative sentences for the reports, built from computed numbers (never typed in).
+
+Every function takes a tidy result (``impact_table`` rows, response rates, cost table, the
+cleaning step's ``quality.json``) and returns Markdown text in the reader's language; numbers are
+formatted by the outcome's unit (percentage points, rupiah, standard deviations). Cells resting on
+fewer than ``min_cell`` respondents, and cells that could not be estimated, are left out.
+
+Examples
+--------
+>>> import pandas as pd
+>>> tidy = pd.DataFrame({"outcome": ["openly_unemployed"], "contrast": ["pendampingan - kontrol"],
+...     "estimate": [-0.052], "ci_low": [-0.09], "ci_high": [-0.014], "p_value": [0.008],
+...     "n_obs": [300], "wave": ["endline"]})
+>>> print(impact_lines(tidy, lang="en")[0])
+Endline (m 4): Mentoring vs Control, impact on open unemployment −5.2 pp (95% confidence interval −9.0 pp to −1.4 pp; p = 0.008).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+from jbp_analysis.i18n import (
+    arm_label,
+    contrast_arms,
+    contrast_label,
+    fmt_number,
+    fmt_pct,
+    fmt_rp,
+    fmt_signed,
+    outcome_about,
+    t,
+    wave_label,
+)
+from jbp_analysis.report.disclosure import MARKER, is_small
+
+__all__ = [
+    "OUTCOME_UNITS",
+    "BETTER",
+    "unit_of",
+    "fmt_effect",
+    "fmt_value",
+    "fmt_p",
+    "heading",
+    "bullets",
+    "select",
+    "reportable",
+    "intro_text",
+    "quality_text",
+    "balance_text",
+    "impact_lines",
+    "mentoring_vs_charitable_lines",
+    "heterogeneity_lines",
+    "attrition_lines",
+    "cost_text",
+    "pooled_lines",
+    "caveat_lines",
+    "headline",
+    "ranking_text",
+    "wave_label",
+]
+
+#: How each variable's values and effects are written: share (a yes/no variable: levels in %,
+#: effects in percentage points), rupiah, sd (a standardised index), or number.
+OUTCOME_UNITS: dict[str, str] = {
+    "openly_unemployed": "share",
+    "unemployed": "share",
+    "unemployment": "share",
+    "employed": "share",
+    "own_business": "share",
+    "runs_business": "share",
+    "in_labour_force": "share",
+    "responded": "share",
+    "female": "share",
+    "household_income": "rupiah",
+    "income_household": "rupiah",
+    "income_per_capita": "rupiah",
+    "profit": "rupiah",
+    "business_profit": "rupiah",
+    "awareness_anderson": "sd",
+    "awareness_klk": "sd",
+    "awareness_index": "sd",
+    "critical_awareness": "sd",
+}
+
+#: Direction in which an outcome improves (for rankings): -1 = lower is better.
+BETTER: dict[str, int] = {"openly_unemployed": -1, "unemployed": -1, "unemployment": -1}
+
+
+def unit_of(variable: str) -> str:
+    """``"share"``, ``"rupiah"``, ``"sd"`` or ``"number"`` (see :data:`OUTCOME_UNITS`)."""
+    return OUTCOME_UNITS.get(variable, "number")
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return x is not None and x is not pd.NA and bool(np.isfinite(float(x)))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_effect(value: float, outcome: str, lang: str = "id") -> str:
+    """An effect in the outcome's unit: ``-0.052`` unemployed -> ``"−5,2 pp"``.
+
+    Examples
+    --------
+    >>> fmt_effect(-0.052, "openly_unemployed"), fmt_effect(481_000, "income_household", "en")
+    ('−5,2 pp', '+Rp 481k')
+    """
+    if not _finite(value):
+        return "-"
+    unit = unit_of(outcome)
+    if unit == "share":
+        return fmt_signed(100 * value, lang, decimals=1, suffix=" " + t("unit.pp_short", lang))
+    if unit == "rupiah":
+        return fmt_rp(value, lang, signed=True)
+    if unit == "sd":
+        return fmt_signed(value, lang, decimals=2, suffix=" " + t("unit.sd", lang))
+    return fmt_signed(value, lang, decimals=2)
+
+
+def fmt_value(value: float, variable: str, lang: str = "id") -> str:
+    """A level (a mean) in the variable's unit: shares as %, rupiah compact, else 1-2 decimals.
+
+    Examples
+    --------
+    >>> fmt_value(0.62, "female"), fmt_value(2_751_458, "income_household"), fmt_value(21.57, "age")
+    ('62,0%', 'Rp 2,8 jt', '21,6')
+    """
+    if not _finite(value):
+        return "-"
+    unit = unit_of(variable)
+    if unit == "share":
+        return fmt_pct(value, lang, decimals=1)
+    if unit == "rupiah":
+        return fmt_rp(value, lang)
+    if unit == "sd":
+        return fmt_number(value, lang, decimals=2)
+    return fmt_number(value, lang, decimals=1)
+
+
+def fmt_p(p: float, lang: str = "id") -> str:
+    """A p-value with three decimals, ``< 0,001`` below that."""
+    if not _finite(p):
+        return "-"
+    if p < 0.001:
+        return "< " + fmt_number(0.001, lang, decimals=3)
+    return fmt_number(p, lang, decimals=3)
+
+
+def heading(key: str, lang: str = "id", *, level: int = 2, **values: Any) -> Markdown:
+    """A Markdown heading from the translation table."""
+    return Markdown("#" * level + " " + t(key, lang, **values))
+
+
+def bullets(lines: Iterable[str]) -> Markdown:
+    """Markdown bullet list."""
+    return Markdown("\n".join(f"- {x}" for x in lines))
+
+
+def select(
+    tidy: pd.DataFrame,
+    *,
+    arm: str | None = None,
+    comparison: str | None = None,
+    outcome: str | None = None,
+    wave: str | None = None,
+) -> pd.DataFrame:
+    """Rows of a stacked tidy impact table for one contrast (``arm`` vs ``comparison``) etc."""
+    keep = pd.Series(True, index=tidy.index)
+    if arm is not None or comparison is not None:
+        pairs = tidy["contrast"].map(contrast_arms)
+        if arm is not None:
+            keep &= pairs.str[0] == arm
+        if comparison is not None:
+            keep &= pairs.str[1] == comparison
+    if outcome is not None:
+        keep &= tidy["outcome"] == outcome
+    if wave is not None and "wave" in tidy:
+        keep &= tidy["wave"].astype(str) == wave
+    return tidy.loc[keep]
+
+
+def reportable(tidy: pd.DataFrame, *, min_cell: int = 10) -> pd.DataFrame:
+    """Rows that may be published: estimated, and from at least ``min_cell`` respondents."""
+    keep = ~is_small(tidy["n_obs"].to_numpy(), min_cell)
+    keep &= pd.to_numeric(tidy["estimate"], errors="coerce").notna().to_numpy()
+    if "estimable" in tidy:
+        keep &= tidy["estimable"].fillna(False).to_numpy(dtype=bool)
+    return tidy.loc[keep]
+
+
+def intro_text(panel: pd.DataFrame, *, label: str, lang: str = "id") -> str:
+    """One sentence: groups, young people and arms in the report."""
+    base = panel[panel["wave"].astype(str) == "baseline"]
+    arms = [
+        a for a in ("kontrol", "karitatif", "pendampingan") if a in set(base["arm"].astype(str))
+    ]
+    names = ", ".join(arm_label(a, lang, long=True) for a in arms)
+    return t(
+        "narr.intro",
+        lang,
+        n_groups=base["group_id"].nunique(),
+        n=fmt_number(base["respondent_id"].nunique(), lang, decimals=0),
+        district=label,
+        arms=names,
+    )
+
+
+def quality_text(
+    quality: Mapping[str, Any], *, district: str | None = None, label: str = "", lang: str = "id"
+) -> str:
+    """The data-quality sentences from the cleaning step's ``quality.json``.
+
+    Row accounting of the respondent files (all districts: the exports are not split by
+    district) and, for a district report, the share of required answers left blank there.
+
+    Examples
+    --------
+    >>> q = {"accounting": [{"module": "respondent", "rows_in": 120, "kept": 100, "rejected": 8,
+    ...      "exact_duplicates": 7, "near_duplicates": 5, "decided_duplicates": 0}],
+    ...      "cleaning_log_by_rule": {"rupiah_parse": 40, "exact_duplicate": 7},
+    ...      "missingness": [{"district_code": "3373", "wave": "baseline", "due": 400,
+    ...                       "missing": 6, "suppressed": False}]}
+    >>> print(quality_text(q, district="3373", label="Kota Salatiga", lang="en"))
+    Of 120 raw respondent rows (all districts), 100 are used, 8 were rejected with a recorded reason and 12 duplicates removed; 40 values were corrected, each one logged. In Kota Salatiga, 1.5% of required answers were left blank (Baseline (m 0)).
+    """
+    from jbp_analysis.report.tables import quality_numbers
+
+    q = quality_numbers(quality, district=district)
+    if q is None:
+        return t("narr.quality_generic", lang)
+    n = {k: fmt_number(v, lang, decimals=0) for k, v in q.items() if k != "missing"}
+    text = t("narr.quality", lang, **n)
+    miss = q.get("missing", {})
+    if district is not None and miss:
+        waves = ", ".join(wave_label(w, lang) for w in miss)
+        share = sum(m for m, _ in miss.values()) / sum(d for _, d in miss.values())
+        text += " " + t(
+            "narr.quality_district",
+            lang,
+            district=label,
+            missing=fmt_pct(share, lang, decimals=1),
+            waves=waves,
+        )
+    return text
+
+
+def balance_text(view, *, lang: str = "id", alpha: float = 0.05) -> str:
+    """How many differences from control are significant, and the joint tests (or why not).
+
+    ``view`` is a :class:`jbp_analysis.report.estimable.BalanceView`.
+    """
+    td = view.tidy[view.tidy["contrast"].map(lambda c: contrast_arms(c)[1]) == "kontrol"]
+    p = pd.to_numeric(td["p_value"], errors="coerce")
+    text = t("narr.balance", lang, n_imbalanced=int((p < alpha).sum()), n_vars=int(p.notna().sum()))
+    ft = view.ftest[view.ftest["contrast"].map(lambda c: contrast_arms(c)[1]) == "kontrol"]
+    if not ft["estimable"].all():
+        return text + " " + t("narr.balance_few_groups", lang)
+    joint = [
+        t(
+            "narr.balance_joint",
+            lang,
+            contrast=contrast_label(r.contrast, lang),
+            p=fmt_p(r.p_value, lang),
+        ).replace("p = < ", "p < ")
+        for r in ft.itertuples()
+    ]
+    return " ".join([text, *joint])
+
+
+def impact_lines(
+    tidy: pd.DataFrame, *, lang: str = "id", level: float = 0.95, min_cell: int = 10
+) -> list[str]:
+    """One sentence per publishable row (outcome x contrast x wave): estimate, CI, p-value."""
+    out = []
+    for r in reportable(tidy, min_cell=min_cell).itertuples():
+        if not _finite(r.p_value):  # too few groups for an interval (see estimate_impacts)
+            out.append(
+                t(
+                    "narr.impact_no_ci",
+                    lang,
+                    wave=wave_label(str(r.wave), lang) if hasattr(r, "wave") else "",
+                    contrast=contrast_label(r.contrast, lang),
+                    outcome=outcome_about(r.outcome, lang),
+                    estimate=fmt_effect(r.estimate, r.outcome, lang),
+                )
+            )
+            continue
+        out.append(
+            t(
+                "narr.impact",
+                lang,
+                wave=wave_label(str(r.wave), lang) if hasattr(r, "wave") else "",
+                contrast=contrast_label(r.contrast, lang),
+                outcome=outcome_about(r.outcome, lang),
+                estimate=fmt_effect(r.estimate, r.outcome, lang),
+                level=round(level * 100),
+                ci_low=fmt_effect(r.ci_low, r.outcome, lang),
+                ci_high=fmt_effect(r.ci_high, r.outcome, lang),
+                p=fmt_p(r.p_value, lang),
+            ).replace("p = < ", "p < ")
+        )
+    return out
+
+
+def _sig(p: float, lang: str, alpha: float = 0.05) -> str:
+    if not _finite(p):
+        return t("narr.not_testable", lang)
+    return t("narr.significant" if p < alpha else "narr.not_significant", lang)
+
+
+def mentoring_vs_charitable_lines(
+    tidy: pd.DataFrame, *, lang: str = "id", min_cell: int = 10
+) -> list[str]:
+    """Sentences for the mentoring-minus-charitable contrast."""
+    rows = reportable(select(tidy, arm="pendampingan", comparison="karitatif"), min_cell=min_cell)
+    return [
+        t(
+            "narr.mvc",
+            lang,
+            wave=wave_label(str(r.wave), lang),
+            outcome=outcome_about(r.outcome, lang),
+            estimate=fmt_effect(r.estimate, r.outcome, lang),
+            sig=_sig(r.p_value, lang),
+        )
+        for r in rows.itertuples()
+    ]
+
+
+def heterogeneity_lines(tidy: pd.DataFrame, *, lang: str = "id", min_cell: int = 10) -> list[str]:
+    """Mentoring vs control by sex (``subgroup`` column male/female), per outcome and wave."""
+    rows = select(tidy, arm="pendampingan", comparison="kontrol")
+    ok = reportable(rows, min_cell=min_cell).index
+    out = []
+    for (outcome, wave), g in rows.groupby(["outcome", "wave"], sort=False, observed=True):
+        vals = {}
+        for s in ("male", "female"):
+            hit = g[g["subgroup"] == s]
+            if hit.empty:
+                vals[s] = MARKER
+            elif hit.index[0] in ok:
+                vals[s] = fmt_effect(float(hit["estimate"].iloc[0]), outcome, lang)
+            elif "estimable" in hit and not bool(hit["estimable"].iloc[0]):
+                vals[s] = t("table.not_estimable_short", lang)
+            else:
+                vals[s] = MARKER
+        out.append(
+            t(
+                "narr.heterogeneity",
+                lang,
+                outcome=outcome_about(outcome, lang),
+                wave=wave_label(str(wave), lang),
+                **vals,
+            )
+        )
+    return out
+
+
+def attrition_lines(rates: pd.DataFrame, *, lang: str = "id") -> list[str]:
+    """Per wave: overall and per-arm response rates (``wave, arm, n, responded, rate``)."""
+    out = []
+    for wave, g in rates.groupby("wave", sort=False):
+        per = {a: MARKER for a in ("kontrol", "karitatif", "pendampingan")}
+        for r in g.itertuples():
+            if np.isfinite(r.rate):
+                per[r.arm] = fmt_pct(r.rate, lang, decimals=0)
+        ok = g[np.isfinite(g["rate"].astype(float))]
+        total = ok["responded"].sum() / ok["n"].sum() if ok["n"].sum() else np.nan
+        out.append(
+            t(
+                "narr.attrition",
+                lang,
+                wave=wave_label(str(wave), lang),
+                rate=fmt_pct(total, lang, decimals=0),
+                **per,
+            )
+        )
+    return out
+
+
+def cost_text(costs: pd.DataFrame, *, lang: str = "id") -> str:
+    """Cost per participant of the two treated arms (``arm, value`` table)."""
+    per = {a: MARKER for a in ("karitatif", "pendampingan")}
+    for r in costs.itertuples():
+        if r.arm in per and np.isfinite(r.value):
+            per[r.arm] = fmt_rp(r.value, lang)
+    return t("narr.cost", lang, **per)
+
+
+def pooled_lines(
+    tidy: pd.DataFrame,
+    *,
+    n_districts: int,
+    lang: str = "id",
+    level: float = 0.95,
+    min_cell: int = 10,
+) -> list[str]:
+    """Province-wide mentoring-vs-control sentences, with confidence intervals."""
+    rows = reportable(select(tidy, arm="pendampingan", comparison="kontrol"), min_cell=min_cell)
+    return [
+        t(
+            "narr.pooled",
+            lang,
+            n_districts=n_districts,
+            n=fmt_number(r.n_obs, lang, decimals=0),
+            outcome=outcome_about(r.outcome, lang),
+            estimate=fmt_effect(r.estimate, r.outcome, lang),
+            ci_low=fmt_effect(r.ci_low, r.outcome, lang),
+            ci_high=fmt_effect(r.ci_high, r.outcome, lang),
+            level=round(level * 100),
+            wave=wave_label(str(r.wave), lang),
+        )
+        for r in rows.itertuples()
+    ]
+
+
+def caveat_lines(
+    *, n_groups: int, min_cell: int, simulated: bool, lang: str = "id", province: bool = False
+) -> list[str]:
+    """The standard caveats."""
+    lines = []
+    if not province:
+        lines.append(t("caveat.small_sample", lang, n_groups=n_groups))
+    lines += [
+        t("caveat.attrition", lang),
+        t("caveat.multiple", lang),
+        t("caveat.disclosure", lang, min_cell=min_cell, marker=MARKER),
+    ]
+    if simulated:
+        lines.append(t("caveat.simulated", lang))
+    return lines
+
+
+def headline(tidy: pd.DataFrame, *, outcomes: Sequence[str], min_cell: int = 10) -> dict:
+    """Headline numbers for ``summary.json``: mentoring vs control, per outcome and wave."""
+    out: dict[str, Any] = {}
+    rows = reportable(select(tidy, arm="pendampingan", comparison="kontrol"), min_cell=min_cell)
+    for r in rows.itertuples():
+        if r.outcome not in outcomes:
+            continue
+        out[f"{r.outcome}.{r.wave}"] = {
+            "estimate": float(r.estimate),
+            "ci_low": float(r.ci_low) if _finite(r.ci_low) else None,
+            "ci_high": float(r.ci_high) if _finite(r.ci_high) else None,
+            "p_value": float(r.p_value) if _finite(r.p_value) else None,
+            "n_obs": int(r.n_obs),
+        }
+    return out
+
+
+def ranking_text(*, outcome: str, wave: str, lang: str = "id") -> str:
+    """The sentence introducing the ranking table."""
+    return t(
+        "narr.ranking", lang, outcome=outcome_about(outcome, lang), wave=wave_label(wave, lang)
+    )

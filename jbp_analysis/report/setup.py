@@ -1,0 +1,235 @@
+"""The first step of every report notebook: validate parameters, load processed data, open outputs.
+
+:func:`start_report` turns the notebook's ``parameters`` cell into a :class:`ReportContext`:
+the district validated against the reference table (so ``../../x`` or quotes are rejected), the
+paths resolved against the project root, the processed data loaded (with a clear message naming
+``make report`` when they are missing), the rows of the district selected, the chart theme
+applied, and a :class:`~jbp_analysis.report.export.ReportPack` opened inside the reports root.
+
+Examples
+--------
+>>> import tempfile
+>>> from jbp_analysis.report._fixture import write_processed
+>>> tmp = Path(tempfile.mkdtemp())
+>>> _ = write_processed(tmp / "processed")
+>>> ctx = start_report(district="Kota Salatiga", processed_dir=tmp / "processed",
+...                    reports_root=tmp / "reports", lang="en")
+>>> ctx.code, ctx.label, ctx.out_dir.name, ctx.panel["district_code"].unique().tolist()
+('3373', 'Kota Salatiga', '3373-kot-salatiga', ['3373'])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.i18n import check_lang, t
+from jbp_analysis.paths import PROJECT_ROOT
+from jbp_analysis.reference import district_label, district_slug, resolve_district
+from jbp_analysis.report.disclosure import check_min_cell
+from jbp_analysis.report.export import ReportPack, safe_path
+
+__all__ = ["ReportContext", "start_report", "load_processed", "report_data", "PROCESSED_FILES"]
+
+PROCESSED_FILES = ("panel.parquet", "groups.parquet", "costs.parquet")
+_WAVES = ("baseline", "endline", "followup")
+PROVINCE_CODE = "all"
+PROVINCE_DIR = "33-jawa-tengah"
+
+
+def _project_path(p: str | os.PathLike) -> Path:
+    path = Path(p)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def load_processed(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[str, Any]:
+    """Read ``panel``, ``groups``, ``costs`` (parquet) and ``quality`` (JSON, may be absent)."""
+    d = _project_path(processed_dir)
+    missing = [n for n in PROCESSED_FILES if not (d / n).is_file()]
+    if missing:
+        raise JBPInputError(
+            t("narr.missing_data", lang, path=d) + f" ({', '.join(missing)})",
+            file=d / missing[0],
+        )
+    out: dict[str, Any] = {n.split(".")[0]: pd.read_parquet(d / n) for n in PROCESSED_FILES}
+    q = d / "quality.json"
+    try:
+        out["quality"] = json.loads(q.read_text(encoding="utf-8")) if q.is_file() else {}
+    except json.JSONDecodeError as exc:
+        raise JBPInputError(f"not valid JSON: {exc.msg}", file=q, row=exc.lineno) from None
+    return out
+
+
+def _stamp(d: Path) -> tuple:
+    return tuple(
+        (n, st.st_mtime_ns, st.st_size)
+        for n in (*PROCESSED_FILES, "quality.json")
+        if (p := d / n).is_file() and (st := p.stat())
+    )
+
+
+_CACHE: dict[tuple, dict[str, Any]] = {}
+
+
+def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[str, Any]:
+    """:func:`load_processed` plus ``outcomes``: the panel with every outcome indicator
+    (:func:`jbp_analysis.outcomes.build_outcomes`, built on all districts so the indices are
+    comparable) and the baseline value of each report outcome on every row.
+
+    Cached per processed folder and file stamps (path, modification time, size): the report
+    runner's warm kernels build the outcomes once, not once per district. The cached frames are
+    shared, so callers must not modify them in place (pandas copy-on-write protects derived
+    frames).
+    """
+    from jbp_analysis.outcomes import attach_baseline, build_outcomes
+    from jbp_analysis.report.estimable import BALANCE_VARIABLES, REPORT_OUTCOMES
+
+    d = _project_path(processed_dir).resolve()
+    key = (str(d), _stamp(d))
+    if key not in _CACHE:
+        data = load_processed(d, lang=lang)
+        outcomes = build_outcomes(data["panel"])
+        outcomes = outcomes.assign(female=outcomes["sex"].eq("female").astype("boolean"))
+        names = [o for fam in REPORT_OUTCOMES.values() for o in fam]
+        names += [v for v in BALANCE_VARIABLES if v not in names and v in outcomes]
+        data["outcomes"] = attach_baseline(outcomes, names)
+        _CACHE.clear()
+        _CACHE[key] = data
+    return _CACHE[key]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a report notebook needs after its parameters cell."""
+
+    code: str  # BPS code, or "all" for the whole province
+    label: str
+    lang: str
+    waves: tuple[str, ...]
+    seed: int
+    min_cell: int
+    out_dir: Path
+    root: Path
+    processed_dir: Path
+    panel: pd.DataFrame  # rows of this district (all districts for "all")
+    panel_all: pd.DataFrame  # every district: indicators are built on it, so they compare
+    data: pd.DataFrame  # this report's rows of the panel with outcomes and baseline values
+    groups: pd.DataFrame
+    costs: pd.DataFrame
+    quality: dict
+    pack: ReportPack
+    parameters: dict
+
+    @property
+    def is_province(self) -> bool:
+        return self.code == PROVINCE_CODE
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the data are the simulated sample: the raw folder next to the processed one
+        holds the simulator's ``SIMULATED.json``, or cleaning used the documented demo key."""
+        if (self.processed_dir.parent / "raw" / "SIMULATED.json").is_file():
+            return True
+        manifest = self.processed_dir / "manifest.json"
+        try:
+            info = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return False
+        return (info.get("respondent_key") or {}).get("key_source") == "demo"
+
+    @property
+    def districts(self) -> list[str]:
+        """BPS codes present in the selected rows, sorted."""
+        return sorted(self.panel["district_code"].astype(str).unique())
+
+    def select(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``df`` (with ``district_code``) that belong to this report."""
+        if self.is_province:
+            return df.reset_index(drop=True)
+        return df[df["district_code"].astype(str) == self.code].reset_index(drop=True)
+
+    def t(self, key: str, /, **values: Any) -> str:
+        """Translate ``key`` into the report's language."""
+        return t(key, self.lang, **values)
+
+
+def start_report(
+    *,
+    district: str,
+    processed_dir: str | os.PathLike = "data/processed",
+    reports_root: str | os.PathLike = "reports",
+    output_dir: str | os.PathLike = "",
+    lang: str = "id",
+    waves: Sequence[str] = ("endline", "followup"),
+    seed: int = 20170401,
+    min_cell: int = 10,
+) -> ReportContext:
+    """Validate the notebook parameters, load the data and open the report's outputs."""
+    lang = check_lang(lang)
+    min_cell = check_min_cell(min_cell)
+    bad = [w for w in waves if w not in _WAVES[1:]]
+    if bad or not waves:
+        raise ConfigError(f"waves must be chosen from 'endline' and 'followup', not {list(waves)}")
+    if str(district).strip().lower() == PROVINCE_CODE:
+        code, label, slug = PROVINCE_CODE, t("report.province", lang), PROVINCE_DIR
+    else:
+        code = resolve_district(district)
+        label, slug = district_label(code), district_slug(code)
+    root = _project_path(reports_root).resolve()
+    out_dir = safe_path(_project_path(output_dir) if str(output_dir) else root / slug, root=root)
+    pdir = _project_path(processed_dir).resolve()
+    data = report_data(pdir, lang=lang)
+    panel, groups, costs = data["panel"], data["groups"], data["costs"]
+    outcomes = data["outcomes"]
+    if code != PROVINCE_CODE:
+        panel = panel[panel["district_code"].astype(str) == code]
+        groups = groups[groups["district_code"].astype(str) == code]
+        costs = costs[costs["district_code"].astype(str) == code]
+        outcomes = outcomes[outcomes["district_code"].astype(str) == code]
+        if panel.empty:
+            present = ", ".join(sorted(data["panel"]["district_code"].astype(str).unique()))
+            raise JBPInputError(
+                f"no respondents for district {code} ({label}) in the processed data; "
+                f"districts present: {present}",
+                file=pdir / "panel.parquet",
+                column="district_code",
+            )
+    params = {
+        "district": code,
+        "waves": list(waves),
+        "lang": lang,
+        "seed": seed,
+        "min_cell": min_cell,
+        "output_dir": str(out_dir.relative_to(root)),
+    }
+    pack = ReportPack(out_dir, root=root, lang=lang, parameters=params, processed_dir=pdir)
+    from jbp_analysis.plots.theme import apply_theme
+
+    apply_theme()
+    pd.set_option("display.max_columns", 30)
+    return ReportContext(
+        code=code,
+        label=label,
+        lang=lang,
+        waves=tuple(waves),
+        seed=int(seed),
+        min_cell=min_cell,
+        out_dir=out_dir,
+        root=root,
+        processed_dir=pdir,
+        panel=panel.reset_index(drop=True),
+        panel_all=data["panel"],
+        data=outcomes.reset_index(drop=True),
+        groups=groups.reset_index(drop=True),
+        costs=costs.reset_index(drop=True),
+        quality=data["quality"],
+        pack=pack,
+        parameters=params,
+    )

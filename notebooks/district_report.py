@@ -1,0 +1,255 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["researcher-note"]
+# # JBP district report
+#
+# Researcher notes (removed from the reader HTML). Run top to bottom on the defaults, or
+# `jbp report --district 3322`. Every visible word comes from `jbp_analysis.i18n`; every number
+# from a library call. Missing data? Run `make report` (simulate -> clean -> reports).
+
+# %% tags=["parameters"]
+district: str = "3373"  # BPS code such as 3322, or an exact name such as Kota Salatiga, or all
+waves: list = ["endline", "followup"]  # survey waves whose impacts are reported
+lang: str = "id"  # language of every visible word: id (Bahasa Indonesia) or en (English)
+output_dir: str = ""  # report folder; empty means <reports_root>/<code>-<slug>
+reports_root: str = "reports"  # nothing is written outside this folder (relative to the project)
+processed_dir: str = "data/processed"  # cleaned data written by `jbp clean` (or `make report`)
+seed: int = 20170401  # seed for anything random in the analysis
+min_cell: int = 10  # disclosure control: fewest respondents behind any published number
+
+# %%
+from IPython.display import Markdown, display
+
+from jbp_analysis import plots
+from jbp_analysis.report import narrative as nar
+from jbp_analysis.report import tables
+from jbp_analysis.report.estimable import (
+    BALANCE_VARIABLES,
+    REPORT_OUTCOMES,
+    balance_view,
+    estimate_impacts,
+)
+from jbp_analysis.report.setup import start_report
+
+rep = start_report(
+    district=district,
+    processed_dir=processed_dir,
+    reports_root=reports_root,
+    output_dir=output_dir,
+    lang=lang,
+    waves=waves,
+    seed=seed,
+    min_cell=min_cell,
+)
+OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
+LEVEL = 0.95
+STRATA = "district_code" if rep.is_province else None
+baseline = rep.data[rep.data["wave"].astype(str).eq("baseline")]
+followups = rep.data[rep.data["wave"].astype(str).isin(rep.waves) & rep.data["responded"]]
+display(nar.heading("report.title", lang, level=1, district=rep.label))
+display(Markdown(nar.intro_text(rep.panel, label=rep.label, lang=lang)))
+
+# %%
+display(nar.heading("section.quality", lang))
+display(Markdown(nar.quality_text(rep.quality, district=rep.code, label=rep.label, lang=lang)))
+display(
+    rep.pack.table(
+        tables.quality_reader(rep.quality, district=rep.code, label=rep.label, lang=lang),
+        "quality",
+        title=rep.t("section.quality"),
+    )
+)
+
+# %%
+display(nar.heading("section.sample", lang))
+display(
+    rep.pack.table(
+        tables.sample_table(rep.panel, min_cell=min_cell, lang=lang),
+        "sample",
+        title=rep.t("section.sample"),
+    )
+)
+balance = balance_view(baseline, variables=BALANCE_VARIABLES, strata=STRATA, seed=seed)
+display(Markdown(nar.balance_text(balance, lang=lang)))
+display(
+    rep.pack.table(
+        tables.balance_reader(balance, lang=lang, min_cell=min_cell),
+        "balance",
+        title=rep.t("col.variable") + " - " + rep.t("section.sample"),
+    )
+)
+
+# %%
+display(nar.heading("section.impacts", lang))
+impacts = estimate_impacts(
+    followups, outcomes=REPORT_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
+)
+display(
+    rep.pack.figure(
+        plots.coefficients.plot(impacts, level=LEVEL, lang=lang, min_cell=min_cell),
+        "impacts",
+        headline=True,
+    )
+)
+display(
+    nar.bullets(
+        nar.impact_lines(
+            nar.select(impacts, comparison="kontrol"), lang=lang, level=LEVEL, min_cell=min_cell
+        )
+    )
+)
+display(
+    rep.pack.table(
+        tables.impact_reader(impacts, lang=lang, level=LEVEL, min_cell=min_cell),
+        "impacts",
+        title=rep.t("section.impacts"),
+    )
+)
+
+# %%
+display(
+    rep.pack.figure(
+        plots.trajectories.plot(rep.data, y="openly_unemployed", lang=lang, min_cell=min_cell),
+        "trajectory_unemployment",
+    )
+)
+display(
+    rep.pack.figure(
+        plots.trajectories.plot(rep.data, y="income_household", lang=lang, min_cell=min_cell),
+        "trajectory_income",
+    )
+)
+display(
+    rep.pack.figure(
+        plots.income.plot(rep.data, y="income_household", lang=lang, min_cell=min_cell),
+        "income_distribution",
+    )
+)
+display(
+    rep.pack.figure(
+        plots.trajectories.plot(rep.data, y="awareness_anderson", lang=lang, min_cell=min_cell),
+        "trajectory_awareness",
+    )
+)
+display(
+    rep.pack.figure(
+        plots.awareness.plot(rep.data, wave=rep.waves[-1], lang=lang, min_cell=min_cell),
+        "awareness_items",
+    )
+)
+
+# %%
+display(nar.heading("section.mentoring_vs_charitable", lang))
+display(nar.bullets(nar.mentoring_vs_charitable_lines(impacts, lang=lang, min_cell=min_cell)))
+
+# %%
+display(nar.heading("section.heterogeneity", lang))
+by_sex = estimate_impacts(
+    followups,
+    outcomes=REPORT_OUTCOMES,
+    waves=rep.waves,
+    by="sex",
+    levels=["male", "female"],
+    strata=STRATA,
+    level=LEVEL,
+    seed=seed,
+)
+display(nar.bullets(nar.heterogeneity_lines(by_sex, lang=lang, min_cell=min_cell)))
+display(
+    rep.pack.table(
+        tables.heterogeneity_reader(by_sex, lang=lang, level=LEVEL, min_cell=min_cell),
+        "heterogeneity",
+        title=rep.t("section.heterogeneity"),
+    )
+)
+
+# %%
+from jbp_analysis.attrition import attrition
+
+display(nar.heading("section.attrition", lang))
+rates = plots.attrition.summarise(rep.data, waves=rep.waves, min_cell=min_cell)
+display(Markdown(" ".join(nar.attrition_lines(rates, lang=lang))))
+display(
+    rep.pack.figure(
+        plots.attrition.plot(rep.data, waves=rep.waves, lang=lang, min_cell=min_cell),
+        "attrition",
+    )
+)
+lost = attrition(
+    rep.data[rep.data["wave"].astype(str).isin(rep.waves)],
+    arm="arm",
+    control="kontrol",
+    cluster="group_id",
+    strata=STRATA,
+)
+display(
+    rep.pack.table(
+        tables.attrition_reader(lost.tests(), rates, lang=lang, min_cell=min_cell),
+        "attrition",
+        title=rep.t("section.attrition"),
+    )
+)
+
+# %%
+from jbp_analysis.cost_effectiveness import cost_effectiveness
+
+display(nar.heading("section.cost", lang))
+per_participant = plots.cost_effectiveness.cost_per_participant(rep.costs, rep.panel)
+display(Markdown(nar.cost_text(per_participant, lang=lang)))
+display(
+    rep.pack.figure(
+        plots.cost_effectiveness.plot(per_participant, lang=lang, min_cell=min_cell),
+        "cost_per_participant",
+    )
+)
+ce = cost_effectiveness(
+    rep.costs,
+    followups[followups["wave"].astype(str) == rep.waves[-1]],
+    employment="employed",
+    income="income_household",
+    strata=STRATA,
+    participants=plots.cost_effectiveness.roster_by_group(rep.panel),
+    n_boot=499,
+    seed=seed,
+    level=LEVEL,
+)
+display(
+    rep.pack.table(
+        tables.ce_reader(ce.tidy(), lang=lang), "cost_effectiveness", title=rep.t("section.cost")
+    )
+)
+
+# %%
+display(nar.heading("section.caveats", lang))
+display(
+    nar.bullets(
+        nar.caveat_lines(
+            n_groups=rep.panel["group_id"].nunique(),
+            min_cell=min_cell,
+            lang=lang,
+            simulated=rep.simulated,
+            province=rep.is_province,
+        )
+    )
+)
+rep.pack.set_headline(
+    district=rep.code,
+    label=rep.label,
+    n_respondents=int(rep.panel["respondent_id"].nunique()),
+    n_groups=int(rep.panel["group_id"].nunique()),
+    impacts=nar.headline(impacts, outcomes=OUTCOME_LIST, min_cell=min_cell),
+)
+report_dir = rep.pack.close()

@@ -1,0 +1,181 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["researcher-note"]
+# # JBP provincial overview
+#
+# Researcher notes (removed from the reader HTML): pooled impacts with district strata, one
+# estimate per district (forest plots) and a ranking. `jbp report --all` runs it after the
+# district reports. Missing data? Run `make report`.
+
+# %% tags=["parameters"]
+district: str = "all"  # always all: the overview pools every district in the processed data
+waves: list = ["endline", "followup"]  # survey waves whose impacts are reported
+lang: str = "id"  # language of every visible word: id (Bahasa Indonesia) or en (English)
+output_dir: str = ""  # report folder; empty means <reports_root>/33-jawa-tengah
+reports_root: str = "reports"  # nothing is written outside this folder (relative to the project)
+processed_dir: str = "data/processed"  # cleaned data written by `jbp clean` (or `make report`)
+seed: int = 20170401  # seed for anything random in the analysis
+min_cell: int = 10  # disclosure control: fewest respondents behind any published number
+
+# %%
+import pandas as pd
+from IPython.display import Markdown, display
+
+from jbp_analysis import plots
+from jbp_analysis.report import narrative as nar
+from jbp_analysis.report import tables
+from jbp_analysis.report.estimable import REPORT_OUTCOMES, estimate_impacts
+from jbp_analysis.report.setup import start_report
+
+rep = start_report(
+    district="all",
+    processed_dir=processed_dir,
+    reports_root=reports_root,
+    output_dir=output_dir,
+    lang=lang,
+    waves=waves,
+    seed=seed,
+    min_cell=min_cell,
+)
+OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
+LEVEL = 0.95
+LAST_WAVE = rep.waves[-1]
+FOREST_WAVE = nar.wave_label(LAST_WAVE, lang)
+UNITS = {
+    "openly_unemployed": rep.t("unit.pp"),
+    "income_household": rep.t("unit.rp_month"),
+    "awareness_anderson": rep.t("unit.sd"),
+}
+followups = rep.data[rep.data["wave"].astype(str).isin(rep.waves) & rep.data["responded"]]
+display(nar.heading("overview.title", lang, level=1))
+display(Markdown(nar.intro_text(rep.panel, label=rep.label, lang=lang)))
+
+# %%
+display(nar.heading("section.pooled", lang))
+pooled = estimate_impacts(
+    followups,
+    outcomes=REPORT_OUTCOMES,
+    waves=rep.waves,
+    strata="district_code",
+    level=LEVEL,
+    seed=seed,
+)
+display(
+    rep.pack.figure(
+        plots.coefficients.plot(pooled, level=LEVEL, lang=lang, min_cell=min_cell),
+        "impacts",
+        headline=True,
+    )
+)
+display(
+    nar.bullets(
+        nar.pooled_lines(
+            pooled, n_districts=len(rep.districts), lang=lang, level=LEVEL, min_cell=min_cell
+        )
+    )
+)
+display(
+    rep.pack.table(
+        tables.impact_reader(pooled, lang=lang, level=LEVEL, min_cell=min_cell),
+        "pooled",
+        title=rep.t("section.pooled"),
+    )
+)
+
+# %%
+display(nar.heading("section.forest", lang))
+by_district = pd.concat(
+    [
+        estimate_impacts(
+            followups[followups["district_code"].astype(str) == c],
+            outcomes=REPORT_OUTCOMES,
+            waves=[LAST_WAVE],
+            level=LEVEL,
+            seed=seed,
+        ).assign(district_code=c)
+        for c in rep.districts
+    ],
+    ignore_index=True,
+)
+for outcome in OUTCOME_LIST:
+    display(
+        rep.pack.figure(
+            plots.forest.plot(
+                nar.select(by_district, arm="pendampingan", comparison="kontrol", outcome=outcome),
+                outcome=outcome,
+                scale=100 if nar.unit_of(outcome) == "share" else 1,
+                xlabel=rep.t("chart.forest.xlabel", wave=FOREST_WAVE, unit=UNITS[outcome]),
+                lang=lang,
+                min_cell=min_cell,
+                pooled=nar.select(
+                    pooled,
+                    arm="pendampingan",
+                    comparison="kontrol",
+                    outcome=outcome,
+                    wave=LAST_WAVE,
+                ).iloc[0],
+            ),
+            f"forest_{outcome}",
+        )
+    )
+
+# %%
+display(nar.heading("section.ranking", lang))
+RANK_OUTCOME = OUTCOME_LIST[0]
+display(Markdown(nar.ranking_text(outcome=RANK_OUTCOME, wave=LAST_WAVE, lang=lang)))
+display(
+    rep.pack.table(
+        tables.ranking_reader(
+            by_district,
+            outcome=RANK_OUTCOME,
+            wave=LAST_WAVE,
+            better=nar.BETTER.get(RANK_OUTCOME, 1),
+            lang=lang,
+            level=LEVEL,
+            min_cell=min_cell,
+        ),
+        "ranking",
+        title=rep.t("section.ranking"),
+    )
+)
+by_district_table = rep.pack.table(  # in the workbook, with a district column; not shown
+    tables.impact_reader(by_district, lang=lang, level=LEVEL, min_cell=min_cell),
+    "by_district",
+    title=rep.t("section.forest"),
+)
+
+# %%
+display(nar.heading("section.caveats", lang))
+display(
+    nar.bullets(
+        nar.caveat_lines(
+            n_groups=rep.panel["group_id"].nunique(),
+            min_cell=min_cell,
+            lang=lang,
+            simulated=rep.simulated,
+            province=True,
+        )
+    )
+)
+rep.pack.set_headline(
+    district="all",
+    label=rep.label,
+    n_districts=len(rep.districts),
+    n_respondents=int(rep.panel["respondent_id"].nunique()),
+    n_groups=int(rep.panel["group_id"].nunique()),
+    impacts=nar.headline(pooled, outcomes=OUTCOME_LIST, min_cell=min_cell),
+)
+report_dir = rep.pack.close()

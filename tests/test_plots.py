@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from jbp_analysis import plots
+from jbp_analysis.plots._base import rp_formatter
+from jbp_analysis.plots.theme import ARM_COLORS
+from jbp_analysis.report._fixture import make_processed
+from jbp_analysis.report.disclosure import MARKER
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return make_processed(seed=3).panel
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _caption(ax) -> str:
+    return next(x.get_text() for x in ax.texts if x.get_gid() == "caption")
+
+
+def _suppressed(ax) -> int:
+    return sum(x.get_gid() == "suppressed" for x in ax.texts)
+
+
+def _tidy(n_small: int = 300) -> pd.DataFrame:
+    rows = []
+    for outcome, sd in (("unemployed", 0.5), ("income_household", 1e6)):
+        for c, e in (
+            ("karitatif - kontrol", 0.1),
+            ("pendampingan - kontrol", 0.3),
+            ("pendampingan - karitatif", 0.2),
+        ):
+            rows.append(
+                dict(
+                    outcome=outcome,
+                    contrast=c,
+                    estimate=e * sd,
+                    ci_low=(e - 0.1) * sd,
+                    ci_high=(e + 0.1) * sd,
+                    n_obs=300,
+                    control_sd=sd,
+                )
+            )
+    df = pd.DataFrame(rows)
+    df.loc[5, "n_obs"] = n_small
+    return df
+
+
+def test_coefficient_plot_draws_standardised_points_and_suppresses(panel) -> None:
+    ax = plots.coefficients.plot(_tidy(n_small=4), lang="en")
+    points = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    xs = sorted(round(float(p.get_xdata()[0]), 6) for p in points)
+    assert xs == [0.1, 0.1, 0.2, 0.3, 0.3]  # estimates in control SDs; one suppressed
+    assert _suppressed(ax) == 1
+    cap = _caption(ax)
+    assert "n = 300" in cap and f"{MARKER} = suppressed" in cap
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Mentoring vs Control",
+        "Charitable vs Control",
+        "Mentoring vs Charitable",
+    ]
+
+
+def test_trajectories_plot_the_cell_means(panel) -> None:
+    ax = plots.trajectories.plot(panel, y="household_income", lang="id")
+    mentoring = next(ln for ln in ax.lines if ln.get_color() == ARM_COLORS["pendampingan"])
+    resp = panel[panel.responded & (panel.arm == "pendampingan")]
+    expected = resp.groupby("wave", observed=True)["household_income"].mean().to_numpy(float)
+    np.testing.assert_allclose(mentoring.get_ydata(), expected)
+    assert ax.yaxis.get_major_formatter()(1_500_000, 0) == "Rp 1,5 jt"
+    assert "Rp" in ax.get_ylabel() and ax.get_title(loc="left")
+    n = panel.loc[panel.responded, "respondent_id"].nunique()
+    assert f"n = {n}" in _caption(ax)
+
+
+def test_small_cells_are_not_drawn(panel) -> None:
+    small = panel[panel.group_id.isin(panel.group_id.unique()[:4])]  # few respondents per arm
+    summ = plots.trajectories.summarise(small, y="household_income", min_cell=40)
+    assert summ["suppressed"].any() and summ.loc[summ.suppressed, "mean"].isna().all()
+    ax = plots.trajectories.plot(small, y="household_income", min_cell=40, lang="en")
+    drawn = np.concatenate([ln.get_ydata() for ln in ax.lines])
+    assert np.isnan(drawn).sum() == summ["suppressed"].sum()
+    assert _suppressed(ax) == summ["suppressed"].sum()
+    assert "fewer than 40 respondents" in _caption(ax)
+
+
+def test_income_boxes_span_the_quartiles(panel) -> None:
+    ax = plots.income.plot(panel, lang="en")
+    summ = plots.income.summarise(panel)
+    widths = sorted(round(p.get_width()) for p in ax.patches)
+    assert widths == sorted(round(w) for w in (summ.q75 - summ.q25))
+    labels = [x.get_text() for x in ax.get_xticklabels()]
+    assert all(lab.startswith("Rp") for lab in labels if lab)
+
+
+def test_awareness_profile_has_every_item(panel) -> None:
+    ax = plots.awareness.plot(panel, wave="endline", lang="id")
+    assert len(ax.get_yticklabels()) == 10
+    offsets = ax.collections[0].get_offsets()
+    summ = plots.awareness.summarise(panel, wave="endline")
+    np.testing.assert_allclose(
+        np.sort(offsets[:, 0]), np.sort(summ.loc[summ.arm == "kontrol", "mean"].to_numpy())
+    )
+
+
+def test_attrition_bars_are_response_rates(panel) -> None:
+    ax = plots.attrition.plot(panel, lang="en")
+    heights = [p.get_height() for p in ax.patches]
+    rates = plots.attrition.summarise(panel)
+    expected = rates.sort_values(
+        ["arm", "wave"],
+        key=lambda s: s.map(
+            {"kontrol": 0, "karitatif": 1, "pendampingan": 2, "endline": 0, "followup": 1}
+        ),
+    )["rate"]
+    np.testing.assert_allclose(heights, 100 * expected.to_numpy())
+    assert ax.get_ylabel() == "Respondents interviewed (% of baseline roster)"
+
+
+def test_cost_bars_and_not_estimable_label() -> None:
+    f = make_processed(seed=3)
+    tab = plots.cost_effectiveness.cost_per_participant(f.costs, f.panel)
+    assert set(tab.arm) == {"karitatif", "pendampingan"}
+    ax = plots.cost_effectiveness.plot(tab, lang="en")
+    np.testing.assert_allclose(sorted(p.get_width() for p in ax.patches), sorted(tab["value"]))
+    neg = tab.assign(value=[-1.0, 5e5])
+    ax2 = plots.cost_effectiveness.plot(neg, lang="en")
+    assert sum(x.get_gid() == "not_estimable" for x in ax2.texts) == 1
+
+
+def test_forest_plot_sorts_districts_and_marks_pooled() -> None:
+    d = pd.DataFrame(
+        {
+            "district_code": ["3301", "3322", "3373"],
+            "estimate": [0.1, -0.2, 0.0],
+            "ci_low": [0, -0.3, -0.1],
+            "ci_high": [0.2, -0.1, 0.1],
+            "n_obs": [50, 50, 50],
+        }
+    )
+    ax = plots.forest.plot(
+        d,
+        outcome="unemployed",
+        pooled={"estimate": -0.05, "ci_low": -0.1, "ci_high": 0.0},
+        lang="en",
+    )
+    labels = [x.get_text() for x in ax.get_yticklabels()]
+    assert labels == ["Province (pooled)", "Kab. Semarang", "Kota Salatiga", "Kab. Cilacap"]
+
+
+def test_rupiah_axis_is_readable() -> None:
+    f = rp_formatter("id")
+    assert [f(x, 0) for x in (0, 500_000, 1_250_000, 2e6)] == [
+        "Rp 0",
+        "Rp 500 rb",
+        "Rp 1,25 jt",
+        "Rp 2 jt",
+    ]

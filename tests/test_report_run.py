@@ -1,0 +1,361 @@
+"""End-to-end: `jbp report --all` on a small processed fixture, then checks on every output.
+
+One `--all` run executes the notebooks (two districts and the overview on two warm-kernel
+workers) with a third district planted to fail, so the same run checks failure isolation.
+The fixture has 9 groups per district (3 per arm): too few for the balance table's joint test,
+so the district reports must say so instead of failing. Marked `notebook`; the browser test also
+`browser`; the run on the real simulate -> clean pipeline is `slow`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import typer
+from openpyxl import load_workbook
+
+from jbp_analysis.commands.report import command
+from jbp_analysis.i18n import t
+from jbp_analysis.report import runner
+from jbp_analysis.report._fixture import make_processed, write_processed
+from jbp_analysis.report.html import external_resources
+from jbp_analysis.report.runner import (
+    DISTRICT_NOTEBOOK,
+    district_job,
+    job_hashes,
+    load_state,
+    overview_job,
+    save_state,
+)
+
+pytestmark = pytest.mark.notebook
+
+DISTRICTS = ("3301", "3322", "3373")
+BROKEN = "3301"  # Kab. Cilacap: its notebook fails on purpose
+GOOD = ["3322-kab-semarang", "33-jawa-tengah", "3373-kot-salatiga"]
+
+
+@pytest.fixture(scope="module")
+def fixture_data():
+    return make_processed(seed=11, districts=DISTRICTS, groups_per_district=9)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, fixture_data):
+    base = tmp_path_factory.mktemp("jbp_run")
+    processed = write_processed(base / "processed", fixture_data)
+    reports = base / "reports"
+    broken = base / "broken.ipynb"
+    nb = nbformat.read(DISTRICT_NOTEBOOK, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell('raise RuntimeError("planted failure")'))
+    nbformat.write(nb, broken)
+    real = runner.district_job
+
+    def planted(code, **kw):
+        return real(code, **kw, **({"notebook": broken} if code == BROKEN else {}))
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(runner, "district_job", planted)
+    code = 0
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            command(all_districts=True, processed=processed, out=reports, jobs=2, progress=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    finally:
+        mp.undo()
+    return {"base": base, "processed": processed, "reports": reports, "code": code, "err": err}
+
+
+def _folders(reports: Path) -> list[Path]:
+    return sorted(p for p in reports.iterdir() if p.is_dir() and p.name[:2] == "33")
+
+
+def test_good_reports_and_index_are_built(run) -> None:
+    reports = run["reports"]
+    assert sorted(p.name for p in _folders(reports)) == sorted(GOOD)
+    assert (reports / "index.html").is_file()
+    for folder in _folders(reports):
+        for name in ("report.html", "report.ipynb", "tables.xlsx", "charts.pdf", "summary.json"):
+            assert (folder / name).is_file(), folder / name
+        pngs = sorted((folder / "figures").glob("*.png"))
+        assert len(pngs) >= 4 and len(pngs) == len(list((folder / "figures").glob("*.svg")))
+        assert len(list((folder / "tables").glob("*.csv"))) >= 3
+    assert not list(reports.glob(".*partial"))
+
+
+def test_one_failing_district_does_not_stop_the_others(run) -> None:
+    reports = run["reports"]
+    assert run["code"] == 1
+    assert not (reports / "3301-kab-cilacap").exists()  # no partial report
+    failed = reports / "_failed" / "3301-kab-cilacap.ipynb"
+    assert failed.is_file()
+    err = run["err"].getvalue()
+    assert "FAILED 3301 Kab. Cilacap: cell 4: RuntimeError: planted failure" in err
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "planted failure" in index and 'class="card failed"' in index
+    assert "3301" not in load_state(reports) and set(load_state(reports)) == {
+        "3322",
+        "3373",
+        "overview",
+    }
+
+
+def test_charts_are_at_least_200_dpi_and_have_captions(run) -> None:
+    from PIL import Image
+
+    folder = run["reports"] / "3322-kab-semarang" / "figures"
+    for png in folder.glob("*.png"):
+        assert round(Image.open(png).info["dpi"][0]) >= 200, png
+    svg = (folder / "trajectory_income.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and svg.count("<path") > 10
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)  # the words stay text in the SVG
+    assert any(x.endswith(t("chart.traj.title", outcome="").strip()) for x in texts), texts
+    assert t("outcome.income_household") in texts and any(x.startswith("Rp ") for x in texts)
+    assert any(x.startswith("Sumber:") and "n = " in x for x in texts)
+
+
+def test_reader_html_has_no_code_tracebacks_or_network(run) -> None:
+    for folder in _folders(run["reports"]):
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        body = re.sub(r"<style.*?</style>", "", html, flags=re.S)
+        assert "jp-InputArea" not in body and "import pandas" not in body
+        assert "Traceback" not in body and "Error" not in body
+        assert "without encryption" not in body
+        assert external_resources(html) == []
+        assert "data:image/png;base64," in html
+        assert "<h1" in html
+
+
+def test_district_report_reads_well(run) -> None:
+    """Translated data-quality keys, tidy impact table, 'not estimable' with 3 groups per arm."""
+    html = (run["reports"] / "3322-kab-semarang" / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    assert t("quality.rows_in") in text and "rows_in" not in text
+    assert "cleaning_log_by_rule" not in text and t("rule.rupiah_parse") in text
+    assert t("table.not_estimable") in text  # the joint test, 6 groups for 6 variables
+    assert t("narr.balance_few_groups") in text
+    impacts = pd.read_csv(run["reports"] / "3322-kab-semarang" / "tables" / "impacts.csv")
+    assert t("col.estimate") in impacts.columns and t("col.ci_low") in impacts.columns
+    assert set(impacts[t("col.wave")]) == {t("wave.endline"), t("wave.followup")}
+    # the reader's impact table: 8 columns, effects written in their unit
+    heads = [h for h in re.findall(r"<thead><tr>(.*?)</tr>", html) if t("col.estimate") in h]
+    assert heads and len(re.findall(r"<th ", heads[0])) == 8
+    assert re.search(r"[−+]\d+,\d pp", text) and re.search(r"[−+]Rp \d", text)
+
+
+def test_summary_json_has_headline_and_provenance(run) -> None:
+    s = json.loads((run["reports"] / "33-jawa-tengah" / "summary.json").read_text())
+    prov = s["provenance"]
+    assert len(prov["input_data_sha256"]) == 64 and prov["code_version"]
+    assert prov["parameters"]["district"] == "all" and prov["generated_at"]
+    impacts = s["headline"]["impacts"]
+    assert set(impacts) == {
+        f"{o}.{w}"
+        for o in ("openly_unemployed", "income_household", "awareness_anderson")
+        for w in ("endline", "followup")
+    }
+    assert s["headline"]["n_districts"] == len(DISTRICTS)
+    # the planted mentoring effect on income (Rp 400,000) is inside the pooled interval
+    inc = impacts["income_household.followup"]
+    assert inc["ci_low"] < 400_000 < inc["ci_high"]
+
+
+def test_workbook_opens_with_the_expected_sheets(run) -> None:
+    wb = load_workbook(run["reports"] / "33-jawa-tengah" / "tables.xlsx")
+    expected = [t("sheet.readme"), t("section.pooled"), t("section.ranking"), t("section.forest")]
+    assert wb.sheetnames == [s.replace("/", "-")[:31] for s in expected]
+    ws = wb[t("section.ranking").replace("/", "-")[:31]]
+    header = [c.value for c in ws[1]]
+    assert header[:2] == [t("col.rank"), t("col.district")]
+    assert ws.max_row == 1 + len(DISTRICTS)
+    ranks = [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)]
+    assert ranks == sorted(ranks)
+
+
+def test_committed_notebooks_carry_no_outputs() -> None:
+    for path in Path(DISTRICT_NOTEBOOK).parent.rglob("*.ipynb"):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, path
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, path
+
+
+def test_no_pii_in_any_output(run, fixture_data) -> None:
+    names = set(fixture_data.pii["name"])
+    numbers = set(fixture_data.pii["nik"]) | set(fixture_data.pii["phone"])
+    files = [p for p in run["reports"].rglob("*") if p.is_file()]
+    assert len(files) > 50
+    for path in files:
+        blobs = [path.read_bytes()]
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                blobs = [z.read(n) for n in z.namelist()]
+        for blob in blobs:
+            text = blob.decode("latin-1")
+            assert not re.search(r"(?<![\d.])33\d{14}(?![\d.])", text), path  # any NIK
+            runs = re.findall(r"\d{10,}", text)  # every long number, e.g. a phone or a NIK
+            assert not [r for r in runs for x in numbers if x in r], path
+            pairs = set(re.findall(r"[A-Z][a-z]+ [A-Z][a-z]+", text))  # "First Last"
+            assert not pairs & names, (path, pairs & names)
+
+
+def test_changed_skips_unchanged_reports(run, capsys) -> None:
+    root, processed = run["reports"], run["processed"]
+    jobs = [district_job(c, processed_dir=processed, root=root) for c in ("3322", "3373")]
+    # Fresh hashes: the package source may have been edited since the run (e.g. by a developer).
+    save_state(root, {**load_state(root), **job_hashes(jobs)})
+    command(district=["3322", "3373"], processed=processed, out=root, changed=True, progress=False)
+    assert "--changed: 0 of 2 reports need regenerating" in capsys.readouterr().out
+
+
+def test_changed_data_changes_only_its_district_and_the_overview(run, tmp_path) -> None:
+    src = run["processed"]
+    dst = tmp_path / "processed"
+    shutil.copytree(src, dst)
+    keys = {"3322": None, "3373": None}
+
+    def hashes(pdir: Path) -> dict[str, str]:
+        jobs = [district_job(c, processed_dir=pdir, root=tmp_path / "r") for c in keys]
+        jobs.append(overview_job(processed_dir=pdir, root=tmp_path / "r"))
+        return job_hashes(jobs)
+
+    before = hashes(dst)
+    assert hashes(dst) == before  # deterministic
+    panel = pd.read_parquet(dst / "panel.parquet")
+    row = panel.index[(panel["district_code"] == "3373") & panel["responded"]][0]
+    panel.loc[row, "household_income"] += 1000
+    panel.to_parquet(dst / "panel.parquet", index=False)
+    after = hashes(dst)
+    assert after["3322"] == before["3322"]
+    assert after["3373"] != before["3373"] and after["overview"] != before["overview"]
+
+
+@pytest.mark.parametrize("bad", ["../../x", 'Kab. "Semarang', "3322/../..", "'; rm -rf /"])
+def test_unsafe_district_names_are_rejected(bad, tmp_path) -> None:
+    from jbp_analysis.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        command(district=[bad], processed=tmp_path, out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
+def _chromium() -> str:
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    if Path(exe).exists():
+        return exe
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium"],
+            capture_output=True,
+            timeout=900,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        if Path("/usr/bin/chromium").exists():
+            return "/usr/bin/chromium"
+    pytest.skip("chromium is not installed and cannot be installed (needs root and apt-get)")
+
+
+_CHECK = """<script>window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var broken = imgs.filter(function (i) { return !i.complete || i.naturalWidth === 0; }).length;
+  document.body.setAttribute('data-jbp-images', imgs.length + ':' + broken);
+  document.body.setAttribute('data-jbp-text', document.body.innerText.trim().length);
+});</script>"""
+
+_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=5000",
+]
+
+
+@pytest.mark.browser
+def test_real_browser_renders_index_and_a_report(run, tmp_path) -> None:
+    from PIL import Image, ImageStat
+
+    exe = _chromium()
+    pages = [run["reports"] / "index.html", run["reports"] / "3322-kab-semarang" / "report.html"]
+    for page in pages:
+        probe = page.with_name(".probe-" + page.name)
+        probe.write_text(
+            page.read_text(encoding="utf-8").replace("</body>", _CHECK + "</body>"),
+            encoding="utf-8",
+        )
+        profile = tmp_path / f"profile-{page.parent.name}"
+        try:
+            dom = subprocess.run(
+                [exe, *_FLAGS, f"--user-data-dir={profile}", "--dump-dom", probe.as_uri()],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            probe.unlink()
+        m = re.search(r'data-jbp-images="(\d+):(\d+)"', dom.stdout)
+        assert m, dom.stderr[-2000:]
+        n_img = len(re.findall(r"<img\b", page.read_text(encoding="utf-8")))
+        assert int(m.group(1)) == n_img >= 1 and int(m.group(2)) == 0, m.group(0)
+        assert int(re.search(r'data-jbp-text="(\d+)"', dom.stdout).group(1)) > 500
+        shot = tmp_path / f"{page.parent.name}.png"
+        subprocess.run(
+            [
+                exe,
+                *_FLAGS,
+                f"--user-data-dir={profile}-shot",
+                f"--screenshot={shot}",
+                "--window-size=1200,900",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
+        img = Image.open(shot).convert("L")
+        assert ImageStat.Stat(img).stddev[0] > 10  # not a blank page
+
+
+@pytest.mark.slow
+def test_report_all_on_the_real_pipeline(tmp_path) -> None:
+    """simulate -> clean.run -> `jbp report --all --lang en`, 6 groups per district (2 per arm)."""
+    from jbp_analysis.clean import run as clean
+    from jbp_analysis.simulate import SimConfig, simulate
+
+    simulate(SimConfig(seed=3, districts=("3322", "3373"), groups_per_district=6)).write(
+        tmp_path / "raw"
+    )
+    clean(tmp_path / "raw", tmp_path / "processed", secret="report-test-secret-0123456789")
+    command(
+        all_districts=True,
+        processed=tmp_path / "processed",
+        out=tmp_path / "reports",
+        lang="en",
+        jobs=2,
+        progress=False,
+    )
+    html = (tmp_path / "reports" / "3373-kot-salatiga" / "report.html").read_text("utf-8")
+    assert t("table.not_estimable", "en") in html
+    assert "Raw rows (respondents)" in html and "Rows kept" in html
+    assert (tmp_path / "reports" / "33-jawa-tengah" / "report.html").is_file()
