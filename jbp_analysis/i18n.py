@@ -222,8 +222,8 @@ TABLE: dict[str, dict[str, str]] = {
         "en": "Source: JBP evaluation survey and programme cost records; {groups} groups, n = {n} participants.",
     },
     "caption.ci": {
-        "id": "Garis: selang kepercayaan {level}%; galat baku diklaster per kelompok.",
-        "en": "Lines: {level}% confidence intervals; standard errors clustered by group.",
+        "id": "Garis: selang kepercayaan {level}% dengan klaster per kelompok (wild cluster bootstrap bila kelompok < 50).",
+        "en": "Lines: {level}% confidence intervals clustered by group (wild cluster bootstrap below 50 groups).",
     },
     "caption.suppressed": {
         "id": "{marker} = disembunyikan: kurang dari {min_cell} responden.",
