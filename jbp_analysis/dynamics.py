@@ -41,7 +41,7 @@ from scipy import stats
 from jbp_analysis.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate import ImpactResult, contrast_labels, impact
 from jbp_analysis.estimate.covariance import WaldTest, cr1, wald_test
-from jbp_analysis.estimate.design import ModelSpec, as_tuple, build_design
+from jbp_analysis.estimate.design import ModelSpec, as_tuple, build_design, require_columns
 from jbp_analysis.estimate.ols import OLSFit, fit_ols
 
 __all__ = [
@@ -106,21 +106,6 @@ def _levels(series: pd.Series) -> list[Any]:
         return sorted(present.tolist())
     except TypeError:
         return sorted(present.tolist(), key=str)
-
-
-def _check_columns(data: Any, roles: Sequence[tuple[str, str | None]]) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise JBPInputError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-    cols = [str(c) for c in data.columns]
-    hint = (
-        "The data have these columns: "
-        + ", ".join(cols[:25])
-        + (", ..." if len(cols) > 25 else "")
-        + "."
-    )
-    for role, col in roles:
-        if col is not None and col not in data.columns:
-            raise JBPInputError(f"unknown column {col!r} (given as {role})", column=col, hint=hint)
 
 
 def _waves(
@@ -354,7 +339,7 @@ def wave_effects(
     [[0.6729, 0.0], [0.1662, 0.0]]
     """
     covariates = as_tuple(covariates)
-    _check_columns(
+    require_columns(
         data,
         [
             ("wave", wave),
@@ -740,7 +725,7 @@ def cohort_effects(
     7    ATT(e)    all     NaN
     """
     covariates = as_tuple(covariates)
-    _check_columns(
+    require_columns(
         data,
         [
             ("cohort", cohort),

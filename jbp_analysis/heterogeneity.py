@@ -64,7 +64,14 @@ from jbp_analysis.estimate.covariance import (
     run_inference,
     wald_test,
 )
-from jbp_analysis.estimate.design import ModelSpec, as_tuple, build_design, demean, numeric
+from jbp_analysis.estimate.design import (
+    ModelSpec,
+    as_tuple,
+    build_design,
+    demean,
+    numeric,
+    require_columns,
+)
 from jbp_analysis.estimate.ols import fit_ols
 
 __all__ = [
@@ -308,19 +315,6 @@ def _levels(series: pd.Series) -> list[Any]:
         return sorted(present.tolist(), key=str)
 
 
-def _check_columns(data: pd.DataFrame, roles: Sequence[tuple[str, str | None]]) -> None:
-    cols = [str(c) for c in data.columns]
-    hint = (
-        "The data have these columns: "
-        + ", ".join(cols[:25])
-        + (", ..." if len(cols) > 25 else "")
-        + "."
-    )
-    for role, col in roles:
-        if col is not None and col not in data.columns:
-            raise JBPInputError(f"unknown column {col!r} (given as {role})", column=col, hint=hint)
-
-
 def _check_cells(
     sub: pd.DataFrame,
     *,
@@ -436,7 +430,7 @@ def heterogeneity(
     if inference == "cr1" and cluster is None:
         raise ConfigError("inference='cr1' needs a cluster column (cluster=...)")
     covariates = as_tuple(covariates)
-    _check_columns(
+    require_columns(
         data,
         [
             ("subgroup (by)", by),

@@ -116,6 +116,20 @@ def _columns_hint(data: pd.DataFrame) -> str:
     return f"The data have these columns: {shown}."
 
 
+def require_columns(data: pd.DataFrame, roles: Sequence[tuple[str, str | None]]) -> None:
+    """Raise :class:`JBPInputError` naming the first ``(role, column)`` not in ``data``.
+
+    Shared by :func:`~jbp_analysis.estimate.impact`, :mod:`jbp_analysis.heterogeneity` and
+    :mod:`jbp_analysis.dynamics`, so every estimator words a missing column the same way.
+    ``None`` columns (options not used) are skipped.
+    """
+    for role, col in roles:
+        if col is not None and col not in data.columns:
+            raise JBPInputError(
+                f"unknown column {col!r} (given as {role})", column=col, hint=_columns_hint(data)
+            )
+
+
 def _check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
     wanted: list[tuple[str, str | None]] = [
         ("outcome", spec.outcome),
@@ -128,11 +142,7 @@ def _check_columns(data: pd.DataFrame, spec: ModelSpec) -> None:
         ("time", spec.time),
     ]
     wanted += [("covariates", c) for c in spec.covariates]
-    for role, col in wanted:
-        if col is not None and col not in data.columns:
-            raise JBPInputError(
-                f"unknown column {col!r} (given as {role})", column=col, hint=_columns_hint(data)
-            )
+    require_columns(data, wanted)
 
 
 def _check_method(spec: ModelSpec) -> None:
