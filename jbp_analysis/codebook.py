@@ -16,9 +16,35 @@ import yaml
 
 from jbp_analysis.paths import PACKAGE_DATA
 
-__all__ = ["Variable", "Codebook", "load_codebook", "processed_dtype", "CODEBOOK_PATH"]
+__all__ = [
+    "Variable",
+    "Codebook",
+    "load_codebook",
+    "processed_dtype",
+    "CODEBOOK_PATH",
+    "GROUP_COLUMNS",
+]
 
 CODEBOOK_PATH: Path = PACKAGE_DATA / "codebook.yaml"
+
+#: Columns of ``data/processed/groups.parquet`` (one row per group x wave), in order: the
+#: contract shared by the cleaning step and the simulator's clean truth.
+GROUP_COLUMNS: list[str] = [
+    "group_id",
+    "district_code",
+    "arm",
+    "cohort",
+    "wave",
+    "wave_code",
+    "month",
+    "responded",
+    "visit_date",
+    "business_operating",
+    "monthly_revenue",
+    "legal_pirt",
+    "legal_halal",
+    "legal_sni",
+]
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,13 @@ from jbp_analysis.clean.write import (
     write_parquet,
     write_text,
 )
-from jbp_analysis.codebook import Codebook, Variable, load_codebook, processed_dtype
+from jbp_analysis.codebook import (
+    GROUP_COLUMNS,
+    Codebook,
+    Variable,
+    load_codebook,
+    processed_dtype,
+)
 from jbp_analysis.errors import ConfigError
 from jbp_analysis.readers import read_table
 from jbp_analysis.reference import districts
@@ -123,22 +129,6 @@ _NOT_PANEL_VARS = {
     "district",
     "group_id",
 }
-_GROUP_COLS = [
-    "group_id",
-    "district_code",
-    "arm",
-    "cohort",
-    "wave",
-    "wave_code",
-    "month",
-    "responded",
-    "visit_date",
-    "business_operating",
-    "monthly_revenue",
-    "legal_pirt",
-    "legal_halal",
-    "legal_sni",
-]
 
 
 def default_decisions_path(raw: Path) -> Path:
@@ -736,7 +726,7 @@ def _build_panel(
 
 def _build_groups(states: dict[str, _File], assign: pd.DataFrame, cb: Codebook, job: _Run):
     wf = wave_frame(cb)
-    gvars = [v for v in cb.module("group") if v.name in _GROUP_COLS and v.name != "wave_code"]
+    gvars = [v for v in cb.module("group") if v.name in GROUP_COLUMNS and v.name != "wave_code"]
     frames = []
     for s in states.values():
         if s.source.module != "group":
@@ -772,7 +762,7 @@ def _build_groups(states: dict[str, _File], assign: pd.DataFrame, cb: Codebook, 
     g["cohort"] = g["cohort"].astype("Int64")
     g = g.sort_values(["group_id", "wave_code"], kind="stable").reset_index(drop=True)
     rows = g[g["responded"]].copy()
-    return g[_GROUP_COLS], rows
+    return g[GROUP_COLUMNS], rows
 
 
 def _build_costs(states: dict[str, _File], assign: pd.DataFrame, cb: Codebook, job: _Run):

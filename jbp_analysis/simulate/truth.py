@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from jbp_analysis.codebook import Codebook, Variable, load_codebook, processed_dtype
+from jbp_analysis.codebook import (
+    GROUP_COLUMNS,
+    Codebook,
+    Variable,
+    load_codebook,
+    processed_dtype,
+)
 from jbp_analysis.simulate.config import ARMS, WAVES, code_of
 from jbp_analysis.simulate.design import WAVE_MONTHS, Design
 from jbp_analysis.simulate.groups import GroupOutcomes
@@ -53,22 +59,6 @@ _PANEL_TAIL = [
     "duration_min",
     "submission_id",
     "submission_time",
-]
-GROUP_COLUMNS = [
-    "group_id",
-    "district_code",
-    "arm",
-    "cohort",
-    "wave",
-    "wave_code",
-    "month",
-    "responded",
-    "visit_date",
-    "business_operating",
-    "monthly_revenue",
-    "legal_pirt",
-    "legal_halal",
-    "legal_sni",
 ]
 
 
