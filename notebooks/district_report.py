@@ -56,7 +56,7 @@ rep = start_report(
 )
 OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
 LEVEL = 0.95
-STRATA = "district_code" if rep.is_province else None
+STRATA = "stratum"  # randomisation strata: district x cohort (cohort within one district)
 baseline = rep.data[rep.data["wave"].astype(str).eq("baseline")]
 followups = rep.data[rep.data["wave"].astype(str).isin(rep.waves) & rep.data["responded"]]
 display(nar.heading("report.title", lang, level=1, district=rep.label))

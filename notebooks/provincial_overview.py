@@ -16,7 +16,8 @@
 # %% [markdown] tags=["researcher-note"]
 # # JBP provincial overview
 #
-# Researcher notes (removed from the reader HTML): pooled impacts with district strata, one
+# Researcher notes (removed from the reader HTML): pooled impacts with the randomisation
+# strata (district x cohort) as fixed effects, one
 # estimate per district (forest plots) and a ranking. `jbp report --all` runs it after the
 # district reports. Missing data? Run `make report`.
 
@@ -69,7 +70,7 @@ pooled = estimate_impacts(
     followups,
     outcomes=REPORT_OUTCOMES,
     waves=rep.waves,
-    strata="district_code",
+    strata="stratum",
     level=LEVEL,
     seed=seed,
 )
@@ -103,6 +104,7 @@ by_district = pd.concat(
             followups[followups["district_code"].astype(str) == c],
             outcomes=REPORT_OUTCOMES,
             waves=[LAST_WAVE],
+            strata="stratum",
             level=LEVEL,
             seed=seed,
         ).assign(district_code=c)

@@ -96,7 +96,11 @@ def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[s
     if key not in _CACHE:
         data = load_processed(d, lang=lang)
         outcomes = build_outcomes(data["panel"])
-        outcomes = outcomes.assign(female=outcomes["sex"].eq("female").astype("boolean"))
+        outcomes = outcomes.assign(
+            female=outcomes["sex"].eq("female").astype("boolean"),
+            # the randomisation strata: groups were assigned within district x cohort
+            stratum=outcomes["district_code"].astype(str) + "-C" + outcomes["cohort"].astype(str),
+        )
         names = [o for fam in REPORT_OUTCOMES.values() for o in fam]
         names += [v for v in BALANCE_VARIABLES if v not in names and v in outcomes]
         data["outcomes"] = attach_baseline(outcomes, names)
