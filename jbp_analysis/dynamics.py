@@ -41,7 +41,13 @@ from scipy import stats
 from jbp_analysis.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate import ImpactResult, contrast_labels, impact
 from jbp_analysis.estimate.covariance import WaldTest, cr1, wald_test
-from jbp_analysis.estimate.design import ModelSpec, as_tuple, build_design, require_columns
+from jbp_analysis.estimate.design import (
+    ModelSpec,
+    as_tuple,
+    build_design,
+    present_levels,
+    require_columns,
+)
 from jbp_analysis.estimate.ols import OLSFit, fit_ols
 
 __all__ = [
@@ -97,22 +103,11 @@ COHORT_COLUMNS: tuple[str, ...] = (
 
 
 # --------------------------------------------------------------------------- shared helpers
-def _levels(series: pd.Series) -> list[Any]:
-    """Values present, in category order (categoricals) or sorted order."""
-    present = pd.unique(series.dropna())
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return [c for c in series.cat.categories if c in set(present)]
-    try:
-        return sorted(present.tolist())
-    except TypeError:
-        return sorted(present.tolist(), key=str)
-
-
 def _waves(
     data: pd.DataFrame, wave: str, waves: Sequence[Any] | None, baseline_wave: Any
 ) -> list[Any]:
     """The post-treatment waves to analyse, in order."""
-    present = _levels(data[wave])
+    present = present_levels(data[wave])
     if waves is None:
         return [w for w in present if w != baseline_wave]
     chosen = list(waves)
@@ -745,7 +740,7 @@ def cohort_effects(
     chosen = _inference(inference, cluster)
     if method == "did" and unit is None:
         raise ConfigError("method='did' needs the unit column (unit=...)")
-    cohorts = _levels(data[cohort])
+    cohorts = present_levels(data[cohort])
     if not cohorts:
         raise JBPInputError("the cohort column is missing in every row", column=cohort)
     if aggregate and len(cohorts) < 2:

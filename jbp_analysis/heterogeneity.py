@@ -70,9 +70,11 @@ from jbp_analysis.estimate.design import (
     build_design,
     demean,
     numeric,
+    present_levels,
     require_columns,
 )
 from jbp_analysis.estimate.ols import fit_ols
+from jbp_analysis.estimate.results import frozen_array
 
 __all__ = [
     "heterogeneity",
@@ -111,12 +113,6 @@ _FE_COLLINEAR = 1e-9
 #: Subgroup x arm cells with fewer clusters than this get a note: their effects rest on very
 #: few randomised units.
 FEW_CELL_CLUSTERS: int = 3
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=np.float64, copy=True)
-    a.flags.writeable = False
-    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,7 +178,7 @@ class HeterogeneityResult:
             "ci_high",
             "p_value",
         ):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, frozen_array(getattr(self, name)))
         object.__setattr__(self, "missing", MappingProxyType(dict(self.missing)))
 
     @property
@@ -302,17 +298,6 @@ class HeterogeneityResult:
             .to_html(index=False, float_format="{:.4g}".format)
         )
         return f"<div><p>{caption}{notes}</p>{table}</div>"
-
-
-def _levels(series: pd.Series) -> list[Any]:
-    """Values present, in category order (categoricals) or sorted order."""
-    present = pd.unique(series.dropna())
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return [c for c in series.cat.categories if c in set(present)]
-    try:
-        return sorted(present.tolist())
-    except TypeError:
-        return sorted(present.tolist(), key=str)
 
 
 def _check_cells(
@@ -474,7 +459,7 @@ def heterogeneity(
     if design.n_dropped:  # pragma: no cover - the complete-case filter above rules it out
         raise RuntimeError("internal error: the design dropped rows after the complete-case filter")
 
-    subgroups = _levels(sub[by])
+    subgroups = present_levels(sub[by])
     if len(subgroups) < 2:
         raise JBPInputError(
             f"subgroup column has {len(subgroups)} value(s) "

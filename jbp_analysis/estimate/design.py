@@ -116,6 +116,17 @@ def _columns_hint(data: pd.DataFrame) -> str:
     return f"The data have these columns: {shown}."
 
 
+def present_levels(series: pd.Series) -> list[Any]:
+    """Values present in ``series``, in category order (categoricals) or sorted order."""
+    present = pd.unique(series.dropna())
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return [c for c in series.cat.categories if c in set(present)]
+    try:
+        return sorted(present.tolist())
+    except TypeError:
+        return sorted(present.tolist(), key=str)
+
+
 def require_columns(data: pd.DataFrame, roles: Sequence[tuple[str, str | None]]) -> None:
     """Raise :class:`JBPInputError` naming the first ``(role, column)`` not in ``data``.
 

@@ -33,7 +33,8 @@ TIDY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
+def frozen_array(a: np.ndarray) -> np.ndarray:
+    """A read-only float64 copy, for the arrays held by immutable result objects."""
     a = np.array(a, dtype=np.float64, copy=True)
     a.flags.writeable = False
     return a
@@ -117,7 +118,7 @@ class ImpactResult:
             object.__setattr__(self, "contrast_df", np.full(len(self.contrasts), float(self.df)))
         for name in ("t_boot", "t_draws"):
             if getattr(self, name) is not None:
-                object.__setattr__(self, name, _frozen(getattr(self, name)))
+                object.__setattr__(self, name, frozen_array(getattr(self, name)))
         if self.cluster_ids is not None:
             ids = np.array(self.cluster_ids, copy=True)
             ids.flags.writeable = False
@@ -133,7 +134,7 @@ class ImpactResult:
             "p_value",
             "contrast_df",
         ):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, frozen_array(getattr(self, name)))
         object.__setattr__(self, "missing", MappingProxyType(dict(self.missing)))
 
     @property
