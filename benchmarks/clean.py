@@ -40,8 +40,8 @@ TARGET_GIB = 6.0
 
 def generate(raw: Path, respondent_waves: int, seed: int) -> None:
     """Simulate a sample with about ``respondent_waves`` respondent rows, written as CSV."""
-    from jbp_analysis.reference import districts
     from jbp_analysis.simulate import SimConfig, simulate
+    from jbp_analysis.study.reference import districts
 
     codes = tuple(districts()["bps_code"])
     groups = max(3, math.ceil(respondent_waves / ROWS_PER_RESPONDENT / len(codes) / 25))

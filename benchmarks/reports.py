@@ -31,7 +31,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from jbp_analysis.reference import districts
 from jbp_analysis.report.runner import (
     NOTEBOOK_DIR,
     default_workers,
@@ -39,6 +38,7 @@ from jbp_analysis.report.runner import (
     overview_job,
     run_jobs,
 )
+from jbp_analysis.study.reference import districts
 
 
 def processed_data(work: Path, codes: list[str], *, seed: int) -> Path:

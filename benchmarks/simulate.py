@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from jbp_analysis.reference import districts
     from jbp_analysis.simulate import SimConfig
+    from jbp_analysis.study.reference import districts
 
     codes = (
         list(districts()["bps_code"]) if args.districts == "all" else list(SimConfig().districts)

@@ -177,7 +177,7 @@ display(
 )
 
 # %%
-from jbp_analysis.attrition import attrition
+from jbp_analysis.analyses.attrition import attrition
 
 display(nar.heading("section.attrition", lang))
 rates = plots.attrition.summarise(rep.data, waves=rep.waves, min_cell=min_cell)
@@ -204,7 +204,7 @@ display(
 )
 
 # %%
-from jbp_analysis.cost_effectiveness import cost_effectiveness
+from jbp_analysis.analyses.cost_effectiveness import cost_effectiveness
 
 display(nar.heading("section.cost", lang))
 per_participant = plots.cost_effectiveness.cost_per_participant(rep.costs, rep.panel)

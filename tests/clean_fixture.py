@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.codebook import load_codebook
+from jbp_analysis.study.codebook import load_codebook
 
 CB = load_codebook()
 DISTRICTS = {"3322": "Kab. Semarang", "3373": "Kota Salatiga"}

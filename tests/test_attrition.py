@@ -1,4 +1,4 @@
-"""Tests of jbp_analysis.attrition: rates, clustered tests (vs statsmodels), Lee bounds by hand."""
+"""Tests of jbp_analysis.analyses.attrition: rates, clustered tests (vs statsmodels), Lee bounds by hand."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from jbp_analysis.attrition import attrition, lee_bounds, response_rates, trimmed_mean
-from jbp_analysis.errors import JBPInputError
+from jbp_analysis.analyses.attrition import attrition, lee_bounds, response_rates, trimmed_mean
+from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.estimate._trial import clustered_trial
 
 RTOL = 1e-6

@@ -1,4 +1,4 @@
-"""Tests of jbp_analysis.balance against direct statsmodels fits."""
+"""Tests of jbp_analysis.analyses.balance against direct statsmodels fits."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from jbp_analysis.balance import balance_table
-from jbp_analysis.errors import JBPInputError
+from jbp_analysis.analyses.balance import balance_table
+from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.estimate._trial import ARMS, clustered_trial
 
 RTOL = 1e-6

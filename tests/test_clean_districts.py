@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
 from jbp_analysis.clean.districts import match_districts
-from jbp_analysis.reference import AMBIGUOUS_NAMES, districts
+from jbp_analysis.study.reference import AMBIGUOUS_NAMES, districts
 
 REF = districts()
 NAMES = REF["name"].str.lower().unique().tolist()

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = [
-    "jbp_analysis.readers",
+    "jbp_analysis.clean.readers",
     "jbp_analysis.clean.audit",
     "jbp_analysis.clean.districts",
     "jbp_analysis.clean.duplicates",

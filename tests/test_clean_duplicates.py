@@ -11,7 +11,7 @@ from jbp_analysis.clean.duplicates import (
     near_duplicates,
     report_rows,
 )
-from jbp_analysis.errors import JBPInputError
+from jbp_analysis.core.errors import JBPInputError
 
 
 def test_exact_duplicates_keep_the_first() -> None:

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from jbp_analysis.clean.inputs import discover, header_keys, map_headers
-from jbp_analysis.codebook import load_codebook
-from jbp_analysis.errors import JBPInputError
-from jbp_analysis.readers import read_table
+from jbp_analysis.clean.readers import read_table
+from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.study.codebook import load_codebook
 
 CB = load_codebook()
 

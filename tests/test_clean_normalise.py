@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from jbp_analysis.clean.normalise import decode_codes, normalise, parse_dates, parse_numbers
-from jbp_analysis.codebook import load_codebook
+from jbp_analysis.study.codebook import load_codebook
 
 CB = load_codebook()
 
@@ -115,7 +115,7 @@ def test_rupiah_and_district_columns_are_logged_with_their_rules() -> None:
 
 @pytest.mark.parametrize("module", ["respondent", "group", "assignment", "cost"])
 def test_every_codebook_variable_normalises_to_its_processed_dtype(module) -> None:
-    from jbp_analysis.codebook import processed_dtype
+    from jbp_analysis.study.codebook import processed_dtype
 
     vs = CB.module(module)
     frame = pd.DataFrame({v.name: pd.array([None, None], dtype="string") for v in vs})

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from jbp_analysis.clean.pseudonymise import DEMO_KEY, pseudonymise, resolve_secret
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ from jbp_analysis.clean.quality import (
     render_html,
     to_json,
 )
-from jbp_analysis.codebook import load_codebook
+from jbp_analysis.study.codebook import load_codebook
 
 CB = load_codebook()
 VARS = [CB.variable("respondent", n) for n in ("worked_last_week", "hours_worked", "education")]

@@ -16,7 +16,7 @@ from clean_fixture import raw_exports, write_raw
 
 from jbp_analysis.clean import OUTPUT_FILES, run
 from jbp_analysis.cli import main
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 
 SEMICOLON_LATIN1 = ("latin-1", ";")
 

@@ -23,8 +23,8 @@ import yaml
 
 from jbp_analysis.clean import run
 from jbp_analysis.clean.pseudonymise import DEMO_KEY
-from jbp_analysis.codebook import load_codebook
-from jbp_analysis.paths import PACKAGE_DATA
+from jbp_analysis.core.paths import PACKAGE_DATA
+from jbp_analysis.study.codebook import load_codebook
 
 simulate_mod = pytest.importorskip("jbp_analysis.simulate")
 SimConfig, simulate = simulate_mod.SimConfig, simulate_mod.simulate
@@ -123,7 +123,7 @@ def test_every_mess_type_has_a_test() -> None:
 def test_mess_district_spelling(sim_clean) -> None:
     fixed = _cell_check(sim_clean, "district_spelling", "district_fuzzy_match")
     log = sim_clean["log"].set_index(["file", "row", "column"])
-    ref = __import__("jbp_analysis.reference", fromlist=["districts"]).districts()
+    ref = __import__("jbp_analysis.study.reference", fromlist=["districts"]).districts()
     label_to_code = dict(zip(ref["label"], ref["bps_code"], strict=True))
     new = log.loc[list(zip(fixed["file"], fixed["row"], fixed["variable"], strict=True)), "new"]
     assert new.tolist() == [label_to_code[v] for v in fixed["clean_value"]]

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.clean.validate import apply_ranges, apply_skip_logic, outlier_flags, relevance
-from jbp_analysis.codebook import load_codebook
+from jbp_analysis.study.codebook import load_codebook
 
 CB = load_codebook()
 RESP = CB.module("respondent")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jbp_analysis.codebook import load_codebook, processed_dtype
+from jbp_analysis.study.codebook import load_codebook, processed_dtype
 
 
 def test_codebook_headers_are_unique_within_module() -> None:

@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jbp_analysis.cost_effectiveness import (
+from jbp_analysis.analyses.cost_effectiveness import (
     METRICS,
     cost_effectiveness,
     cost_per_participant,
     costs_by_group,
 )
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 
 ARMS = ("kontrol", "karitatif", "pendampingan")
 

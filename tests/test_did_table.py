@@ -1,4 +1,4 @@
-"""Tests of jbp_analysis.did_table against a direct statsmodels fit of the pooled DiD regression."""
+"""Tests of jbp_analysis.analyses.did_table against a direct statsmodels fit of the pooled DiD regression."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from jbp_analysis.did_table import QUANTITIES, did_table
-from jbp_analysis.errors import JBPInputError
+from jbp_analysis.analyses.did_table import QUANTITIES, did_table
+from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.estimate import impact
 from jbp_analysis.estimate._trial import ARMS, clustered_trial, trial_panel
 

@@ -1,4 +1,4 @@
-"""Tests of jbp_analysis.dynamics: per-wave effects with the stacked equality test, cohort-by-wave
+"""Tests of jbp_analysis.analyses.dynamics: per-wave effects with the stacked equality test, cohort-by-wave
 ATT(g, e) and their aggregation ATT(e) (Callaway & Sant'Anna 2021).
 
 Reference fits (statsmodels) are written out next to their assertions; tolerance 1e-6 relative.
@@ -14,9 +14,14 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-import jbp_analysis.dynamics as dyn_module
-from jbp_analysis.dynamics import COHORT_COLUMNS, WAVE_COLUMNS, cohort_effects, wave_effects
-from jbp_analysis.errors import ConfigError, JBPInputError
+import jbp_analysis.analyses.dynamics as dyn_module
+from jbp_analysis.analyses.dynamics import (
+    COHORT_COLUMNS,
+    WAVE_COLUMNS,
+    cohort_effects,
+    wave_effects,
+)
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate import impact
 from jbp_analysis.estimate._trial import ARMS, clustered_trial
 
@@ -284,7 +289,7 @@ def test_recovers_planted_effects_on_simulator_truth() -> None:
     waves x three contrasts (18 checks each), the per-wave effects and the cohort-aggregated
     ATT(e) (ANCOVA and DiD) lie within 4 SE of the realised effect of ``sim.truth.effects``; at
     most 4 of each 18 miss their 95% CI (P(Binomial(18, .05) > 4) < 1%)."""
-    from jbp_analysis.outcomes import attach_baseline, build_outcomes
+    from jbp_analysis.outcomes.build import attach_baseline, build_outcomes
     from jbp_analysis.simulate import SimConfig, simulate
 
     # seed 1: the checks below are correlated (shared draws); with the district x cohort

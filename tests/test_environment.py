@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from jbp_analysis.paths import PROJECT_ROOT
+from jbp_analysis.core.paths import PROJECT_ROOT
 
 
 def _name(req: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate import (
     ADJUSTED_COLUMNS,
     TIDY_COLUMNS,
@@ -572,7 +572,7 @@ def test_recovers_the_simulators_planted_effects() -> None:
     has 11 misses (baseline imbalance in employment carried into the endline and follow-up).
     The test allows at most 16 misses and requires every estimate within 4.5 SE of the truth.
     """
-    from jbp_analysis.outcomes import awareness_scale, build_group_outcomes, build_outcomes
+    from jbp_analysis.outcomes.build import awareness_scale, build_group_outcomes, build_outcomes
     from jbp_analysis.simulate import SimConfig, simulate
 
     sim = simulate(SimConfig(seed=3, groups_per_district=24, mess=0.0))

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.estimate import ADJUSTED_COLUMNS, TIDY_COLUMNS, impact, impact_table
 from jbp_analysis.estimate._trial import ARMS, clustered_trial, trial_panel
 from jbp_analysis.estimate.covariance import INFERENCE_METHODS

@@ -1,4 +1,4 @@
-"""Tests of jbp_analysis.heterogeneity: every number against a direct statsmodels fit of the same
+"""Tests of jbp_analysis.analyses.heterogeneity: every number against a direct statsmodels fit of the same
 interacted model, recovery of the simulator's planted heterogeneity by sex, and bad input.
 
 Tolerance for the statsmodels comparisons: 1e-6 relative (they agree to ~1e-12 in practice).
@@ -13,15 +13,15 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-import jbp_analysis.heterogeneity as het_module
-from jbp_analysis.errors import ConfigError, JBPInputError
-from jbp_analysis.estimate._trial import ARMS, clustered_trial
-from jbp_analysis.heterogeneity import (
+import jbp_analysis.analyses.heterogeneity as het_module
+from jbp_analysis.analyses.heterogeneity import (
     HETEROGENEITY_COLUMNS,
     age_group,
     heterogeneity,
     heterogeneity_table,
 )
+from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.estimate._trial import ARMS, clustered_trial
 
 RTOL = 1e-6
 TREATED = ARMS[1:]
@@ -196,7 +196,7 @@ def test_recovers_planted_sex_heterogeneity() -> None:
     (P(Binomial(36, .05) > 6) < 1%), the interaction test detects the awareness heterogeneity of
     pendampingan in both waves, and the estimated female - male gap is within 3 SE of the truth.
     """
-    from jbp_analysis.outcomes import attach_baseline, build_outcomes
+    from jbp_analysis.outcomes.build import attach_baseline, build_outcomes
     from jbp_analysis.simulate import SimConfig, simulate
 
     sim = simulate(

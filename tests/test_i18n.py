@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.i18n import (
     LANGS,
     NEUTRAL,

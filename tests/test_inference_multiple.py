@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.inference.multiple import romano_wolf, sharpened_qvalues
 from jbp_analysis.inference.wild import wild_cluster_bootstrap
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.inference.wild import (
     FewTreatedClustersWarning,
     draw_wild_weights,

@@ -1,4 +1,4 @@
-"""Tests of jbp_analysis.outcomes: definitions checked case by case and against hand computations."""
+"""Tests of jbp_analysis.outcomes.build: definitions checked case by case and against hand computations."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jbp_analysis.codebook import load_codebook
-from jbp_analysis.errors import ConfigError, JBPInputError
-from jbp_analysis.outcomes import (
+from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.outcomes.build import (
     OUTCOME_FAMILIES,
     anderson_weights,
     attach_baseline,
@@ -21,6 +20,7 @@ from jbp_analysis.outcomes import (
     tpt_rate,
     winsorise,
 )
+from jbp_analysis.study.codebook import load_codebook
 
 WAVES = pd.CategoricalDtype(["baseline", "endline", "followup"], ordered=True)
 ARM = pd.CategoricalDtype(["kontrol", "karitatif", "pendampingan"])

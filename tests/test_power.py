@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from jbp_analysis.cli import main
-from jbp_analysis.errors import ConfigError
-from jbp_analysis.power import (
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.planning.power import (
     cluster_means_estimator,
     design_effect,
     diagnose,

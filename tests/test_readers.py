@@ -7,8 +7,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from jbp_analysis.errors import JBPInputError
-from jbp_analysis.readers import read_table
+from jbp_analysis.clean.readers import read_table
+from jbp_analysis.core.errors import JBPInputError
 
 ROWS = "lokasi/kabupaten_kota;latar/umur;meta/durasi_menit\nKab. Semarang;25;35,5\n;31;40\n"
 

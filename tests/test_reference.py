@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from jbp_analysis.errors import ConfigError
-from jbp_analysis.paths import PROJECT_ROOT
-from jbp_analysis.reference import district_label, district_slug, districts, resolve_district
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.paths import PROJECT_ROOT
+from jbp_analysis.study.reference import district_label, district_slug, districts, resolve_district
 
 
 def test_reference_table_is_the_35_central_java_districts() -> None:

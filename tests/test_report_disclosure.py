@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from jbp_analysis import plots
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.i18n import t
 from jbp_analysis.report import tables
 from jbp_analysis.report._fixture import make_processed

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from jbp_analysis.balance import balance_table
+from jbp_analysis.analyses.balance import balance_table
 from jbp_analysis.estimate import impact_table
 from jbp_analysis.report.estimable import (
     balance_view,

@@ -25,7 +25,7 @@ import pytest
 import typer
 from openpyxl import load_workbook
 
-from jbp_analysis.commands.report import command
+from jbp_analysis.cli.report import command
 from jbp_analysis.i18n import t
 from jbp_analysis.report import runner
 from jbp_analysis.report._fixture import make_processed, write_processed
@@ -249,7 +249,7 @@ def test_changed_data_changes_only_its_district_and_the_overview(run, tmp_path) 
 
 @pytest.mark.parametrize("bad", ["../../x", 'Kab. "Semarang', "3322/../..", "'; rm -rf /"])
 def test_unsafe_district_names_are_rejected(bad, tmp_path) -> None:
-    from jbp_analysis.errors import ConfigError
+    from jbp_analysis.core.errors import ConfigError
 
     with pytest.raises(ConfigError):
         command(district=[bad], processed=tmp_path, out=tmp_path / "r")

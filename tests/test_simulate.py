@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from jbp_analysis.cli import main
-from jbp_analysis.codebook import load_codebook, processed_dtype
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.simulate import SimConfig, Simulation, simulate
+from jbp_analysis.study.codebook import load_codebook, processed_dtype
 
 CB = load_codebook()
 SMALL = {"seed": 5, "districts": ("3322", "3373"), "groups_per_district": 6}
@@ -204,7 +204,7 @@ def test_cli_scale_sets_groups_per_district(tmp_path, capsys) -> None:
 
 
 def test_jbp_all_calls_the_command_with_out_and_seed(tmp_path) -> None:
-    from jbp_analysis.commands import simulate as cmd
+    from jbp_analysis.cli import simulate as cmd
 
     cmd.command(out=tmp_path, seed=3)
     assert json.loads((tmp_path / "SIMULATED.json").read_text())["seed"] == 3
@@ -268,7 +268,7 @@ def test_docstring_examples_run() -> None:
     import importlib
     import pkgutil
 
-    import jbp_analysis.commands.simulate as cmd
+    import jbp_analysis.cli.simulate as cmd
     import jbp_analysis.simulate as pkg
 
     modules = [pkg, cmd] + [

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jbp_analysis.reference import districts
 from jbp_analysis.simulate import SimConfig, simulate
 from jbp_analysis.simulate import names as name_lists
 from jbp_analysis.simulate.design import KECAMATAN_COUNT, build_design
+from jbp_analysis.study.reference import districts
 
 
 @pytest.fixture(scope="module")

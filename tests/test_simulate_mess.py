@@ -10,12 +10,12 @@ import pytest
 import yaml
 from rapidfuzz.distance import OSA, Levenshtein
 
-from jbp_analysis.codebook import load_codebook
-from jbp_analysis.paths import PACKAGE_DATA
-from jbp_analysis.reference import AMBIGUOUS_NAMES, districts
+from jbp_analysis.core.paths import PACKAGE_DATA
 from jbp_analysis.simulate import SimConfig, simulate
 from jbp_analysis.simulate.mess import district_variants, rupiah_text
 from jbp_analysis.simulate.skiplogic import relevant_mask
+from jbp_analysis.study.codebook import load_codebook
+from jbp_analysis.study.reference import AMBIGUOUS_NAMES, districts
 
 CB = load_codebook()
 CATALOGUE = yaml.safe_load((PACKAGE_DATA / "mess_types.yaml").read_text(encoding="utf-8"))["types"]

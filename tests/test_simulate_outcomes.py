@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jbp_analysis.codebook import load_codebook
 from jbp_analysis.simulate import SimConfig, simulate
 from jbp_analysis.simulate.skiplogic import relevant_mask
+from jbp_analysis.study.codebook import load_codebook
 
 CB = load_codebook()
 BIG = SimConfig(seed=11, groups_per_district=48)  # 288 groups, 7,200 respondents

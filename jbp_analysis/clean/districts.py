@@ -34,7 +34,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from jbp_analysis.reference import districts
+from jbp_analysis.study.reference import districts
 
 __all__ = ["DistrictMatch", "match_districts", "STATUSES"]
 

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jbp_analysis.errors import JBPInputError
+from jbp_analysis.core.errors import JBPInputError
 
 __all__ = [
     "exact_duplicates",

@@ -12,7 +12,7 @@ Matching ignores case and surrounding spaces.
 
 Examples
 --------
->>> from jbp_analysis.codebook import load_codebook
+>>> from jbp_analysis.study.codebook import load_codebook
 >>> keys = header_keys(load_codebook(), "respondent")
 >>> keys["umur"], keys["latar_umur"], keys["latar/umur"]
 ('age', 'age', 'age')
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from jbp_analysis.codebook import Codebook, Variable
-from jbp_analysis.errors import JBPInputError
-from jbp_analysis.readers import FORMATS, RawTable
+from jbp_analysis.clean.readers import FORMATS, RawTable
+from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.study.codebook import Codebook, Variable
 
 __all__ = ["InputFile", "MappedTable", "discover", "header_keys", "map_headers", "sha256"]
 

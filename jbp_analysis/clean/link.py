@@ -30,7 +30,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from jbp_analysis.clean.pseudonymise import Secret, nik_numbers, normalise_nik, pseudonymise
-from jbp_analysis.codebook import Codebook
+from jbp_analysis.study.codebook import Codebook
 
 __all__ = ["Linked", "link_waves", "attrition", "ARMS", "wave_frame", "MAX_NIK_EDITS"]
 

@@ -5,7 +5,7 @@ where the variable allows them) become missing; integers and numbers are parsed 
 ``35,5`` is accepted); rupiah text goes through :func:`~jbp_analysis.clean.rupiah.parse_rupiah`;
 coded answers are decoded from codes, or from labels in Bahasa Indonesia or English as Kobo
 writes them when exporting labels ("Ya", "Perempuan"), into the processed representation of
-:func:`jbp_analysis.codebook.processed_dtype`; dates and times are parsed (ISO first, then
+:func:`jbp_analysis.study.codebook.processed_dtype`; dates and times are parsed (ISO first, then
 day-first ``15/01/2026``); district names become BPS codes via
 :func:`~jbp_analysis.clean.districts.match_districts`.
 
@@ -18,7 +18,7 @@ spellings, not rows.
 Examples
 --------
 >>> import pandas as pd
->>> from jbp_analysis.codebook import load_codebook
+>>> from jbp_analysis.study.codebook import load_codebook
 >>> cb = load_codebook()
 >>> frame = pd.DataFrame({"sex": ["1", "Perempuan", "-98"], "age": ["25", "-99", "17"]},
 ...                      dtype="string")
@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from jbp_analysis.clean.districts import match_districts
 from jbp_analysis.clean.rupiah import parse_rupiah
-from jbp_analysis.codebook import Codebook, Variable, load_codebook, processed_dtype
+from jbp_analysis.study.codebook import Codebook, Variable, load_codebook, processed_dtype
 
 __all__ = [
     "Normalised",
@@ -206,7 +206,7 @@ def decode_codes(
     Examples
     --------
     >>> import pandas as pd
-    >>> from jbp_analysis.codebook import load_codebook
+    >>> from jbp_analysis.study.codebook import load_codebook
     >>> v = load_codebook().variable("respondent", "worked_last_week")
     >>> vals, rule = decode_codes(pd.Series(["1", "Tidak", "7", "-98"]), v)
     >>> vals.tolist(), rule.tolist()

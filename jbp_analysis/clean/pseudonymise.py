@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 
 __all__ = [
     "DEMO_KEY",

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.clean.validate import relevance
-from jbp_analysis.codebook import Codebook, Variable
+from jbp_analysis.study.codebook import Codebook, Variable
 
 __all__ = ["item_nonresponse", "enumerator_flags", "quality_report", "render_html", "to_json"]
 

@@ -3,7 +3,7 @@
 The steps, in order (each its own module):
 
 1. find the exports and read them all (:mod:`~jbp_analysis.clean.inputs`,
-   :mod:`jbp_analysis.readers`); map headers through the codebook. Any bad file stops the run
+   :mod:`jbp_analysis.clean.readers`); map headers through the codebook. Any bad file stops the run
    here, before anything is written;
 2. per file: drop exact duplicates, normalise (:mod:`~jbp_analysis.clean.normalise`), validate
    ranges and skip logic (:mod:`~jbp_analysis.clean.validate`), drop near duplicates and send
@@ -56,6 +56,7 @@ from jbp_analysis.clean.quality import (
     render_html,
     to_json,
 )
+from jbp_analysis.clean.readers import read_table
 from jbp_analysis.clean.result import ACCOUNTING_COLUMNS, CleanResult
 from jbp_analysis.clean.validate import apply_ranges, apply_skip_logic, outlier_flags
 from jbp_analysis.clean.write import (
@@ -65,16 +66,15 @@ from jbp_analysis.clean.write import (
     write_parquet,
     write_text,
 )
-from jbp_analysis.codebook import (
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.study.codebook import (
     GROUP_COLUMNS,
     Codebook,
     Variable,
     load_codebook,
     processed_dtype,
 )
-from jbp_analysis.errors import ConfigError
-from jbp_analysis.readers import read_table
-from jbp_analysis.reference import districts
+from jbp_analysis.study.reference import districts
 
 __all__ = ["run", "default_decisions_path", "OUTPUT_FILES"]
 
@@ -380,7 +380,7 @@ def _enumerators(frame: pd.DataFrame, pos: np.ndarray) -> list[str]:
 def _code_version() -> dict[str, str]:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for p in sorted(here.glob("*.py")) + [here.parent / "readers.py"]:
+    for p in sorted(here.glob("*.py")):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return {"package": __version__, "clean_sources_sha256": h.hexdigest()}

@@ -14,7 +14,7 @@
 Examples
 --------
 >>> import pandas as pd
->>> from jbp_analysis.codebook import load_codebook
+>>> from jbp_analysis.study.codebook import load_codebook
 >>> cb = load_codebook()
 >>> vs = [cb.variable("respondent", n) for n in ("worked_last_week", "hours_worked")]
 >>> frame = pd.DataFrame({"worked_last_week": pd.array([True, False, None], dtype="boolean"),
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.clean.normalise import LOG_FIELDS, _entries
-from jbp_analysis.codebook import Codebook, Variable, load_codebook
+from jbp_analysis.study.codebook import Codebook, Variable, load_codebook
 
 __all__ = ["apply_ranges", "apply_skip_logic", "relevance", "outlier_flags", "ROBUST_Z"]
 
@@ -53,7 +53,7 @@ def apply_ranges(
     Examples
     --------
     >>> import pandas as pd
-    >>> from jbp_analysis.codebook import load_codebook
+    >>> from jbp_analysis.study.codebook import load_codebook
     >>> v = load_codebook().variable("respondent", "age")
     >>> f, log = apply_ranges(pd.DataFrame({"age": pd.array([25, 61], dtype="Int64")}), [v])
     >>> f["age"].tolist(), log[["old", "rule"]].values.tolist()
@@ -101,7 +101,7 @@ def relevance(
     Examples
     --------
     >>> import pandas as pd
-    >>> from jbp_analysis.codebook import load_codebook
+    >>> from jbp_analysis.study.codebook import load_codebook
     >>> cb = load_codebook()
     >>> vs = {v.name: v for v in cb.module("respondent")}
     >>> f = pd.DataFrame({"worked_last_week": pd.array([True, False, None], dtype="boolean")})
@@ -208,7 +208,7 @@ def outlier_flags(
     Examples
     --------
     >>> import pandas as pd
-    >>> from jbp_analysis.codebook import load_codebook
+    >>> from jbp_analysis.study.codebook import load_codebook
     >>> v = load_codebook().variable("respondent", "duration_min")
     >>> f = pd.DataFrame({"wave": ["b"] * 6, "duration_min": [30.0, 32, 35, 31, 29, 290]})
     >>> outlier_flags(f, [v])[["pos", "variable", "value"]].values.tolist()

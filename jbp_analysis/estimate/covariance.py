@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.estimate import few_clusters
 from jbp_analysis.estimate.ols import OLSFit
 from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS, choose_inference

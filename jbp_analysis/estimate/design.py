@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 
 __all__ = [
     "Method",
@@ -130,8 +130,8 @@ def present_levels(series: pd.Series) -> list[Any]:
 def require_columns(data: pd.DataFrame, roles: Sequence[tuple[str, str | None]]) -> None:
     """Raise :class:`JBPInputError` naming the first ``(role, column)`` not in ``data``.
 
-    Shared by :func:`~jbp_analysis.estimate.impact`, :mod:`jbp_analysis.heterogeneity` and
-    :mod:`jbp_analysis.dynamics`, so every estimator words a missing column the same way.
+    Shared by :func:`~jbp_analysis.estimate.impact`, :mod:`jbp_analysis.analyses.heterogeneity` and
+    :mod:`jbp_analysis.analyses.dynamics`, so every estimator words a missing column the same way.
     ``None`` columns (options not used) are skipped.
     """
     for role, col in roles:

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.inference import cr2, randomization_test, wild_cluster_bootstrap
 
 if TYPE_CHECKING:  # pragma: no cover

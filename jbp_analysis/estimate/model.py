@@ -40,7 +40,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate.covariance import (
     AUTO_WILD_BELOW_CLUSTERS,
     InferenceInput,
@@ -169,7 +169,7 @@ def impact(
     baseline
         Column holding the baseline value of the outcome (``ancova``); missing values are set to
         0 and flagged with a dummy (McKenzie 2012). See
-        :func:`jbp_analysis.outcomes.attach_baseline`.
+        :func:`jbp_analysis.outcomes.build.attach_baseline`.
     covariates
         Covariate columns; text/categorical ones become dummies.
     strata

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate.model import impact
 from jbp_analysis.estimate.results import TIDY_COLUMNS, ImpactResult
 from jbp_analysis.inference import romano_wolf, sharpened_qvalues
@@ -98,7 +98,7 @@ def impact_table(
         group outcomes for the multiple-testing adjustment.
     baseline
         Baseline column per outcome: a mapping, or a pattern with ``{outcome}`` (e.g.
-        ``"{outcome}_bl"``, the names :func:`jbp_analysis.outcomes.attach_baseline` writes).
+        ``"{outcome}_bl"``, the names :func:`jbp_analysis.outcomes.build.attach_baseline` writes).
     inference
         As in :func:`impact`; default ``"auto"``: the wild cluster bootstrap below 50 clusters,
         CR1 at or above (the ``inference`` column says which and why).

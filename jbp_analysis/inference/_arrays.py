@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 
 __all__ = [
     "Design",

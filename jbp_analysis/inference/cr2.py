@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.inference._arrays import as_design, cluster_sums
 
 __all__ = ["CR2Result", "cr2", "cr2_vcov"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 
 __all__ = ["sharpened_qvalues", "romano_wolf"]
 

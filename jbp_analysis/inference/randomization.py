@@ -32,7 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.inference._arrays import cluster_codes, cluster_sums, indicator_matrix
 
 __all__ = ["RIResult", "randomization_test", "arm_contrasts", "permute_within_strata"]

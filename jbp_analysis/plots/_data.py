@@ -44,7 +44,7 @@ def is_share(s: pd.Series) -> bool:
 
 def is_rupiah(name: str) -> bool:
     """True when the codebook measures ``name`` in rupiah (income, profit, revenue, cost)."""
-    from jbp_analysis.codebook import load_codebook
+    from jbp_analysis.study.codebook import load_codebook
 
     for v in load_codebook().variables:
         if v.name == name:

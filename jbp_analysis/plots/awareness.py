@@ -13,7 +13,6 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 
-from jbp_analysis.codebook import load_codebook
 from jbp_analysis.i18n import arm_label, item_label, t, wave_label
 from jbp_analysis.plots._base import (
     add_caption,
@@ -25,6 +24,7 @@ from jbp_analysis.plots._base import (
 )
 from jbp_analysis.plots.theme import ARM_COLORS, ARM_MARKERS, ARM_ORDER, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
+from jbp_analysis.study.codebook import load_codebook
 
 __all__ = ["plot", "summarise"]
 

@@ -1,7 +1,7 @@
 """Cost-effectiveness comparison: one horizontal bar per treated arm, with an optional CI.
 
 The chart draws whatever cost measure it is given (cost per participant, or rupiah per unit of
-impact from :mod:`jbp_analysis.cost_effectiveness`); :func:`cost_per_participant` gives the
+impact from :mod:`jbp_analysis.analyses.cost_effectiveness`); :func:`cost_per_participant` gives the
 first from the processed cost records.
 
 Examples

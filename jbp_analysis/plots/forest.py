@@ -29,8 +29,8 @@ from jbp_analysis.plots._base import (
 )
 from jbp_analysis.plots._data import is_rupiah
 from jbp_analysis.plots.theme import ARM_COLORS, OKABE_ITO, theme_context
-from jbp_analysis.reference import district_label
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
+from jbp_analysis.study.reference import district_label
 
 __all__ = ["plot"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.codebook import load_codebook, processed_dtype
+from jbp_analysis.study.codebook import load_codebook, processed_dtype
 
 __all__ = ["FixtureData", "make_processed", "write_processed"]
 

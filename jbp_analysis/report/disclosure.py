@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.i18n import t
 
 __all__ = ["MARKER", "MIN_CELL", "Suppressed", "suppress", "is_small", "footnote", "check_min_cell"]

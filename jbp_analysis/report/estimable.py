@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import JBPInputError
+from jbp_analysis.core.errors import JBPInputError
 
 __all__ = [
     "REPORT_OUTCOMES",
@@ -74,7 +74,7 @@ __all__ = [
 
 #: The outcomes every report estimates, by family (the specification is defined once, here).
 #: Unemployment is ``openly_unemployed`` (defined for every young person, see
-#: :data:`jbp_analysis.outcomes.OUTCOME_FAMILIES`): the TPT indicator is conditional on being in
+#: :data:`jbp_analysis.outcomes.build.OUTCOME_FAMILIES`): the TPT indicator is conditional on being in
 #: the labour force, which the programme itself may change.
 REPORT_OUTCOMES: dict[str, list[str]] = {
     "unemployment": ["openly_unemployed"],
@@ -158,7 +158,7 @@ def _wald_f(X: np.ndarray, D: np.ndarray, S: np.ndarray, C: np.ndarray, n_absorb
     ``X``: ``n x k`` (already demeaned within strata); ``D``: ``n x R`` assignment columns;
     ``S``: ``n x s`` stratum indicators; ``C``: ``G x n`` cluster indicators. The CR1 factor is
     that of :func:`jbp_analysis.estimate.covariance.cr1`, so the observed column reproduces
-    :func:`jbp_analysis.balance.balance_table`'s joint F.
+    :func:`jbp_analysis.analyses.balance.balance_table`'s joint F.
     """
     n, k = X.shape
     G = C.shape[0]
@@ -253,13 +253,13 @@ def balance_view(
     """A balance table whose joint tests exist and are honest with few groups.
 
     Means by arm and per-variable differences come from
-    :func:`jbp_analysis.balance.balance_table`. The joint orthogonality test of each pair of
+    :func:`jbp_analysis.analyses.balance.balance_table`. The joint orthogonality test of each pair of
     arms is reported only where it exists (:func:`joint_test_estimable`), with the p-value of
     :func:`randomization_joint_test` (``p_value``) next to the F-distribution one
     (``p_value_f``). With too few groups for the joint test, ``balance_table`` is called once per
     variable (a one-coefficient test, which exists) and the pair gets ``estimable = False``.
     """
-    from jbp_analysis.balance import balance_table
+    from jbp_analysis.analyses.balance import balance_table
     from jbp_analysis.estimate.design import arm_levels
 
     variables = tuple(variables)

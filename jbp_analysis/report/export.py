@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis import __version__
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.paths import PROJECT_ROOT, REPORTS_DIR
 from jbp_analysis.i18n import (
     TABLE,
     arm_label,
@@ -50,7 +51,6 @@ from jbp_analysis.i18n import (
     t,
     wave_label,
 )
-from jbp_analysis.paths import PROJECT_ROOT, REPORTS_DIR
 from jbp_analysis.report.disclosure import MARKER, Suppressed
 
 __all__ = [
@@ -95,7 +95,7 @@ def safe_path(path: str | os.PathLike, *, root: str | os.PathLike = REPORTS_DIR)
     >>> safe_path("/tmp/reports/../etc/passwd", root="/tmp/reports")
     Traceback (most recent call last):
     ...
-    jbp_analysis.errors.ConfigError: refusing to write /tmp/etc/passwd: it is outside the reports folder /tmp/reports
+    jbp_analysis.core.errors.ConfigError: refusing to write /tmp/etc/passwd: it is outside the reports folder /tmp/reports
     """
     root_r = Path(root).resolve()
     p = Path(path)
@@ -296,7 +296,7 @@ def translate_table(df: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
             t(f"subgroup.{v}", lang) if f"subgroup.{v}" in TABLE else v for v in out["subgroup"]
         ]
     if "district_code" in out:
-        from jbp_analysis.reference import district_label
+        from jbp_analysis.study.reference import district_label
 
         out["district_code"] = [district_label(str(v)) for v in out["district_code"]]
         out = out.rename(columns={"district_code": "district"})

@@ -26,11 +26,11 @@ MODULES: tuple[str, ...] = (
     "jbp_analysis.report.narrative",
     "jbp_analysis.report.tables",
     "jbp_analysis.report.estimable",
-    "jbp_analysis.outcomes",
+    "jbp_analysis.outcomes.build",
     "jbp_analysis.estimate",
-    "jbp_analysis.balance",
-    "jbp_analysis.attrition",
-    "jbp_analysis.cost_effectiveness",
+    "jbp_analysis.analyses.balance",
+    "jbp_analysis.analyses.attrition",
+    "jbp_analysis.analyses.cost_effectiveness",
 )
 
 loaded: list[str] = []

@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.paths import PACKAGE_DATA, PROJECT_ROOT, REPORTS_DIR
 from jbp_analysis.i18n import check_lang
-from jbp_analysis.paths import PACKAGE_DATA, PROJECT_ROOT, REPORTS_DIR
-from jbp_analysis.reference import district_label, district_slug, resolve_district
 from jbp_analysis.report.export import safe_path
+from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
 __all__ = [
     "NOTEBOOK_DIR",

@@ -29,12 +29,12 @@ from typing import Any
 
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.core.paths import PROJECT_ROOT
 from jbp_analysis.i18n import check_lang, t
-from jbp_analysis.paths import PROJECT_ROOT
-from jbp_analysis.reference import district_label, district_slug, resolve_district
 from jbp_analysis.report.disclosure import check_min_cell
 from jbp_analysis.report.export import ReportPack, safe_path
+from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
 __all__ = ["ReportContext", "start_report", "load_processed", "report_data", "PROCESSED_FILES"]
 
@@ -80,7 +80,7 @@ _CACHE: dict[tuple, dict[str, Any]] = {}
 
 def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[str, Any]:
     """:func:`load_processed` plus ``outcomes``: the panel with every outcome indicator
-    (:func:`jbp_analysis.outcomes.build_outcomes`, built on all districts so the indices are
+    (:func:`jbp_analysis.outcomes.build.build_outcomes`, built on all districts so the indices are
     comparable) and the baseline value of each report outcome on every row.
 
     Cached per processed folder and file stamps (path, modification time, size): the report
@@ -88,7 +88,7 @@ def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[s
     shared, so callers must not modify them in place (pandas copy-on-write protects derived
     frames).
     """
-    from jbp_analysis.outcomes import attach_baseline, build_outcomes
+    from jbp_analysis.outcomes.build import attach_baseline, build_outcomes
     from jbp_analysis.report.estimable import BALANCE_VARIABLES, REPORT_OUTCOMES
 
     d = _project_path(processed_dir).resolve()

@@ -385,7 +385,7 @@ def ranking_reader(
     unemployment). Districts with fewer than ``min_cell`` observations, or without an estimate,
     are listed last, suppressed and unranked.
     """
-    from jbp_analysis.reference import district_label
+    from jbp_analysis.study.reference import district_label
 
     rows = select(by_district, arm="pendampingan", comparison="kontrol", outcome=outcome, wave=wave)
     rows = rows.reset_index(drop=True)

@@ -1,7 +1,7 @@
 """Settings of the simulated JBP cohort survey: :class:`SimConfig` and its validation.
 
 Every setting has a default that reproduces the shipped sample; every bad value raises
-:class:`~jbp_analysis.errors.ConfigError` with a message that names the setting.
+:class:`~jbp_analysis.core.errors.ConfigError` with a message that names the setting.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
-from jbp_analysis.codebook import load_codebook
-from jbp_analysis.errors import ConfigError
-from jbp_analysis.paths import PACKAGE_DATA
-from jbp_analysis.reference import resolve_district
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.paths import PACKAGE_DATA
+from jbp_analysis.study.codebook import load_codebook
+from jbp_analysis.study.reference import resolve_district
 
 __all__ = [
     "SimConfig",
@@ -199,7 +199,7 @@ class SimConfig:
     >>> SimConfig(groups_per_district=0)
     Traceback (most recent call last):
     ...
-    jbp_analysis.errors.ConfigError: groups_per_district must be a positive whole number, got 0
+    jbp_analysis.core.errors.ConfigError: groups_per_district must be a positive whole number, got 0
     """
 
     seed: int = 20170401

@@ -2,7 +2,7 @@
 
 Layout
 ------
-* Districts are the configured kabupaten/kota (:func:`jbp_analysis.reference.districts`).
+* Districts are the configured kabupaten/kota (:func:`jbp_analysis.study.reference.districts`).
 * Each district has ``groups_per_district`` kelompok, numbered ``G01, G02, ...``; the first
   ``1/n_cohorts`` of them form cohort 1, the next cohort 2, and so on. A group id reads
   ``"3322-C1-G03"`` (district, cohort, group) and a respondent id ``"3322-C1-G03-07"``.
@@ -10,7 +10,7 @@ Layout
   arm gets ``groups // 3`` groups and the remainder goes to arms drawn at random without
   replacement (so 2/2/2 per cohort and 4/4/4 per district with 12 groups and 2 cohorts). Every
   cohort therefore has its own treated and control groups, which the cohort-by-wave estimates
-  (:mod:`jbp_analysis.dynamics`) rely on.
+  (:mod:`jbp_analysis.analyses.dynamics`) rely on.
 * Cohort ``c`` starts ``(c - 1) * cohort_gap_months`` after ``first_start``. Waves are fielded at
   months 0 (baseline), 4 (endline) and 12 (follow-up) after the start: a group is visited on a day
   within the first two weeks of the wave month and its members are interviewed within a week.
@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jbp_analysis.codebook import load_codebook
-from jbp_analysis.reference import districts as reference_districts
 from jbp_analysis.simulate import names
 from jbp_analysis.simulate.config import ARMS, WAVES, SimConfig, code_of
 from jbp_analysis.simulate.rng import stream
 from jbp_analysis.simulate.text import STR, as_str, int_str, join, lookup, zpad
+from jbp_analysis.study.codebook import load_codebook
+from jbp_analysis.study.reference import districts as reference_districts
 
 __all__ = ["Design", "build_design", "WAVE_MONTHS", "KECAMATAN_COUNT"]
 

@@ -24,7 +24,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from jbp_analysis.codebook import Variable, load_codebook
 from jbp_analysis.simulate.config import ARMS, WAVES, SimConfig
 from jbp_analysis.simulate.outcomes import INT_BLANK
 from jbp_analysis.simulate.text import (
@@ -36,6 +35,7 @@ from jbp_analysis.simulate.text import (
 )
 from jbp_analysis.simulate.truth import Column, Records, StrCol
 from jbp_analysis.simulate.xlsx import write_xlsx
+from jbp_analysis.study.codebook import Variable, load_codebook
 
 __all__ = [
     "Table",

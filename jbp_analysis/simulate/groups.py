@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from jbp_analysis.codebook import load_codebook
 from jbp_analysis.simulate.config import ARMS
 from jbp_analysis.simulate.design import Design
 from jbp_analysis.simulate.effects import effect_table, realised_effects
 from jbp_analysis.simulate.outcomes import NO, YES
 from jbp_analysis.simulate.rng import stream
+from jbp_analysis.study.codebook import load_codebook
 
 __all__ = ["GroupOutcomes", "simulate_groups", "simulate_costs"]
 

@@ -28,9 +28,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jbp_analysis.codebook import Variable, load_codebook
-from jbp_analysis.reference import AMBIGUOUS_NAMES
-from jbp_analysis.reference import districts as reference_districts
 from jbp_analysis.simulate.config import SimConfig, mess_catalogue
 from jbp_analysis.simulate.export import Table
 from jbp_analysis.simulate.rng import stream
@@ -47,6 +44,9 @@ from jbp_analysis.simulate.text import (
     uuid4,
     zpad,
 )
+from jbp_analysis.study.codebook import Variable, load_codebook
+from jbp_analysis.study.reference import AMBIGUOUS_NAMES
+from jbp_analysis.study.reference import districts as reference_districts
 
 __all__ = [
     "MessResult",

@@ -64,11 +64,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from jbp_analysis.codebook import load_codebook
 from jbp_analysis.simulate.config import ARMS, code_of
 from jbp_analysis.simulate.design import Design
 from jbp_analysis.simulate.effects import effect_table, realised_effects, unit_effects, with_all
 from jbp_analysis.simulate.rng import stream
+from jbp_analysis.study.codebook import load_codebook
 
 __all__ = ["RespondentOutcomes", "simulate_respondents", "INT_BLANK", "ITEM_PARAMETERS"]
 

@@ -15,8 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jbp_analysis import __version__
-from jbp_analysis.codebook import load_codebook
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.simulate.config import SimConfig
 from jbp_analysis.simulate.design import build_design
 from jbp_analysis.simulate.export import (
@@ -37,6 +36,7 @@ from jbp_analysis.simulate.mess import (
 )
 from jbp_analysis.simulate.outcomes import simulate_respondents
 from jbp_analysis.simulate.truth import Records, Truth, build_records, build_truth
+from jbp_analysis.study.codebook import load_codebook
 
 __all__ = ["Simulation", "simulate", "MARKER", "TRUTH_DIR", "TRUTH_TABLES"]
 
@@ -178,7 +178,7 @@ class Simulation:
         Files are first written to a temporary folder inside ``out_dir`` and moved into place
         at the end, so a failure leaves no partial sample. ``out_dir`` may be empty or hold an
         earlier simulated sample (whose files are replaced); a folder with any other file
-        (real survey data) is refused with :class:`~jbp_analysis.errors.ConfigError`.
+        (real survey data) is refused with :class:`~jbp_analysis.core.errors.ConfigError`.
 
         Returns
         -------

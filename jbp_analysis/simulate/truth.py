@@ -16,19 +16,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from jbp_analysis.codebook import (
-    GROUP_COLUMNS,
-    Codebook,
-    Variable,
-    load_codebook,
-    processed_dtype,
-)
 from jbp_analysis.simulate.config import ARMS, WAVES, code_of
 from jbp_analysis.simulate.design import WAVE_MONTHS, Design
 from jbp_analysis.simulate.groups import GroupOutcomes
 from jbp_analysis.simulate.outcomes import INT_BLANK, RespondentOutcomes
 from jbp_analysis.simulate.rng import stream
 from jbp_analysis.simulate.text import arrow_codes, to_arrow, uuid4
+from jbp_analysis.study.codebook import (
+    GROUP_COLUMNS,
+    Codebook,
+    Variable,
+    load_codebook,
+    processed_dtype,
+)
 
 __all__ = [
     "Records",

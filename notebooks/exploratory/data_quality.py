@@ -39,9 +39,9 @@ from IPython.display import Markdown, display
 
 from jbp_analysis.i18n import arm_label, check_lang, wave_label
 from jbp_analysis.plots import apply_theme
-from jbp_analysis.reference import district_label, resolve_district
 from jbp_analysis.report.disclosure import suppress
 from jbp_analysis.report.setup import report_data
+from jbp_analysis.study.reference import district_label, resolve_district
 
 lang = check_lang(lang)
 apply_theme()

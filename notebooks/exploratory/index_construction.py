@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Index construction (exploratory, for researchers)
 #
-# How the outcome indicators of `jbp_analysis.outcomes` are built from the processed panel:
+# How the outcome indicators of `jbp_analysis.outcomes.build` are built from the processed panel:
 # labour-force status (BPS Sakernas / ILO), the income measures and their winsorisation, and the
 # critical-awareness scale (items reverse-coded and standardised on the control arm at baseline;
 # Anderson 2008 inverse-covariance weights; Kling, Liebman & Katz 2007 equal weights; Cronbach's
@@ -38,11 +38,11 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from jbp_analysis.i18n import check_lang, item_label
-from jbp_analysis.outcomes import awareness_scale, cronbach_alpha, tpt_rate
+from jbp_analysis.outcomes.build import awareness_scale, cronbach_alpha, tpt_rate
 from jbp_analysis.plots import apply_theme
-from jbp_analysis.reference import resolve_district
 from jbp_analysis.report.disclosure import suppress
 from jbp_analysis.report.setup import report_data
+from jbp_analysis.study.reference import resolve_district
 
 lang = check_lang(lang)
 apply_theme()

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError
-from jbp_analysis.paths import PACKAGE_DATA
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.paths import PACKAGE_DATA
 
 __all__ = ["districts", "district_label", "district_slug", "resolve_district", "AMBIGUOUS_NAMES"]
 

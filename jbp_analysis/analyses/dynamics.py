@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate import ImpactResult, contrast_labels, impact
 from jbp_analysis.estimate.covariance import WaldTest, cr1, wald_test
 from jbp_analysis.estimate.design import (
@@ -286,7 +286,7 @@ def wave_effects(
     ----------
     data
         Long panel: one row per unit and wave. Baseline rows may stay (they are not used);
-        attach the baseline outcome with :func:`jbp_analysis.outcomes.attach_baseline`.
+        attach the baseline outcome with :func:`jbp_analysis.outcomes.build.attach_baseline`.
     outcome, arm, control, baseline, covariates, strata, weights, level
         As in :func:`~jbp_analysis.estimate.impact`.
     cluster

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import typer
 
-from jbp_analysis import paths
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core import paths
+from jbp_analysis.core.errors import ConfigError
 
 __all__ = ["command", "estimate_icc"]
 
@@ -20,7 +20,7 @@ DEFAULT_OUTCOMES = ["household_income", "worked_last_week"]
 
 def estimate_icc(panel_path: Path, outcomes: list[str]) -> dict[str, float]:
     """ANOVA ICC of each outcome among baseline respondents, by group (``icc_anova``)."""
-    from jbp_analysis.power import icc_anova
+    from jbp_analysis.planning.power import icc_anova
 
     if not panel_path.exists():
         raise ConfigError(
@@ -96,7 +96,7 @@ def command(
     Design effect 1 + (m - 1) icc (Bloom 1995; Duflo et al. 2007).
     Power at --effect: Bloom's formula and exact (noncentral t).
     """
-    from jbp_analysis.power import (
+    from jbp_analysis.planning.power import (
         cluster_means_estimator,
         diagnose,
         normal_cluster_dgp,

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from jbp_analysis import paths
+from jbp_analysis.core import paths
 
 __all__ = ["command"]
 

@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-from jbp_analysis import paths
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core import paths
+from jbp_analysis.core.errors import ConfigError
 
 __all__ = ["command"]
 
@@ -51,7 +51,6 @@ def command(
 ) -> None:
     """Run the district report notebooks (papermill, warm kernels) and write reports/index.html."""
     from jbp_analysis.i18n import check_lang
-    from jbp_analysis.reference import resolve_district
     from jbp_analysis.report.runner import (
         default_workers,
         district_job,
@@ -62,6 +61,7 @@ def command(
         save_state,
     )
     from jbp_analysis.report.setup import load_processed
+    from jbp_analysis.study.reference import resolve_district
 
     lang = check_lang(lang)
     if jobs is not None and jobs < 1:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate.covariance import InferenceInput, resolve_inference, run_inference
 from jbp_analysis.estimate.design import arm_levels, numeric, time_levels
 from jbp_analysis.estimate.ols import fit_ols

@@ -10,8 +10,8 @@ from pathlib import Path
 
 __all__ = ["PROJECT_ROOT", "DATA_DIR", "RAW_DIR", "PROCESSED_DIR", "REPORTS_DIR", "PACKAGE_DATA"]
 
-PACKAGE_DATA: Path = Path(__file__).resolve().parent / "data"
-PROJECT_ROOT: Path = Path(__file__).resolve().parents[1]
+PACKAGE_DATA: Path = Path(__file__).resolve().parents[1] / "data"
+PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
 DATA_DIR: Path = PROJECT_ROOT / "data"
 RAW_DIR: Path = DATA_DIR / "raw"
 PROCESSED_DIR: Path = DATA_DIR / "processed"

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 
 __all__ = [
     "CEResult",

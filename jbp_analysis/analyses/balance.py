@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import JBPInputError
+from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.estimate import contrast_labels, impact
 from jbp_analysis.estimate.covariance import cr1, hc1, wald_test
 from jbp_analysis.estimate.design import arm_levels, as_tuple, demean, numeric

@@ -459,7 +459,7 @@ TABLE: dict[str, dict[str, str]] = {
         "id": "Hadiah calon kades biasa",
         "en": "Gifts for votes are normal",
     },
-    # ---- cost-effectiveness metrics (jbp_analysis.cost_effectiveness.METRICS)
+    # ---- cost-effectiveness metrics (jbp_analysis.analyses.cost_effectiveness.METRICS)
     "metric.cost_per_participant_rp": {
         "id": "Biaya per peserta (Rp)",
         "en": "Cost per participant (Rp)",
@@ -685,7 +685,7 @@ _SPACE_BEFORE_UNIT = {"id": True, "en": False}
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is a supported language, else raise ``ConfigError``."""
     if lang not in LANGS:
-        from jbp_analysis.errors import ConfigError
+        from jbp_analysis.core.errors import ConfigError
 
         raise ConfigError(f"language {lang!r} is not supported; use 'id' (Indonesian) or 'en'")
     return lang
@@ -728,7 +728,7 @@ def outcome_label(outcome: str, lang: str = "id") -> str:
     if key in TABLE:
         return t(key, lang)
     if outcome.startswith("ca") and outcome[2:4].isdigit():
-        from jbp_analysis.codebook import load_codebook
+        from jbp_analysis.study.codebook import load_codebook
 
         for v in load_codebook().awareness_items():
             if v.name == outcome:

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.codebook import load_codebook
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.study.codebook import load_codebook
 
 __all__ = [
     "build_outcomes",

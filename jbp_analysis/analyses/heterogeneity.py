@@ -25,7 +25,7 @@ Lagakos, Ware, Hunter & Drazen 2007).
 Subgroups must be defined by pre-treatment characteristics (sex, age group at baseline,
 baseline employment status, district): a subgroup defined by a post-treatment variable is not
 randomised and its "effects" are not causal (Gerber & Green 2012, ch. 9). :func:`age_group`
-cuts ages into labelled bands; :func:`jbp_analysis.outcomes.attach_baseline` puts a baseline
+cuts ages into labelled bands; :func:`jbp_analysis.outcomes.build.attach_baseline` puts a baseline
 status on every wave's row.
 
 References
@@ -56,7 +56,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from jbp_analysis.errors import ConfigError, JBPInputError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate import contrast_labels
 from jbp_analysis.estimate.covariance import (
     InferenceInput,
@@ -373,7 +373,7 @@ def heterogeneity(
     by
         The subgroup column (text, categorical, boolean or a few numeric codes), e.g. ``"sex"``,
         an :func:`age_group` column, a baseline employment status from
-        :func:`jbp_analysis.outcomes.attach_baseline`, or ``"district_code"``. Rows where it is
+        :func:`jbp_analysis.outcomes.build.attach_baseline`, or ``"district_code"``. Rows where it is
         missing are dropped (and counted in ``n_dropped``).
     inference
         ``"auto"`` (CR1 with a cluster column, else HC1), ``"cr1"`` or ``"hc1"``. The few-cluster
@@ -610,7 +610,7 @@ def heterogeneity_table(
         Subgroup column(s).
     baseline
         Baseline column per outcome: a mapping, or a pattern with ``{outcome}`` such as
-        ``"{outcome}_bl"`` (the names :func:`jbp_analysis.outcomes.attach_baseline` writes).
+        ``"{outcome}_bl"`` (the names :func:`jbp_analysis.outcomes.build.attach_baseline` writes).
     **options
         Passed to :func:`heterogeneity` (``arm``, ``control``, ``strata``, ``cluster``...).
 

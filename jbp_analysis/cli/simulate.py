@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from jbp_analysis import paths
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core import paths
+from jbp_analysis.core.errors import ConfigError
 
 __all__ = ["command", "parse_districts"]
 
@@ -24,7 +24,7 @@ def parse_districts(text: str | None) -> tuple[str, ...] | None:
     >>> parse_districts("3322, Kota Salatiga"), len(parse_districts("all"))
     (('3322', '3373'), 35)
     """
-    from jbp_analysis.reference import districts, resolve_district
+    from jbp_analysis.study.reference import districts, resolve_district
 
     if text is None:
         return None

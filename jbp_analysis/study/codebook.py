@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from jbp_analysis.paths import PACKAGE_DATA
+from jbp_analysis.core.paths import PACKAGE_DATA
 
 __all__ = [
     "Variable",

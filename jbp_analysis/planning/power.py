@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from jbp_analysis.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError
 
 __all__ = [
     "ICCResult",

@@ -1,23 +1,23 @@
 """The ``jbp`` command line: one subcommand per pipeline step.
 
 ``jbp all`` is what ``make report`` runs: simulate (only if ``data/raw`` is empty), clean, report.
-Errors meant for users (:class:`~jbp_analysis.errors.JBPError`) print as one paragraph, with no
+Errors meant for users (:class:`~jbp_analysis.core.errors.JBPError`) print as one paragraph, with no
 traceback, and exit with status 2.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import click
 import typer
 
-from jbp_analysis import __version__, paths
-from jbp_analysis.commands import clean, power, report, simulate
-from jbp_analysis.errors import JBPError, NotBuiltYet
+from jbp_analysis import __version__
+from jbp_analysis.cli import clean, power, report, simulate
+from jbp_analysis.core import paths
+from jbp_analysis.core.errors import JBPError, NotBuiltYet
 
 __all__ = ["app", "main"]
 
@@ -41,7 +41,7 @@ app.command("power")(power.command)
 @app.command("districts")
 def districts_command() -> None:
     """List the 35 kabupaten/kota of Central Java with their BPS codes."""
-    from jbp_analysis.reference import districts
+    from jbp_analysis.study.reference import districts
 
     for row in districts().itertuples():
         typer.echo(f"{row.bps_code}  {row.label:<22} (seat: {row.seat})")
@@ -109,7 +109,3 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 3
     return rv if isinstance(rv, int) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

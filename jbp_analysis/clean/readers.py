@@ -4,7 +4,7 @@ Every reader returns a :class:`RawTable`: all cells as strings (blank cells as m
 original headers, and the 1-based source row number of every data row (the header is row 0, as
 a spreadsheet user counts). Nothing is interpreted here: types, codes and repairs belong to
 :mod:`jbp_analysis.clean`. Unreadable, empty, corrupt or wrongly encoded files raise
-:class:`~jbp_analysis.errors.JBPInputError` naming the file.
+:class:`~jbp_analysis.core.errors.JBPInputError` naming the file.
 
 CSV handling follows what field exports actually look like (KoboToolbox, ODK, Excel "Save as
 CSV"): the separator is sniffed from the first lines (``,``, ``;``, tab or ``|``); UTF-8 with or
@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from jbp_analysis.errors import JBPInputError
+from jbp_analysis.core.errors import JBPInputError
 
 __all__ = ["RawTable", "read_table", "read_csv", "read_xlsx", "read_stata", "read_spss", "FORMATS"]
 

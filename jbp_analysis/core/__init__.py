@@ -1,0 +1,1 @@
+"""Project-wide plumbing: paths, user-facing errors and byte-stable I/O."""

@@ -1,0 +1,1 @@
+"""Design-stage tools: power and minimum detectable effects."""

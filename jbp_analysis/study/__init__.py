@@ -1,0 +1,1 @@
+"""The study as data: the codebook, the reference districts (and the analysis plan)."""
