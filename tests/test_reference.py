@@ -21,7 +21,7 @@ def test_reference_copy_matches_shared_reference() -> None:
     shared = PROJECT_ROOT.parent / "shared" / "reference" / "central_java_districts.csv"
     if not shared.exists():
         pytest.skip("shared/ not beside the checkout")
-    ours = (PROJECT_ROOT / "jbp_analysis" / "data" / "central_java_districts.csv").read_text()
+    ours = (PROJECT_ROOT / "study" / "reference" / "central_java_districts.csv").read_text()
     assert ours == shared.read_text()
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from jbp_analysis.core.paths import PACKAGE_DATA
+from jbp_analysis.core.paths import STUDY_DIR
 
 __all__ = [
     "Variable",
@@ -25,7 +25,7 @@ __all__ = [
     "GROUP_COLUMNS",
 ]
 
-CODEBOOK_PATH: Path = PACKAGE_DATA / "codebook.yaml"
+CODEBOOK_PATH: Path = STUDY_DIR / "codebook.yaml"
 
 #: Columns of ``data/processed/groups.parquet`` (one row per group x wave), in order: the
 #: contract shared by the cleaning step and the simulator's clean truth.

@@ -1,7 +1,8 @@
 """Reference data: the 35 kabupaten/kota of Central Java (Jawa Tengah, province code 33).
 
 Source: BPS, *Jawa Tengah Dalam Angka*; Kemendagri region codes (as listed on id.wikipedia.org,
-"Daftar kecamatan dan kelurahan di Jawa Tengah"). Copied from ``shared/reference``.
+"Daftar kecamatan dan kelurahan di Jawa Tengah"). Copied from ``shared/reference``; the table lives
+in the study folder, ``study/reference/central_java_districts.csv`` (see ``study/reference/README.md``).
 
 Four names occur twice, once as Kabupaten and once as Kota (Magelang, Semarang, Pekalongan,
 Tegal): a bare name is ambiguous, the four-digit BPS code is not.
@@ -16,7 +17,7 @@ from functools import lru_cache
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError
-from jbp_analysis.core.paths import PACKAGE_DATA
+from jbp_analysis.core.paths import STUDY_DIR
 
 __all__ = ["districts", "district_label", "district_slug", "resolve_district", "AMBIGUOUS_NAMES"]
 
@@ -25,7 +26,9 @@ AMBIGUOUS_NAMES: frozenset[str] = frozenset({"Magelang", "Semarang", "Pekalongan
 
 @lru_cache(maxsize=1)
 def _districts() -> pd.DataFrame:
-    df = pd.read_csv(PACKAGE_DATA / "central_java_districts.csv", dtype={"bps_code": str})
+    df = pd.read_csv(
+        STUDY_DIR / "reference" / "central_java_districts.csv", dtype={"bps_code": str}
+    )
     df["label"] = df["type"].map({"Kabupaten": "Kab.", "Kota": "Kota"}) + " " + df["name"]
     df["slug"] = (
         df["bps_code"] + "-" + df["type"].str.lower().str[:3] + "-" + df["name"].str.lower()
