@@ -15,7 +15,7 @@ import click
 import typer
 
 from jbp_analysis import __version__
-from jbp_analysis.cli import clean, power, report, simulate
+from jbp_analysis.cli import clean, plan, power, report, simulate
 from jbp_analysis.core import paths
 from jbp_analysis.core.errors import JBPError, NotBuiltYet
 
@@ -36,6 +36,7 @@ app.command("simulate")(simulate.command)
 app.command("clean")(clean.command)
 app.command("report")(report.command)
 app.command("power")(power.command)
+app.add_typer(plan.app, name="plan")
 
 
 @app.command("districts")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,7 @@ __all__ = [
     "anderson_weights",
     "cronbach_alpha",
     "attach_baseline",
+    "attach_design_indicators",
     "OUTCOME_FAMILIES",
     "GROUP_OUTCOME_FAMILIES",
     "LF_STATUS",
@@ -722,4 +724,35 @@ def attach_baseline(
     out = panel.copy()
     for col in columns:
         out[f"{col}{suffix}"] = merged[f"{col}{suffix}"].set_axis(panel.index)
+    return out
+
+
+def attach_design_indicators(
+    data: pd.DataFrame, *, design: Any = None, strata: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Add ``female`` (from ``sex``) and ``stratum`` (the randomisation stratum) to a panel.
+
+    ``stratum`` joins the design's strata columns (default ``district_code`` x ``cohort``: JBP
+    groups were randomised within district and cohort) as ``"3322-C1"``; ANCOVA fixed effects,
+    balance and randomisation inference all use it. Pass ``design=`` (a
+    :class:`~jbp_analysis.study.design.StudyDesign`) or ``strata=`` column names.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"sex": ["female", "male"], "district_code": ["3322", "3322"],
+    ...                   "cohort": [1, 2]})
+    >>> attach_design_indicators(d)[["female", "stratum"]].values.tolist()
+    [[True, '3322-C1'], [False, '3322-C2']]
+    """
+    cols = list(strata or (design.strata if design is not None else ("district_code", "cohort")))
+    out = data.copy()
+    if "sex" in out.columns:
+        out["female"] = out["sex"].eq("female").astype("boolean")
+    present = [c for c in cols if c in out.columns]
+    if present:
+        parts = [out[c].astype(str) if c != "cohort" else "C" + out[c].astype(str) for c in present]
+        stratum = parts[0]
+        for part in parts[1:]:
+            stratum = stratum + "-" + part
+        out["stratum"] = stratum
     return out

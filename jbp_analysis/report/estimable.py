@@ -61,8 +61,10 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.study.plan import load_plan
 
 __all__ = [
+    "PLAN",
     "REPORT_OUTCOMES",
     "BALANCE_VARIABLES",
     "BalanceView",
@@ -72,25 +74,15 @@ __all__ = [
     "estimate_impacts",
 ]
 
-#: The outcomes every report estimates, by family (the specification is defined once, here).
-#: Unemployment is ``openly_unemployed`` (defined for every young person, see
-#: :data:`jbp_analysis.outcomes.build.OUTCOME_FAMILIES`): the TPT indicator is conditional on being in
-#: the labour force, which the programme itself may change.
-REPORT_OUTCOMES: dict[str, list[str]] = {
-    "unemployment": ["openly_unemployed"],
-    "income": ["income_household"],
-    "awareness": ["awareness_anderson"],
-}
+#: The study's analysis plan (``study/analysis_plan.yaml``, or ``$JBP_STUDY``), read when the
+#: report starts: the plan, not this module, says what every report estimates.
+PLAN = load_plan()
 
-#: Baseline characteristics in the balance table (``female`` is built from ``sex``).
-BALANCE_VARIABLES: tuple[str, ...] = (
-    "age",
-    "female",
-    "household_size",
-    "income_household",
-    "openly_unemployed",
-    "awareness_anderson",
-)
+#: The outcomes every report estimates, by family (from the plan's ``outcomes`` section).
+REPORT_OUTCOMES: dict[str, list[str]] = PLAN.report_outcomes
+
+#: Baseline characteristics in the balance table (the plan's ``balance.variables``).
+BALANCE_VARIABLES: tuple[str, ...] = PLAN.balance_variables
 
 _FTEST_COLUMNS = [
     "contrast",

@@ -88,19 +88,19 @@ def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[s
     shared, so callers must not modify them in place (pandas copy-on-write protects derived
     frames).
     """
-    from jbp_analysis.outcomes.build import attach_baseline, build_outcomes
+    from jbp_analysis.outcomes.build import (
+        attach_baseline,
+        attach_design_indicators,
+        build_outcomes,
+    )
     from jbp_analysis.report.estimable import BALANCE_VARIABLES, REPORT_OUTCOMES
 
     d = _project_path(processed_dir).resolve()
     key = (str(d), _stamp(d))
     if key not in _CACHE:
         data = load_processed(d, lang=lang)
-        outcomes = build_outcomes(data["panel"])
-        outcomes = outcomes.assign(
-            female=outcomes["sex"].eq("female").astype("boolean"),
-            # the randomisation strata: groups were assigned within district x cohort
-            stratum=outcomes["district_code"].astype(str) + "-C" + outcomes["cohort"].astype(str),
-        )
+        # the randomisation strata (district x cohort) and `female` are built in outcomes
+        outcomes = attach_design_indicators(build_outcomes(data["panel"]))
         names = [o for fam in REPORT_OUTCOMES.values() for o in fam]
         names += [v for v in BALANCE_VARIABLES if v not in names and v in outcomes]
         data["outcomes"] = attach_baseline(outcomes, names)

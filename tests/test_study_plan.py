@@ -1,0 +1,137 @@
+"""The analysis plan as a file: validation, registration, deviations (jbp_analysis.study.plan)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.paths import STUDY_DIR
+from jbp_analysis.study.plan import load_plan, register_plan, registered_plan
+
+
+@pytest.fixture()
+def study(tmp_path: Path) -> Path:
+    """A copy of the shipped study folder (plan + codebook) to edit."""
+    d = tmp_path / "study"
+    d.mkdir()
+    for name in ("analysis_plan.yaml", "codebook.yaml"):
+        shutil.copy(STUDY_DIR / name, d / name)
+    return d
+
+
+def _edit(study: Path, change) -> None:
+    p = study / "analysis_plan.yaml"
+    raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    change(raw)
+    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def test_shipped_plan_is_valid_and_says_what_reports_estimate() -> None:
+    plan = load_plan()
+    assert plan.report_outcomes == {
+        "unemployment": ["openly_unemployed"],
+        "income": ["income_household"],
+        "awareness": ["awareness_anderson"],
+    }
+    assert plan.contrast_labels == (
+        "karitatif - kontrol",
+        "pendampingan - kontrol",
+        "pendampingan - karitatif",
+    )
+    assert plan.design.control == "kontrol"
+    assert plan.design.cluster == "group_id"
+    assert plan.design.analysis_waves == ("endline", "followup")
+    assert plan.outcome("openly_unemployed").better == -1
+    assert len(plan.sha256) == 64
+
+
+def test_unknown_variable_is_named_with_the_closest_known_name(study: Path) -> None:
+    _edit(study, lambda r: r["models"].__setitem__("covariates", ["houshold_size"]))
+    with pytest.raises(ConfigError) as err:
+        load_plan(study)
+    msg = str(err.value)
+    assert "models.covariates" in msg and "'houshold_size'" in msg
+    assert "did you mean 'household_size'" in msg
+    assert "analysis_plan.yaml" in msg
+
+
+def test_wrong_type_is_refused(study: Path) -> None:
+    def change(r):
+        r["outcomes"]["income"]["outcomes"]["income_household"]["unit"] = "share"
+        r["heterogeneity"]["dimensions"] = ["income_household"]
+
+    _edit(study, change)
+    with pytest.raises(ConfigError) as err:
+        load_plan(study)
+    msg = str(err.value)
+    assert "2 problem(s)" in msg  # every problem in one message
+    assert "unit 'share' does not fit 'income_household', which is a rupiah variable" in msg
+    assert "heterogeneity.dimensions" in msg and "needs binary or category" in msg
+
+
+def test_unknown_arm_wave_and_section_are_refused(study: Path) -> None:
+    def change(r):
+        r["design"]["control"] = "control"
+        r["design"]["waves"] = ["followup", "endline"]
+        r["hypotheses"]["contrasts"] = [["mentoring", "kontrol"]]
+        r["modles"] = {}
+
+    _edit(study, change)
+    with pytest.raises(ConfigError) as err:
+        load_plan(study)
+    msg = str(err.value)
+    for part in ("design.control", "time order", "'mentoring' is not an arm", "modles"):
+        assert part in msg
+
+
+def test_register_freezes_a_dated_copy_named_by_hash(study: Path) -> None:
+    import datetime as dt
+
+    path = register_plan(study, today=dt.date(2017, 3, 1))
+    plan = load_plan(study)
+    assert path.name == f"analysis_plan-2017-03-01-{plan.short_hash}.yaml"
+    assert path.read_bytes() == (study / "analysis_plan.yaml").read_bytes()
+    assert register_plan(study) == path  # same bytes: same registration
+    assert registered_plan(study).sha256 == plan.sha256
+    assert plan.deviations(registered_plan(study)).empty
+
+
+def test_deviations_list_a_dropped_family_and_an_added_covariate(study: Path) -> None:
+    register_plan(study)
+
+    def change(r):
+        del r["outcomes"]["awareness"]
+        r["models"]["covariates"] = ["age"]
+
+    _edit(study, change)
+    plan = load_plan(study)
+    dev = plan.deviations(registered_plan(study))
+    got = {(row.item, row.kind) for row in dev.itertuples()}
+    assert ("family awareness", "dropped") in got
+    assert ("covariate age", "added") in got
+    assert plan.report_outcomes.keys() == {"unemployment", "income"}
+    assert not plan.is_prespecified("awareness_anderson")
+
+
+def test_cli_plan_check_and_errors_exit_2(study: Path) -> None:
+    ok = subprocess.run(
+        [sys.executable, "-m", "jbp_analysis.cli", "plan", "check", "--study", str(study)],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "is valid" in ok.stdout
+    _edit(study, lambda r: r["models"].__setitem__("estimator", "ancva"))
+    bad = subprocess.run(
+        [sys.executable, "-m", "jbp_analysis.cli", "plan", "check", "--study", str(study)],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2
+    assert "models.estimator" in bad.stderr and "Traceback" not in bad.stderr
