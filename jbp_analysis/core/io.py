@@ -1,0 +1,321 @@
+"""Writing files safely, once for the whole package: atomic writes, SHA-256, byte-stable CSV and
+XLSX, and spreadsheet-formula neutralisation.
+
+* :func:`atomic_write_bytes` / :func:`atomic_write_text`: write to a unique temporary file in the
+  target's folder, ``fsync``, then ``os.replace`` it over the target: a reader sees the old file
+  or the new one, never half of one, and two writers never share a temporary name.
+* :func:`sha256_file`: the one SHA-256 of a file (read in 1 MiB chunks).
+* :func:`neutralise` / :func:`neutralise_frame`: OWASP's guidance on CSV injection. A text cell
+  that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is a formula to Excel and
+  LibreOffice (``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``); it is written with a leading
+  apostrophe, which spreadsheets show as text. Numbers (``-5``, ``+62 812``, ``1e3``) are left
+  alone. Every CSV and XLSX the package writes goes through it.
+* :func:`write_csv`: UTF-8 CSV through Arrow's writer, ``\\n`` line ends, quotes only where
+  needed: equal frames give equal bytes.
+* :func:`write_xlsx`: one workbook, a sheet per table, with fixed document times and zip
+  timestamps so that equal tables give equal bytes (:func:`stable_zip`).
+
+Examples
+--------
+>>> import tempfile, pandas as pd
+>>> d = Path(tempfile.mkdtemp())
+>>> _ = write_csv(pd.DataFrame({"note": ["=1+1", "-5", "ok"]}), d / "a.csv")
+>>> (d / "a.csv").read_text()
+'note\\n"\\'=1+1"\\n"-5"\\n"ok"\\n'
+>>> len(sha256_file(d / "a.csv"))
+64
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "sha256_file",
+    "sha256_update",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "neutralise",
+    "neutralise_frame",
+    "FORMULA_START",
+    "write_csv",
+    "write_xlsx",
+    "stable_zip",
+]
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_RE = r"^[=+\-@\t\r]"
+_NUMBER_RE = re.compile(r"^\s*[+-]?(\d[\d ]*\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+# ------------------------------------------------------------------------------------ hashing
+def sha256_update(h: Any, path: str | os.PathLike) -> Any:
+    """Feed the bytes of ``path`` into the hash object ``h`` (1 MiB chunks); return ``h``."""
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 hex digest of a file, read in chunks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "x"
+    >>> _ = p.write_bytes(b"")
+    >>> sha256_file(p)[:12]
+    'e3b0c44298fc'
+    """
+    return sha256_update(hashlib.sha256(), path).hexdigest()
+
+
+# ------------------------------------------------------------------------------ atomic writes
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (unique temporary file, fsync, ``os.replace``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = atomic_write_bytes(Path(tempfile.mkdtemp()) / "a.txt", b"hi")
+    >>> p.read_bytes()
+    b'hi'
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """UTF-8 text with ``\\n`` line ends, written atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# ------------------------------------------------------------------ spreadsheet neutralisation
+def neutralise(value: Any) -> Any:
+    """``value`` with a leading apostrophe if it is text a spreadsheet would run as a formula.
+
+    Examples
+    --------
+    >>> [neutralise(v) for v in ["=HYPERLINK(1)", "@SUM(A1)", "-5", "+62 812", "\\tx", 3, "a"]]
+    ["'=HYPERLINK(1)", "'@SUM(A1)", '-5', '+62 812', "'\\tx", 3, 'a']
+    """
+    if isinstance(value, str) and value[:1] in FORMULA_START and not _NUMBER_RE.match(value):
+        return "'" + value
+    return value
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    return [
+        c
+        for c in df.columns
+        if pd.api.types.is_object_dtype(df[c])
+        or pd.api.types.is_string_dtype(df[c])
+        or isinstance(df[c].dtype, pd.CategoricalDtype)
+    ]
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with :func:`neutralise` applied to every text cell and header (a copy if changed).
+
+    Vectorised: only the distinct values of text columns are tested.
+
+    Examples
+    --------
+    >>> neutralise_frame(pd.DataFrame({"a": ["=1", "x"], "b": [1, 2]}))["a"].tolist()
+    ["'=1", 'x']
+    """
+    out = None
+    for c in _text_columns(df):
+        s = df[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = pd.Index(s.cat.categories)
+            if cats.inferred_type not in ("string", "mixed"):
+                continue
+            new = [neutralise(v) for v in cats]
+            if new != list(cats):
+                out = df.copy() if out is None else out
+                out[c] = s.cat.rename_categories(new)
+            continue
+        hit = s.astype("string").str.contains(_FORMULA_RE, regex=True, na=False)
+        if not hit.to_numpy(dtype=bool).any():
+            continue
+        fixed = s[hit].map(neutralise)
+        changed = fixed.ne(s[hit]).to_numpy(dtype=bool)
+        if changed.any():
+            out = df.copy() if out is None else out
+            col = out[c].astype(object)
+            idx = fixed.index[changed]
+            col.loc[idx] = fixed[changed]
+            out[c] = col.astype(s.dtype) if not pd.api.types.is_object_dtype(s) else col
+    headers = [neutralise(str(c)) if isinstance(c, str) else c for c in df.columns]
+    if headers != list(df.columns):
+        out = (df.copy() if out is None else out).set_axis(headers, axis=1)
+    return df if out is None else out
+
+
+# ------------------------------------------------------------------------------------- CSV
+def _quote(text: str) -> str:
+    if any(ch in text for ch in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, bom: bool = False) -> Path:
+    """Byte-stable UTF-8 CSV (Arrow writer, no index, ``\\n``, quotes only where needed),
+    formula cells neutralised, written atomically. ``bom`` adds a byte-order mark (Excel).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_csv(pd.DataFrame({"a": [1, None]}), Path(tempfile.mkdtemp()) / "a.csv")
+    >>> p.read_text()
+    'a\\n1\\n\\n'
+    """
+    import io as _io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    safe = neutralise_frame(df)
+    table = pa.Table.from_pandas(safe, preserve_index=False)
+    buf = _io.BytesIO()
+    if bom:
+        buf.write(b"\xef\xbb\xbf")
+    buf.write((",".join(_quote(str(c)) for c in safe.columns) + "\n").encode("utf-8"))
+    pacsv.write_csv(
+        table, buf, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    )
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+# ------------------------------------------------------------------------------------- XLSX
+def stable_zip(path: str | os.PathLike, *, date_time: tuple = _ZIP_TIME) -> Path:
+    """Rewrite a zip (an XLSX) with fixed entry times, fixed permissions and fixed document
+    times in ``docProps/core.xml``: equal content gives equal bytes."""
+    p = Path(path)
+    with zipfile.ZipFile(p) as zin:
+        items = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in items:
+            if name == "docProps/core.xml":
+                data = _W3CDTF.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zout.writestr(info, data)
+    return p
+
+
+def _xl(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, str):
+        return neutralise(v)
+    if isinstance(v, bool | int | float | datetime):
+        return v
+    return neutralise(str(v))
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "-", str(title)).strip()[:31] or "Sheet"
+    base, k = name, 2
+    while name.lower() in used:
+        suffix = f" ({k})"
+        name = base[: 31 - len(suffix)] + suffix
+        k += 1
+    used.add(name.lower())
+    return name
+
+
+def write_xlsx(
+    tables: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike,
+    *,
+    notes: Mapping[str, str] | None = None,
+) -> Path:
+    """One workbook, a sheet per table (bold header, fitted widths, frozen header row).
+
+    ``notes`` maps a table key to a footnote written two rows under its table. Text cells are
+    neutralised (no formula can be planted); document and zip times are fixed; the file is
+    written atomically.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> p = write_xlsx({"t": pd.DataFrame({"a": ["=1+1"]})}, Path(tempfile.mkdtemp()) / "t.xlsx")
+    >>> openpyxl.load_workbook(p)["t"]["A2"].value
+    "'=1+1"
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    target = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    fixed = datetime(2000, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.creator = "jbp_analysis"
+    used: set[str] = set()
+    for title, df in tables.items():
+        ws = wb.create_sheet(_sheet_name(title, used))
+        ws.append([_xl(str(c)) for c in df.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in df.itertuples(index=False):
+            ws.append([_xl(v) for v in row])
+        if notes and notes.get(title):
+            ws.append([])
+            ws.append([_xl(notes[title])])
+        for j, col in enumerate(df.columns, start=1):
+            width = max([len(str(col))] + [len(str(_xl(v))) for v in df[col].head(200)])
+            ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 60)
+        ws.freeze_panes = "A2"
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        stable_zip(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target
