@@ -397,7 +397,7 @@ def _typed_columns(frame: pd.DataFrame, variables: list[Variable], cb: Codebook)
     return pd.DataFrame(out, index=frame.index)
 
 
-def run(
+def _run(
     raw: Path,
     out: Path,
     *,
@@ -882,3 +882,20 @@ def _manifest(
         "outputs": outputs,
     }
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def run(raw: Path, out: Path, **options) -> CleanResult:  # noqa: D103 - docstring copied below
+    # the output folder is locked for the whole run (a second `jbp clean` into it exits 2 at
+    # once, naming this run's pid and start time); outputs are published in one atomic step
+    from jbp_analysis.core.publish import OutputLock
+
+    raw, out = Path(raw), Path(out)
+    if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
+        raise ConfigError(
+            f"the output folder {out} is inside the raw folder {raw}; raw is read-only"
+        )
+    with OutputLock(out, command="jbp clean"):
+        return _run(raw, out, **options)
+
+
+run.__doc__ = _run.__doc__

@@ -58,10 +58,18 @@ def load_processed(processed_dir: str | os.PathLike, *, lang: str = "id") -> dic
             t("narr.missing_data", lang, path=d) + f" ({', '.join(missing)})",
             file=d / missing[0],
         )
-    out: dict[str, Any] = {n.split(".")[0]: pd.read_parquet(d / n) for n in PROCESSED_FILES}
+    # one published set, verified against its manifest (a mixed or edited set is refused)
+    import io
+
+    from jbp_analysis.core.publish import read_set
+
+    blobs = read_set(d, PROCESSED_FILES, optional=["quality.json"])
+    out: dict[str, Any] = {
+        n.split(".")[0]: pd.read_parquet(io.BytesIO(blobs[n])) for n in PROCESSED_FILES
+    }
     q = d / "quality.json"
     try:
-        out["quality"] = json.loads(q.read_text(encoding="utf-8")) if q.is_file() else {}
+        out["quality"] = json.loads(blobs["quality.json"]) if "quality.json" in blobs else {}
     except json.JSONDecodeError as exc:
         raise JBPInputError(f"not valid JSON: {exc.msg}", file=q, row=exc.lineno) from None
     return out
