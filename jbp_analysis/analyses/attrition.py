@@ -32,6 +32,7 @@ import pandas as pd
 from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.estimate import contrast_labels, impact
 from jbp_analysis.estimate.design import arm_levels, as_tuple, numeric
+from jbp_analysis.study.design import uses_design
 
 __all__ = ["response_rates", "lee_bounds", "attrition", "AttritionReport", "trimmed_mean"]
 
@@ -122,6 +123,7 @@ class LeeBounds:
         )
 
 
+@uses_design
 def lee_bounds(
     data: pd.DataFrame,
     *,
@@ -235,6 +237,7 @@ class AttritionReport:
         )
 
 
+@uses_design
 def attrition(
     data: pd.DataFrame,
     *,

@@ -36,6 +36,7 @@ from jbp_analysis.estimate import contrast_labels, impact
 from jbp_analysis.estimate.covariance import cr1, hc1, wald_test
 from jbp_analysis.estimate.design import arm_levels, as_tuple, demean, numeric
 from jbp_analysis.estimate.ols import fit_ols
+from jbp_analysis.study.design import uses_design
 
 __all__ = ["BalanceTable", "balance_table"]
 
@@ -230,6 +231,7 @@ def _joint_test(
     }
 
 
+@uses_design
 def balance_table(
     data: pd.DataFrame,
     *,

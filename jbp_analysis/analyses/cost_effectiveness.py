@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.study.design import uses_design
 
 __all__ = [
     "CEResult",
@@ -192,6 +193,7 @@ class CEResult:
         return self.table.to_html(index=False, float_format=lambda v: f"{v:,.4g}")
 
 
+@uses_design
 def cost_effectiveness(
     costs: pd.DataFrame,
     data: pd.DataFrame,

@@ -33,6 +33,7 @@ from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate.covariance import InferenceInput, resolve_inference, run_inference
 from jbp_analysis.estimate.design import arm_levels, numeric, time_levels
 from jbp_analysis.estimate.ols import fit_ols
+from jbp_analysis.study.design import uses_design
 
 __all__ = ["DiDTable", "did_table", "QUANTITIES"]
 
@@ -86,6 +87,7 @@ class DiDTable:
         return head + self.wide().to_html(index=False, float_format="{:.4g}".format, na_rep="")
 
 
+@uses_design
 def did_table(
     data: pd.DataFrame,
     *,

@@ -49,6 +49,7 @@ from jbp_analysis.estimate.design import (
     require_columns,
 )
 from jbp_analysis.estimate.ols import OLSFit, fit_ols
+from jbp_analysis.study.design import uses_design
 
 __all__ = [
     "wave_effects",
@@ -254,6 +255,7 @@ class WaveEffectsResult:
         return f"<div><p>{caption}{notes}</p>{table}</div>"
 
 
+@uses_design
 def wave_effects(
     data: pd.DataFrame,
     *,
@@ -599,6 +601,7 @@ def _cohort_weights(
     return {g: float(v) for (g, _), v in zip(present, raw / raw.sum(), strict=True)}
 
 
+@uses_design
 def cohort_effects(
     data: pd.DataFrame,
     *,

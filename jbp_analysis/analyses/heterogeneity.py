@@ -75,6 +75,7 @@ from jbp_analysis.estimate.design import (
 )
 from jbp_analysis.estimate.ols import fit_ols
 from jbp_analysis.estimate.results import frozen_array
+from jbp_analysis.study.design import uses_design
 
 __all__ = [
     "heterogeneity",
@@ -340,6 +341,7 @@ def _check_cells(
     return []
 
 
+@uses_design
 def heterogeneity(
     data: pd.DataFrame,
     *,

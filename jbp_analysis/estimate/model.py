@@ -53,6 +53,7 @@ from jbp_analysis.estimate.design import Design, ModelSpec, as_tuple, build_desi
 from jbp_analysis.estimate.ols import fit_ols
 from jbp_analysis.estimate.results import ImpactResult
 from jbp_analysis.inference import FEW_TREATED_CLUSTERS, FewTreatedClustersWarning
+from jbp_analysis.study.design import uses_design
 
 __all__ = ["impact", "contrast_labels", "Inference", "few_treated_notes"]
 
@@ -131,6 +132,7 @@ def few_treated_notes(design: Design) -> list[str]:
     return notes
 
 
+@uses_design
 def impact(
     data: pd.DataFrame,
     *,

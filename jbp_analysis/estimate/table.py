@@ -40,6 +40,7 @@ from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate.model import impact
 from jbp_analysis.estimate.results import TIDY_COLUMNS, ImpactResult
 from jbp_analysis.inference import romano_wolf, sharpened_qvalues
+from jbp_analysis.study.design import uses_design
 
 __all__ = ["impact_table", "P_ADJUST", "ADJUSTED_COLUMNS"]
 
@@ -74,6 +75,7 @@ def _check_p_adjust(p_adjust: str | Sequence[str] | None) -> tuple[str, ...]:
     return chosen
 
 
+@uses_design
 def impact_table(
     data: pd.DataFrame,
     *,

@@ -42,6 +42,7 @@ import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.study.codebook import load_codebook
+from jbp_analysis.study.design import uses_design
 
 __all__ = [
     "build_outcomes",
@@ -552,6 +553,7 @@ def awareness_scale(
 
 
 # --------------------------------------------------------------------------- builders
+@uses_design
 def build_outcomes(
     panel: pd.DataFrame,
     *,

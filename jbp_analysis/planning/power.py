@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.study.design import uses_design
 
 __all__ = [
     "ICCResult",
@@ -242,6 +243,7 @@ class PowerTable:
         return self.table.to_html(index=False, float_format=lambda v: f"{v:.3g}")
 
 
+@uses_design
 def power_table(
     groups_per_arm: int | Sequence[int] | Mapping[str, int],
     *,

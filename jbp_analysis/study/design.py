@@ -134,6 +134,9 @@ def uses_design(func: F) -> F:
     """
     sig = inspect.signature(func)
     names = [k for k in DESIGN_KEYWORDS if k in sig.parameters]
+    if not names and any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()):
+        # passes **options on to impact() (impact_table): fill impact's design keywords
+        names = ["arm", "control", "cluster", "strata"]
 
     @functools.wraps(func)
     def wrapper(*args: Any, design: StudyDesign | None = None, **kwargs: Any) -> Any:
