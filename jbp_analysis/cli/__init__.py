@@ -15,7 +15,8 @@ import click
 import typer
 
 from jbp_analysis import __version__
-from jbp_analysis.cli import clean, plan, power, report, simulate
+from jbp_analysis.cli import clean, plan, power, report, simulate, study
+from jbp_analysis.cli.study import StudyOption, use_study
 from jbp_analysis.core import paths
 from jbp_analysis.core.errors import JBPError, NotBuiltYet
 
@@ -37,12 +38,15 @@ app.command("clean")(clean.command)
 app.command("report")(report.command)
 app.command("power")(power.command)
 app.add_typer(plan.app, name="plan")
+app.add_typer(study.app, name="study")
 
 
 @app.command("districts")
-def districts_command() -> None:
-    """List the 35 kabupaten/kota of Central Java with their BPS codes."""
+def districts_command(study: StudyOption = None) -> None:
+    """List the districts of the study (JBP: the 35 kabupaten/kota of Central Java)."""
     from jbp_analysis.study.reference import districts
+
+    use_study(study)
 
     for row in districts().itertuples():
         typer.echo(f"{row.bps_code}  {row.label:<22} (seat: {row.seat})")
@@ -53,8 +57,10 @@ def all_command(
     raw: Annotated[Path, typer.Option(help="Folder of raw survey exports.")] = paths.RAW_DIR,
     out: Annotated[Path, typer.Option(help="Folder for processed data.")] = paths.PROCESSED_DIR,
     seed: Annotated[int, typer.Option(help="Seed for the simulated sample.")] = 20170401,
+    study: StudyOption = None,
 ) -> None:
     """Run the whole chain: simulate the sample if RAW is empty, clean, then all reports."""
+    use_study(study)
     raw_files = [p for p in raw.glob("*") if p.is_file() and not p.name.startswith(".")]
     raw_files = [p for p in raw_files if p.name != "README.md"]
     steps = []

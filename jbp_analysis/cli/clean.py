@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from jbp_analysis.cli.study import StudyOption, use_study
 from jbp_analysis.core import paths
 
 __all__ = ["command"]
@@ -32,11 +33,15 @@ def command(
             "data). Default: data/decisions/duplicates.csv next to the raw folder."
         ),
     ] = None,
+    study: StudyOption = None,
 ) -> None:
     """Clean RAW into OUT: normalise, validate, de-duplicate, link waves, pseudonymise, report."""
     from jbp_analysis.clean import run
 
-    result = run(Path(raw), Path(out), decisions=decisions, progress=typer.echo)
+    folder = use_study(study)
+    result = run(
+        Path(raw), Path(out), decisions=decisions, codebook=folder.codebook, progress=typer.echo
+    )
     typer.echo("")
     typer.echo(result.summary())
     att = result.attrition.copy()

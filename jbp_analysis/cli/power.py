@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from jbp_analysis.cli.study import StudyOption, use_study
 from jbp_analysis.core import paths
 from jbp_analysis.core.errors import ConfigError
 
@@ -87,6 +88,7 @@ def command(
             f"Default: {', '.join(DEFAULT_OUTCOMES)}.",
         ),
     ] = None,
+    study: StudyOption = None,
 ) -> None:
     """Minimum detectable effect (MDE) and power of every pairwise arm contrast.
 
@@ -96,6 +98,7 @@ def command(
     Design effect 1 + (m - 1) icc (Bloom 1995; Duflo et al. 2007).
     Power at --effect: Bloom's formula and exact (noncentral t).
     """
+    use_study(study)
     from jbp_analysis.planning.power import (
         cluster_means_estimator,
         diagnose,

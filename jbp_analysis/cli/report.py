@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from jbp_analysis.cli.study import StudyOption, use_study
 from jbp_analysis.core import paths
 from jbp_analysis.core.errors import ConfigError
 
@@ -48,6 +49,7 @@ def command(
         Path, typer.Option(help="Reports root; nothing is written outside it.")
     ] = paths.REPORTS_DIR,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    study: StudyOption = None,
 ) -> None:
     """Run the district report notebooks (papermill, warm kernels) and write reports/index.html."""
     from jbp_analysis.i18n import check_lang
@@ -63,6 +65,7 @@ def command(
     from jbp_analysis.report.setup import load_processed
     from jbp_analysis.study.reference import resolve_district
 
+    use_study(study)  # sets JBP_STUDY, so the report kernels read the same study
     lang = check_lang(lang)
     if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, not {jobs}")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from jbp_analysis.cli.study import StudyOption, use_study
 from jbp_analysis.core import paths
 from jbp_analysis.core.errors import ConfigError
 
@@ -84,6 +85,7 @@ def command(
             "and group files as XLSX, the rest CSV), csv, or xlsx (every per-wave file).",
         ),
     ] = "auto",
+    study: StudyOption = None,
 ) -> None:
     """Simulate a JBP cohort survey with known effects and realistic mess.
 
@@ -95,6 +97,7 @@ def command(
     """
     from jbp_analysis.simulate import SimConfig, simulate
 
+    use_study(study)
     codes = parse_districts(districts)
     settings: dict[str, object] = {
         "seed": seed,

@@ -20,6 +20,7 @@ __all__ = [
     "Variable",
     "Codebook",
     "load_codebook",
+    "read_codebook",
     "processed_dtype",
     "CODEBOOK_PATH",
     "GROUP_COLUMNS",
@@ -65,11 +66,38 @@ class Variable:
     missing: tuple[int, ...] = ()
     relevant: str | None = None
     reverse: bool = False
+    xlsform: dict[str, str] | None = None
 
     @property
     def header(self) -> str:
         """The header the simulator writes (the first of ``headers``)."""
         return self.headers[0]
+
+    @property
+    def form_name(self) -> str | None:
+        """The question's ``name`` in the XLSForm (None: not a form question)."""
+        return None if self.xlsform is None else self.xlsform["name"]
+
+    @property
+    def form_group(self) -> str | None:
+        """The XLSForm group the question sits in (None: top level or not a form question)."""
+        return None if self.xlsform is None else self.xlsform.get("group")
+
+    def form_header(self, sep: str = "/") -> str | None:
+        """The header a field tool exports for this question: the group path joined by ``sep``.
+
+        KoboToolbox writes ``group/name`` (``sep="/"``), ODK Central ``group-name`` (``sep="-"``).
+
+        Examples
+        --------
+        >>> v = load_codebook().variable("respondent", "worked_last_week")
+        >>> v.form_header(), v.form_header("-")
+        ('kerja/r1_bekerja_seminggu', 'kerja-r1_bekerja_seminggu')
+        """
+        if self.xlsform is None:
+            return None
+        group = self.form_group
+        return f"{group}{sep}{self.form_name}" if group else self.form_name
 
 
 @dataclass(frozen=True)
@@ -131,12 +159,33 @@ def _variable(entry: dict[str, Any]) -> Variable:
     e["missing"] = tuple(e.get("missing", ()))
     if e.get("range") is not None:
         e["range"] = tuple(e["range"])
+    if e.get("xlsform") is not None:
+        e["xlsform"] = {k: str(v) for k, v in e["xlsform"].items() if v is not None}
     return Variable(**e)
 
 
-@lru_cache(maxsize=4)
-def load_codebook(path: str | Path = CODEBOOK_PATH) -> Codebook:
-    """Load and parse a codebook YAML file (cached)."""
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """The codebook of the active study folder, or of one codebook file.
+
+    With no ``path``: the codebook of the study folder in use (``--study``/``JBP_STUDY``, default
+    ``study/``), with the user's ``aliases.yaml`` merged in (see
+    :func:`jbp_analysis.study.folder.load_study_folder`). With a ``path``: that file as written.
+
+    Examples
+    --------
+    >>> load_codebook().variable("respondent", "age").range
+    (16, 30)
+    """
+    if path is None:
+        from jbp_analysis.study.folder import active_study
+
+        return active_study().codebook
+    return read_codebook(Path(path).resolve())
+
+
+@lru_cache(maxsize=8)
+def read_codebook(path: Path) -> Codebook:
+    """Parse one codebook YAML file (cached by path)."""
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return Codebook(
         version=str(raw["version"]),

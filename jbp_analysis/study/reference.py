@@ -1,8 +1,11 @@
-"""Reference data: the 35 kabupaten/kota of Central Java (Jawa Tengah, province code 33).
+"""Reference data: the districts of the study (JBP: the 35 kabupaten/kota of Central Java).
+
+The table is the study folder's (``reference: districts:`` in ``study.yaml``); the JBP study's is
+``study/reference/central_java_districts.csv``, 35 kabupaten/kota of Jawa Tengah (province code 33).
 
 Source: BPS, *Jawa Tengah Dalam Angka*; Kemendagri region codes (as listed on id.wikipedia.org,
-"Daftar kecamatan dan kelurahan di Jawa Tengah"). Copied from ``shared/reference``; the table lives
-in the study folder, ``study/reference/central_java_districts.csv`` (see ``study/reference/README.md``).
+"Daftar kecamatan dan kelurahan di Jawa Tengah"). Copied from ``shared/reference``; see
+``study/reference/README.md``.
 
 Four names occur twice, once as Kabupaten and once as Kota (Magelang, Semarang, Pekalongan,
 Tegal): a bare name is ambiguous, the four-digit BPS code is not.
@@ -12,28 +15,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError
-from jbp_analysis.core.paths import STUDY_DIR
 
 __all__ = ["districts", "district_label", "district_slug", "resolve_district", "AMBIGUOUS_NAMES"]
 
 AMBIGUOUS_NAMES: frozenset[str] = frozenset({"Magelang", "Semarang", "Pekalongan", "Tegal"})
 
 
-@lru_cache(maxsize=1)
 def _districts() -> pd.DataFrame:
-    df = pd.read_csv(
-        STUDY_DIR / "reference" / "central_java_districts.csv", dtype={"bps_code": str}
-    )
-    df["label"] = df["type"].map({"Kabupaten": "Kab.", "Kota": "Kota"}) + " " + df["name"]
-    df["slug"] = (
-        df["bps_code"] + "-" + df["type"].str.lower().str[:3] + "-" + df["name"].str.lower()
-    )
-    return df
+    """The districts table of the study folder in use (cached with the folder)."""
+    from jbp_analysis.study.folder import active_study
+
+    return active_study().districts
 
 
 def districts() -> pd.DataFrame:
