@@ -30,11 +30,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from jbp_analysis.clean.pseudonymise import Secret, nik_numbers, normalise_nik, pseudonymise
-from jbp_analysis.study.codebook import Codebook
+from jbp_analysis.study.codebook import Codebook, load_codebook
 
 __all__ = ["Linked", "link_waves", "attrition", "ARMS", "wave_frame", "MAX_NIK_EDITS"]
 
-ARMS = ["kontrol", "karitatif", "pendampingan"]
+ARMS = list(load_codebook().arms)
 MAX_NIK_EDITS = 2
 _ROSTER = ["respondent_key", "respondent_id", "household_id", "group_id"]
 

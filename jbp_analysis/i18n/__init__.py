@@ -28,6 +28,8 @@ import re
 from pathlib import Path
 from typing import Literal
 
+from jbp_analysis.study.codebook import load_codebook
+
 __all__ = [
     "LANGS",
     "Lang",
@@ -206,7 +208,7 @@ def outcome_about(outcome: str, lang: str = "id") -> str:
     return label[:1].lower() + label[1:]
 
 
-_ARMS = ("pendampingan", "karitatif", "kontrol")
+_ARMS = tuple(load_codebook().arms)
 
 
 def contrast_arms(contrast: str) -> tuple[str, str]:

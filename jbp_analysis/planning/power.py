@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.design import uses_design
 
 __all__ = [
@@ -52,7 +53,7 @@ __all__ = [
     "cluster_means_estimator",
 ]
 
-ARMS: tuple[str, ...] = ("kontrol", "karitatif", "pendampingan")
+ARMS: tuple[str, ...] = tuple(load_codebook().arms)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.plots.theme import ARM_ORDER
+from jbp_analysis.study.codebook import load_codebook
 
 __all__ = [
     "answered",
@@ -23,7 +24,7 @@ __all__ = [
     "WAVE_ORDER",
 ]
 
-WAVE_ORDER: tuple[str, ...] = ("baseline", "endline", "followup")
+WAVE_ORDER: tuple[str, ...] = tuple(load_codebook().waves)
 
 
 def answered(data: pd.DataFrame, y: str) -> pd.DataFrame:

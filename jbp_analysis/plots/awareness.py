@@ -22,6 +22,7 @@ from jbp_analysis.plots._base import (
     no_data,
     number_formatter,
 )
+from jbp_analysis.plots._data import WAVE_ORDER
 from jbp_analysis.plots.theme import ARM_COLORS, ARM_MARKERS, ARM_ORDER, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 from jbp_analysis.study.codebook import load_codebook
@@ -72,9 +73,7 @@ def plot(
     if wave is None:
         resp = data["responded"] if "responded" in data else pd.Series(True, index=data.index)
         present = data.loc[resp.fillna(False).astype(bool), "wave"].astype(str)
-        wave = next(
-            (w for w in ("followup", "endline", "baseline") if w in set(present)), "baseline"
-        )
+        wave = next((w for w in reversed(WAVE_ORDER) if w in set(present)), WAVE_ORDER[0])
     summ = summarise(data, wave=wave, min_cell=min_cell)
     items = list(dict.fromkeys(summ["item"]))
     ypos = {it: len(items) - 1 - i for i, it in enumerate(items)}

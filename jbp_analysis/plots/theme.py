@@ -27,6 +27,8 @@ from collections.abc import Iterator
 
 import matplotlib as mpl
 
+from jbp_analysis.study.codebook import load_codebook
+
 __all__ = [
     "OKABE_ITO",
     "ARM_COLORS",
@@ -53,7 +55,7 @@ OKABE_ITO: dict[str, str] = {
     "grey": "#999999",
 }
 
-ARM_ORDER: tuple[str, ...] = ("kontrol", "karitatif", "pendampingan")
+ARM_ORDER: tuple[str, ...] = tuple(load_codebook().arms)
 ARM_COLORS: dict[str, str] = {
     "kontrol": "#7A7A7A",  # Okabe-Ito grey, darkened for contrast on white
     "karitatif": OKABE_ITO["orange"],

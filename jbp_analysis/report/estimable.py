@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.plan import load_plan
 
 __all__ = [
@@ -365,7 +366,7 @@ def estimate_impacts(
     cells: list[tuple[str, Any]] = [(w, None) for w in waves]
     if by is not None:
         cells = [(w, s) for w in waves for s in (levels or sorted(data[by].dropna().unique()))]
-    names = ["kontrol", "karitatif", "pendampingan"]
+    names = list(load_codebook().arms)
     if isinstance(data[arm].dtype, pd.CategoricalDtype):
         names = [str(c) for c in data[arm].cat.categories]
     names = [control, *[n for n in names if n != control]]

@@ -26,10 +26,14 @@ from jbp_analysis.i18n import check_lang, fmt_number, outcome_about, t, wave_lab
 from jbp_analysis.report.estimable import REPORT_OUTCOMES
 from jbp_analysis.report.export import code_version, safe_path
 from jbp_analysis.report.narrative import fmt_effect
+from jbp_analysis.study.codebook import load_codebook
+from jbp_analysis.study.design import default_design
 
 __all__ = ["write_index", "render_index"]
 
-_WAVE_ORDER = ["baseline", "endline", "followup"]
+_WAVE_ORDER = list(load_codebook().waves)
+#: Folder of the area-wide overview report (from the study design).
+OVERVIEW = default_design().area_slug
 #: Outcomes listed on each card, in this order: the reports' outcomes.
 _HEADLINE_OUTCOMES = tuple(o for fam in REPORT_OUTCOMES.values() for o in fam)
 
@@ -128,7 +132,7 @@ def render_index(
     root: str | os.PathLike,
     *,
     lang: str = "id",
-    overview: str | None = "33-jawa-tengah",
+    overview: str | None = OVERVIEW,
     failed: dict[str, str] | None = None,
 ) -> str:
     """The index page for every report folder under ``root`` (``<code>-<slug>``)."""
@@ -171,7 +175,7 @@ def write_index(
     root: str | os.PathLike,
     *,
     lang: str = "id",
-    overview: str | None = "33-jawa-tengah",
+    overview: str | None = OVERVIEW,
     failed: dict[str, str] | None = None,
 ) -> Path:
     """Write ``<root>/index.html`` (atomically) and return its path."""

@@ -37,6 +37,7 @@ from jbp_analysis.i18n import (
     wave_label,
 )
 from jbp_analysis.report.disclosure import MARKER, is_small
+from jbp_analysis.study.codebook import load_codebook
 
 __all__ = [
     "OUTCOME_UNITS",
@@ -197,9 +198,7 @@ def reportable(tidy: pd.DataFrame, *, min_cell: int = 10) -> pd.DataFrame:
 def intro_text(panel: pd.DataFrame, *, label: str, lang: str = "id") -> str:
     """One sentence: groups, young people and arms in the report."""
     base = panel[panel["wave"].astype(str) == "baseline"]
-    arms = [
-        a for a in ("kontrol", "karitatif", "pendampingan") if a in set(base["arm"].astype(str))
-    ]
+    arms = [a for a in load_codebook().arms if a in set(base["arm"].astype(str))]
     names = ", ".join(arm_label(a, lang, long=True) for a in arms)
     return t(
         "narr.intro",
@@ -365,7 +364,7 @@ def attrition_lines(rates: pd.DataFrame, *, lang: str = "id") -> list[str]:
     """Per wave: overall and per-arm response rates (``wave, arm, n, responded, rate``)."""
     out = []
     for wave, g in rates.groupby("wave", sort=False):
-        per = {a: MARKER for a in ("kontrol", "karitatif", "pendampingan")}
+        per = dict.fromkeys(load_codebook().arms, MARKER)
         for r in g.itertuples():
             if np.isfinite(r.rate):
                 per[r.arm] = fmt_pct(r.rate, lang, decimals=0)

@@ -40,6 +40,7 @@ from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.core.paths import PACKAGE_DATA, PROJECT_ROOT, REPORTS_DIR
 from jbp_analysis.i18n import check_lang
 from jbp_analysis.report.export import safe_path
+from jbp_analysis.study.design import default_design
 from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
 __all__ = [
@@ -62,7 +63,7 @@ NOTEBOOK_DIR: Path = PROJECT_ROOT / "notebooks"
 DISTRICT_NOTEBOOK: Path = NOTEBOOK_DIR / "district_report.ipynb"
 OVERVIEW_NOTEBOOK: Path = NOTEBOOK_DIR / "provincial_overview.ipynb"
 OVERVIEW_KEY = "overview"
-OVERVIEW_DIR = "33-jawa-tengah"
+OVERVIEW_DIR = default_design().area_slug
 STATE_FILE = ".jbp_state.json"
 KERNEL_NAME = "python3"
 
@@ -171,7 +172,7 @@ def overview_job(
         min_cell=min_cell,
     )
     params.update({"district": "all", "output_dir": str(out)})
-    return Job(OVERVIEW_KEY, "Jawa Tengah", Path(notebook), params, out, root_r, lang)
+    return Job(OVERVIEW_KEY, default_design().area_name, Path(notebook), params, out, root_r, lang)
 
 
 # ----------------------------------------------------------------------------- hashing (--changed)

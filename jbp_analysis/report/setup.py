@@ -34,14 +34,16 @@ from jbp_analysis.core.paths import PROJECT_ROOT
 from jbp_analysis.i18n import check_lang, t
 from jbp_analysis.report.disclosure import check_min_cell
 from jbp_analysis.report.export import ReportPack, safe_path
+from jbp_analysis.study.codebook import load_codebook
+from jbp_analysis.study.design import default_design
 from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
 __all__ = ["ReportContext", "start_report", "load_processed", "report_data", "PROCESSED_FILES"]
 
 PROCESSED_FILES = ("panel.parquet", "groups.parquet", "costs.parquet")
-_WAVES = ("baseline", "endline", "followup")
+_WAVES = tuple(load_codebook().waves)
 PROVINCE_CODE = "all"
-PROVINCE_DIR = "33-jawa-tengah"
+PROVINCE_DIR = default_design().area_slug
 
 
 def _project_path(p: str | os.PathLike) -> Path:

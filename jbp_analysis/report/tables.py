@@ -40,6 +40,7 @@ from jbp_analysis.i18n import (
 )
 from jbp_analysis.report.disclosure import MARKER, footnote, is_small, suppress
 from jbp_analysis.report.narrative import fmt_effect, fmt_p, fmt_value, select
+from jbp_analysis.study.codebook import load_codebook
 
 __all__ = [
     "ReaderTable",
@@ -54,7 +55,8 @@ __all__ = [
     "quality_reader",
 ]
 
-ARMS = ("kontrol", "karitatif", "pendampingan")
+ARMS = tuple(load_codebook().arms)
+WAVES = tuple(load_codebook().waves)
 
 
 @dataclass(frozen=True)
@@ -491,7 +493,7 @@ def quality_reader(
     district: str | None = None,
     label: str = "",
     lang: str = "id",
-    waves: Sequence[str] = ("baseline", "endline", "followup"),
+    waves: Sequence[str] = WAVES,
 ) -> ReaderTable:
     """The cleaning step's ``quality.json`` as a translated table (measure, scope, value).
 

@@ -37,10 +37,10 @@ __all__ = [
     "code_of",
 ]
 
-ARMS: tuple[str, ...] = ("kontrol", "karitatif", "pendampingan")
+ARMS: tuple[str, ...] = tuple(load_codebook().arms)
 """Arms in the order of the processed ``arm`` Categorical (``kontrol`` is the reference)."""
 TREATED_ARMS: tuple[str, ...] = ("karitatif", "pendampingan")
-WAVES: tuple[str, ...] = ("baseline", "endline", "followup")
+WAVES: tuple[str, ...] = tuple(load_codebook().waves)
 
 # 3373 Kota Salatiga is SPPQT's home; 3322 Kab. Semarang and 3374 Kota Semarang share a name, as
 # do 3308 Kab. Magelang and 3371 Kota Magelang: the cleaning step must keep them apart.

@@ -10,7 +10,7 @@ Examples
 --------
 >>> d = default_design()
 >>> d.arms, d.control
-(('pendampingan', 'karitatif', 'kontrol'), 'kontrol')
+(('kontrol', 'karitatif', 'pendampingan'), 'kontrol')
 >>> d.waves, d.analysis_waves
 (('baseline', 'endline', 'followup'), ('endline', 'followup'))
 >>> d.area_slug
