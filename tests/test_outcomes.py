@@ -22,6 +22,7 @@ from jbp_analysis.outcomes.build import (
 )
 from jbp_analysis.study.codebook import load_codebook
 
+REASONS = ("hopeless", "job_accepted", "business_not_started", "in_school", "housework", "other")
 WAVES = pd.CategoricalDtype(["baseline", "endline", "followup"], ordered=True)
 ARM = pd.CategoricalDtype(["kontrol", "karitatif", "pendampingan"])
 
@@ -52,6 +53,14 @@ def make_panel(seed: int = 0, n_units: int = 120) -> pd.DataFrame:
             "available_for_work": pd.array(
                 np.where(asked, rng.uniform(size=n) < 0.3, np.nan), dtype="boolean"
             ),
+            "reason_not_seeking": pd.Categorical(
+                np.where(
+                    asked & (looking == 0),
+                    rng.choice(["hopeless", "job_accepted", "in_school", "housework"], n),
+                    None,
+                ),
+                categories=list(REASONS),
+            ),
             "own_business": pd.array(own, dtype="boolean"),
             "household_income": pd.array(rng.integers(5, 80, n) * 100_000, dtype="Int64"),
             "household_size": pd.array(rng.integers(1, 8, n), dtype="Int64"),
@@ -66,46 +75,82 @@ def make_panel(seed: int = 0, n_units: int = 120) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- employment
+_LABOUR_COLS = [
+    "worked_last_week",
+    "temp_absent",
+    "looking_for_work",
+    "preparing_business",
+    "reason_not_seeking",
+    "available_for_work",
+    "own_business",
+]
+
+
+def _status_frame(rows: list[tuple]) -> pd.DataFrame:
+    df = pd.DataFrame([r[0] for r in rows], columns=_LABOUR_COLS)
+    for c in _LABOUR_COLS:
+        if c != "reason_not_seeking":
+            df[c] = df[c].astype("boolean")
+    return df
+
+
+def _listed(s: pd.Series) -> list:
+    return s.astype(object).where(s.notna(), None).tolist()
+
+
 def test_employment_status_follows_sakernas_with_missing_answers() -> None:
+    """BPS and ILO unemployment worked through by hand, following the Sakernas skip pattern."""
     T, F, N = True, False, None
-    rows = [  # worked, absent, looking, preparing, available, own -> status, business
-        ((T, N, N, N, N, T), "employed", T),
-        ((T, N, N, N, N, F), "employed", F),
-        ((F, T, N, N, N, F), "employed", F),
-        ((F, F, T, F, F, N), "unemployed", F),
-        ((F, F, F, T, F, N), "unemployed", F),
-        ((F, F, F, F, T, N), "unemployed", F),
-        ((F, F, F, F, F, N), "outside_labour_force", F),
-        ((N, N, N, N, N, N), N, N),  # refused the first question
-        ((F, N, N, N, N, N), N, N),  # refused temp_absent: status unknown
-        ((T, N, N, N, N, N), "employed", N),  # employed, business unknown
-        ((F, F, N, N, T, N), "unemployed", F),  # available decides despite a refusal
+    # (worked, absent, looking, preparing, reason, available, own) -> BPS status, ILO, business
+    rows = [
+        ((T, N, N, N, N, N, T), "employed", F, T),
+        ((T, N, N, N, N, N, F), "employed", F, F),
+        ((F, T, N, N, N, N, F), "employed", F, F),
+        ((F, F, T, F, N, T, N), "unemployed", T, F),  # looks, available: both definitions
+        ((F, F, T, F, N, F, N), "unemployed", F, F),  # looks, not available: BPS only
+        ((F, F, F, T, N, T, N), "unemployed", T, F),  # prepares a business, available
+        ((F, F, F, F, "hopeless", T, N), "unemployed", F, F),  # discouraged (putus asa): BPS
+        ((F, F, F, F, "job_accepted", T, N), "unemployed", F, F),  # future starter: BPS
+        ((F, F, F, F, "business_not_started", F, N), "unemployed", F, F),
+        # available but not seeking: unemployed under neither definition
+        ((F, F, F, F, "in_school", T, N), "outside_labour_force", F, F),
+        ((F, F, F, F, "housework", F, N), "outside_labour_force", F, F),
+        ((F, F, F, F, "other", T, N), "outside_labour_force", F, F),
+        ((N, N, N, N, N, N, N), N, N, N),  # refused the first question
+        ((F, N, N, N, N, N, N), N, N, N),  # refused temp_absent: status unknown
+        ((T, N, N, N, N, N, N), "employed", F, N),  # employed, business unknown
+        ((F, F, T, N, N, N, N), "unemployed", N, F),  # looks: BPS decided; ILO needs r5
+        ((F, F, F, F, N, T, N), N, F, F),  # refused the reason: BPS unknown; ILO not seeking
+        ((F, F, N, F, N, T, N), N, N, F),  # refused looking: unknown under both
     ]
-    cols = [
-        "worked_last_week",
-        "temp_absent",
-        "looking_for_work",
-        "preparing_business",
-        "available_for_work",
-        "own_business",
-    ]
-    df = pd.DataFrame([r[0] for r in rows], columns=cols).astype("boolean")
-    out = employment_status(df)
-    assert out["lf_status"].astype(object).where(out["lf_status"].notna(), None).tolist() == [
-        r[1] for r in rows
-    ]
-    got_u = out["unemployed"].astype(object).where(out["unemployed"].notna(), None).tolist()
+    out = employment_status(_status_frame(rows))
+    assert _listed(out["lf_status"]) == [r[1] for r in rows]
+    bps = [None if r[1] is None else r[1] == "unemployed" for r in rows]
+    assert _listed(out["unemployed_bps"]) == bps
+    assert _listed(out["openly_unemployed"]) == bps
+    assert _listed(out["unemployed_ilo"]) == [r[2] for r in rows]
     # unemployed: True for the unemployed, False for the employed, missing outside the LF
     expected_u = {"employed": False, "unemployed": True, "outside_labour_force": None, None: None}
-    assert got_u == [expected_u[r[1]] for r in rows]
-    got_o = out["openly_unemployed"].astype(object).where(out["openly_unemployed"].notna(), None)
-    assert got_o.tolist() == [None if r[1] is None else r[1] == "unemployed" for r in rows]
-    got_b = out["runs_business"].astype(object).where(out["runs_business"].notna(), None)
-    assert got_b.tolist() == [r[2] for r in rows]
-    in_lf = out["in_labour_force"].astype(object).where(out["in_labour_force"].notna(), None)
-    assert in_lf.tolist() == [
+    assert _listed(out["unemployed"]) == [expected_u[r[1]] for r in rows]
+    assert _listed(out["runs_business"]) == [r[3] for r in rows]
+    assert _listed(out["in_labour_force"]) == [
         None if r[1] is None else r[1] != "outside_labour_force" for r in rows
     ]
+
+
+def test_ilo_unemployed_are_bps_unemployed() -> None:
+    """Every ILO unemployed person is BPS unemployed (seeking implies BPS), never the reverse."""
+    panel = make_panel(seed=3)
+    out = employment_status(panel)
+    ilo, bps = out["unemployed_ilo"].fillna(False), out["unemployed_bps"]
+    assert not (ilo & ~bps.fillna(True)).any()
+    assert (bps.fillna(False) & ~out["unemployed_ilo"].fillna(True)).any()
+
+
+def test_employment_status_names_the_missing_reason_question() -> None:
+    df = _status_frame([((False, False, False, False, "hopeless", True, None), None, None, None)])
+    with pytest.raises(JBPInputError, match="reason_not_seeking"):
+        employment_status(df.drop(columns="reason_not_seeking"))
 
 
 def test_tpt_rate_is_unemployed_over_labour_force() -> None:

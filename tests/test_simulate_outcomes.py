@@ -44,8 +44,15 @@ def respondent_outcomes(panel: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "employed": employed,
+            # BPS open unemployment: looking, preparing, discouraged or a future starter
             "unemployed": ~employed
-            & (f("looking_for_work") | f("preparing_business") | f("available_for_work")),
+            & (
+                f("looking_for_work")
+                | f("preparing_business")
+                | panel["reason_not_seeking"].isin(
+                    ["hopeless", "job_accepted", "business_not_started"]
+                )
+            ),
             "own_business": f("own_business"),
             "household_income": panel["household_income"].astype(float),
             "business_profit": panel["business_profit"].fillna(0).astype(float),

@@ -2,12 +2,14 @@
 
 :func:`build_outcomes` adds every respondent outcome to the processed panel:
 
-* **Employment** (BPS Sakernas / ILO): *employed* = worked at least one hour for pay or profit
-  in the past week, or temporarily absent from a job; *unemployed* = not employed and looking
-  for work, preparing a business, or available for work; *outside the labour force* otherwise.
-  Derived: ``in_labour_force``, the open-unemployment indicator ``unemployed`` (missing outside
-  the labour force, so its mean is the TPT, see :func:`tpt_rate`), ``openly_unemployed`` (the
-  same over everyone: False outside the labour force) and ``runs_business``.
+* **Employment** (BPS Sakernas): *employed* = worked at least one hour for pay or profit in the
+  past week, or temporarily absent from a job; *openly unemployed* (``unemployed_bps``, BPS
+  *pengangguran terbuka*) = not employed and looking for work, preparing a business, discouraged
+  (*putus asa*) or with a job or business that has not started yet; ``unemployed_ilo`` = not
+  employed, seeking (looking or preparing a business) and available. Availability alone is part
+  of neither definition. Derived: ``in_labour_force`` (BPS *angkatan kerja*), the TPT indicator
+  ``unemployed`` (``unemployed_bps`` with missing outside the labour force, so its mean is the
+  TPT, see :func:`tpt_rate`) and ``runs_business``. See :func:`employment_status`.
 * **Income**: household monthly income and income per capita, optionally CPI-deflated,
   winsorised at the 99th percentile within wave, and their inverse hyperbolic sines; monthly
   business profit (0 for people without a business).
@@ -28,7 +30,10 @@ Kling, J. R., Liebman, J. B., & Katz, L. F. (2007). Experimental analysis of nei
 Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. *Psychometrika*,
 16(3), 297-334.
 BPS (Badan Pusat Statistik). *Keadaan Angkatan Kerja di Indonesia* (Sakernas): definitions of
-bekerja, pengangguran terbuka and Tingkat Pengangguran Terbuka (TPT).
+bekerja, pengangguran terbuka and Tingkat Pengangguran Terbuka (TPT); as summarised by Tempo
+(22 March 2021, from bps.go.id) and CNN Indonesia (18 July 2025, from the Sakernas booklet).
+ILO (2013). *Resolution concerning statistics of work, employment and labour underutilization*,
+19th International Conference of Labour Statisticians, paragraph 47.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.outcomes.poverty import has_consumption, poverty_outcomes
 from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.design import uses_design
 
@@ -67,10 +73,17 @@ __all__ = [
 LF_STATUS: tuple[str, ...] = ("employed", "unemployed", "outside_labour_force")
 
 #: Respondent outcomes by family (families group outcomes for multiple-testing adjustments).
-#: Impacts on unemployment use ``openly_unemployed`` (defined for everyone): the TPT indicator
-#: ``unemployed`` is conditional on labour-force participation, which the programme may change.
+#: Impacts on unemployment use ``unemployed_bps`` and ``unemployed_ilo`` (defined for everyone,
+#: False outside the labour force): the TPT indicator ``unemployed`` is conditional on
+#: labour-force participation, which the programme may change.
 OUTCOME_FAMILIES: dict[str, tuple[str, ...]] = {
-    "employment": ("employed", "openly_unemployed", "in_labour_force", "runs_business"),
+    "employment": (
+        "employed",
+        "unemployed_bps",
+        "unemployed_ilo",
+        "in_labour_force",
+        "runs_business",
+    ),
     "income": ("income_household", "income_per_capita", "income_household_ihs", "profit"),
     "awareness": ("awareness_anderson", "awareness_klk"),
 }
@@ -88,6 +101,10 @@ _LABOUR = (
     "available_for_work",
     "own_business",
 )
+#: Answers to the Sakernas reason question (r4a, ``reason_not_seeking``) that make someone who
+#: neither looks for work nor prepares a business openly unemployed under the BPS definition:
+#: discouraged (putus asa) and future starters (a job or business that has not started yet).
+BPS_UNEMPLOYED_REASONS: tuple[str, ...] = ("hopeless", "job_accepted", "business_not_started")
 
 
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -124,39 +141,73 @@ def _reference_rows(df: pd.DataFrame) -> np.ndarray:
 
 # --------------------------------------------------------------------------- employment
 def employment_status(panel: pd.DataFrame) -> pd.DataFrame:
-    """Sakernas/ILO labour-force status from the labour module (Kleene logic for missing answers).
+    """Labour-force status as BPS (Sakernas) and the ILO define it, with Kleene logic for gaps.
+
+    The Sakernas questions and their skip pattern (codebook ``relevant``): r1
+    ``worked_last_week``; if not, r2 ``temp_absent``; if neither, r3 ``looking_for_work``, r4
+    ``preparing_business``, r4a ``reason_not_seeking`` (only if neither r3 nor r4) and r5
+    ``available_for_work``; if working, r7 ``own_business``.
+
+    * ``employed`` = r1 or r2.
+    * ``unemployed_bps``, BPS open unemployment (*pengangguran terbuka*): not employed and any of
+      (1) looking for work, (2) preparing a business, (3) not looking because they feel it is
+      impossible to find work (discouraged, *putus asa*, r4a = ``hopeless``), (4) accepted for a
+      job or set up a business that has not started yet (r4a = ``job_accepted`` or
+      ``business_not_started``). Availability (r5) plays no part (BPS, Sakernas; Tempo 2021; CNN
+      Indonesia 2025).
+    * ``unemployed_ilo``: not employed, seeking (r3 or r4) and available (r5) (ILO 2013, 19th
+      ICLS, para. 47; the resolution also counts available future starters, which this
+      indicator, like the 13th ICLS core definition, does not).
+    * ``in_labour_force`` (BPS *angkatan kerja*) = employed or ``unemployed_bps``; ``lf_status``
+      follows it. ``unemployed`` is ``unemployed_bps`` among the labour force (missing outside
+      it), so its mean is the TPT (:func:`tpt_rate`).
+
+    Someone who is available ("would accept a job") but neither looks, prepares, is discouraged
+    nor waits to start is unemployed under neither definition.
 
     Returns
     -------
     pandas.DataFrame
         ``lf_status`` (Categorical of :data:`LF_STATUS`), ``employed``, ``in_labour_force``,
-        ``unemployed`` (missing outside the labour force), ``openly_unemployed`` (False outside
-        it) and ``runs_business`` (False for people who do not work), all nullable booleans,
-        aligned with ``panel``. A status is
-        missing only when the answers that decide it are missing.
+        ``unemployed``, ``unemployed_bps`` and ``unemployed_ilo`` (False outside the labour
+        force), ``openly_unemployed`` (the same as ``unemployed_bps``; the name of plans
+        registered before December 2026) and ``runs_business`` (False for people who do not
+        work), all nullable booleans aligned with ``panel``. A status is missing only when the
+        answers that decide it are missing.
 
     Examples
     --------
-    >>> p = pd.DataFrame({"worked_last_week": [True, False, False, False],
-    ...                   "temp_absent": [None, True, False, False],
-    ...                   "looking_for_work": [None, None, True, False],
-    ...                   "preparing_business": [None, None, False, False],
-    ...                   "available_for_work": [None, None, False, False],
-    ...                   "own_business": [True, False, None, None]}).astype("boolean")
-    >>> employment_status(p)["lf_status"].tolist()
-    ['employed', 'employed', 'unemployed', 'outside_labour_force']
+    >>> p = pd.DataFrame({"worked_last_week": [True, False, False, False, False],
+    ...                   "temp_absent": [None, True, False, False, False],
+    ...                   "looking_for_work": [None, None, True, False, False],
+    ...                   "preparing_business": [None, None, False, False, False],
+    ...                   "reason_not_seeking": [None, None, None, "hopeless", "in_school"],
+    ...                   "available_for_work": [None, None, False, True, True],
+    ...                   "own_business": [True, False, None, None, None]})
+    >>> out = employment_status(p)
+    >>> out["lf_status"].tolist()
+    ['employed', 'employed', 'unemployed', 'unemployed', 'outside_labour_force']
+    >>> out["unemployed_ilo"].tolist()
+    [False, False, False, False, False]
     """
-    _require(panel, _LABOUR, "employment status")
+    _require(panel, (*_LABOUR, "reason_not_seeking"), "employment status")
     b = {c: _boolean(panel, c) for c in _LABOUR}
     employed = b["worked_last_week"] | b["temp_absent"]
-    seeking = b["looking_for_work"] | b["preparing_business"] | b["available_for_work"]
-    unemployed_all = ~employed & seeking
-    in_lf = employed | seeking
+    seeking = b["looking_for_work"] | b["preparing_business"]
+    reason = panel["reason_not_seeking"]
+    waiting = pd.array(
+        reason.isin(BPS_UNEMPLOYED_REASONS).to_numpy(dtype=bool), dtype="boolean"
+    )  # discouraged or future starter
+    waiting[reason.isna().to_numpy(dtype=bool)] = pd.NA
+    waiting = pd.Series(waiting, index=panel.index)
+    unemployed_bps = ~employed & (seeking | waiting)
+    unemployed_ilo = ~employed & seeking & b["available_for_work"]
+    in_lf = employed | unemployed_bps
     status = pd.Series(pd.NA, index=panel.index, dtype="object")
     status[employed.fillna(False).to_numpy(dtype=bool)] = LF_STATUS[0]
-    status[unemployed_all.fillna(False).to_numpy(dtype=bool)] = LF_STATUS[1]
+    status[unemployed_bps.fillna(False).to_numpy(dtype=bool)] = LF_STATUS[1]
     status[(~in_lf).fillna(False).to_numpy(dtype=bool)] = LF_STATUS[2]
-    unemployed = unemployed_all.copy()
+    unemployed = unemployed_bps.copy()
     unemployed[(~in_lf).fillna(False).to_numpy(dtype=bool)] = pd.NA
     runs_business = b["own_business"].copy()
     runs_business[(~employed).fillna(False).to_numpy(dtype=bool)] = False
@@ -166,7 +217,9 @@ def employment_status(panel: pd.DataFrame) -> pd.DataFrame:
             "employed": employed,
             "in_labour_force": in_lf,
             "unemployed": unemployed,
-            "openly_unemployed": unemployed_all,
+            "unemployed_bps": unemployed_bps,
+            "unemployed_ilo": unemployed_ilo,
+            "openly_unemployed": unemployed_bps.copy(),
             "runs_business": runs_business,
         },
         index=panel.index,
@@ -571,7 +624,8 @@ def build_outcomes(
     """Add every respondent outcome to the processed panel (returns a new DataFrame).
 
     Added columns: ``lf_status``, ``employed``, ``in_labour_force``, ``unemployed``,
-    ``openly_unemployed``, ``runs_business`` (see :func:`employment_status`); ``income_household``,
+    ``unemployed_bps``, ``unemployed_ilo``, ``openly_unemployed``, ``runs_business`` (see
+    :func:`employment_status`); ``income_household``,
     ``income_per_capita`` (household income / household size), ``income_household_ihs``,
     ``income_per_capita_ihs``, ``profit`` (business profit, 0 without a business) and
     ``profit_ihs``; ``awareness_anderson`` and ``awareness_klk`` (:func:`awareness_scale`).
@@ -589,7 +643,7 @@ def build_outcomes(
     >>> p = pd.DataFrame({"wave": ["baseline"] * n, "arm": ["kontrol"] * n,
     ...     "worked_last_week": rng.uniform(size=n) < .5, "temp_absent": False,
     ...     "looking_for_work": True, "preparing_business": False, "available_for_work": True,
-    ...     "own_business": False, "household_income": rng.integers(1, 9, n) * 1_000_000,
+    ...     "reason_not_seeking": None, "own_business": False, "household_income": rng.integers(1, 9, n) * 1_000_000,
     ...     "household_size": 4, "business_profit": 0,
     ...     "q1": rng.integers(1, 6, n), "q2": rng.integers(1, 6, n)})
     >>> out = build_outcomes(p, items=["q1", "q2"], reverse=["q2"])
@@ -638,6 +692,10 @@ def build_outcomes(
     idx = scale.transform(panel)
     out["awareness_anderson"] = idx["awareness_anderson"]
     out["awareness_klk"] = idx["awareness_klk"]
+    if has_consumption(panel):  # consumption poverty: BPS lines, FGT (outcomes.poverty)
+        poverty = poverty_outcomes(panel)
+        for col in poverty.columns:
+            out[col] = poverty[col]
     return out
 
 

@@ -22,8 +22,11 @@ Labour (BPS Sakernas / ILO)
     unemployment by :math:`\tau_U`) as long as no threshold leaves [0, 1] (``clipped`` reports
     it). The Sakernas answers follow from the state and the form's skip logic (codebook
     ``relevant``): employed members worked last week (94%) or were temporarily absent; the openly
-    unemployed (BPS pengangguran terbuka) look for work, prepare a business or are available
-    (at least one of the three); members out of the labour force answer no to all three.
+    unemployed (BPS pengangguran terbuka) look for work, prepare a business, or do neither because
+    they are discouraged (putus asa) or have a job or business that has not started yet (reason
+    question r4a); members out of the labour force neither look nor prepare, give another reason
+    (school, household, other), and 12% of them say they would accept a job (available but not
+    seeking: unemployed under neither the BPS nor the ILO definition).
 
 Income and profit (rupiah per month)
     :math:`\log Y^0_{iw} = \log 2.4\text{M} + x_i'\beta + 0.55\,(\sqrt{\rho_I}\,u^I_g +
@@ -92,6 +95,20 @@ _CUTS = np.array([-1.6, -0.6, 0.3, 1.3], dtype=np.float32)
 _ITEM_NOISE = 0.8
 _EDU_PROBS = np.array([0.03, 0.14, 0.30, 0.43, 0.10])
 YES, NO = code_of("yes_no", True), code_of("yes_no", False)
+_REASON_CODES = np.array(
+    [
+        code_of("reason_not_seeking", v)
+        for v in (
+            "hopeless",
+            "job_accepted",
+            "business_not_started",
+            "in_school",
+            "housework",
+            "other",
+        )
+    ],
+    dtype=np.int8,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -288,17 +305,29 @@ def _sakernas(design: Design, state: np.ndarray) -> dict[str, np.ndarray]:
     yes_no = lambda b: np.where(b, YES, NO).astype(np.int8)  # noqa: E731
     asked_r2 = ~worked
     asked_r3 = ~worked & ~absent
-    # Open unemployment (BPS pengangguran terbuka): not working and looking for work, preparing
-    # a business or available. The unemployed answer: look and available (45%), prepare and
-    # available (12%), all three (13%), available only (discouraged, 18%), look only (7%),
-    # prepare only (5%). Those outside the labour force answer no to all three.
+    # Open unemployment (BPS pengangguran terbuka): not working and looking for work, preparing a
+    # business, discouraged (putus asa) or with a job/business not started yet. The unemployed
+    # answer: look and available (45%), prepare and available (12%), all three (13%), neither but
+    # discouraged (14%), neither but a job accepted (3%) or a business not yet started (1%), both
+    # available; look only (7%), prepare only (5%), not available. Those outside the labour force
+    # neither look nor prepare, give another reason (school 45%, household 40%, other 15%), and 12%
+    # of them would accept a job if offered (available, not seeking: unemployed under neither
+    # definition).
     v = rng.random(shape)
     unemp = state == 2
-    cut = np.cumsum([0.45, 0.12, 0.13, 0.18, 0.07])
-    kind = np.searchsorted(cut, v, side="right")  # 0..5
-    look = unemp & np.isin(kind, (0, 2, 4))
-    prepare = unemp & np.isin(kind, (1, 2, 5))
-    available = unemp & (kind <= 3)
+    cut = np.cumsum([0.45, 0.12, 0.13, 0.14, 0.03, 0.01, 0.07])
+    kind = np.searchsorted(cut, v, side="right")  # 0..7
+    look = unemp & np.isin(kind, (0, 2, 6))
+    prepare = unemp & np.isin(kind, (1, 2, 7))
+    extra = stream(design.config.seed, "outcomes/sakernas/reason")
+    w, a = extra.random(shape), extra.random(shape)
+    outside = state == 3
+    available = (unemp & (kind <= 5)) | (outside & (a < 0.12))
+    other_reason = np.searchsorted(np.cumsum([0.45, 0.40]), w, side="right")  # 0..2
+    # value-set positions 1..6: hopeless, job_accepted, business_not_started, school, household, other
+    reason_value = np.where(unemp, np.clip(kind - 2, 1, 3), 4 + other_reason)
+    asked_reason = asked_r3 & ~look & ~prepare
+    reason = np.where(asked_reason, _REASON_CODES[reason_value - 1], 0).astype(np.int8)
     hours_own = np.rint(rng.normal(36, 14, shape))
     hours_other = np.rint(rng.normal(43, 11, shape))
     hours = np.clip(np.where(state == 0, hours_own, hours_other), *_range("hours_worked"))
@@ -308,6 +337,7 @@ def _sakernas(design: Design, state: np.ndarray) -> dict[str, np.ndarray]:
         "temp_absent": np.where(asked_r2, yes_no(absent), 0).astype(np.int8),
         "looking_for_work": np.where(asked_r3, yes_no(look), 0).astype(np.int8),
         "preparing_business": np.where(asked_r3, yes_no(prepare), 0).astype(np.int8),
+        "reason_not_seeking": reason,
         "available_for_work": np.where(asked_r3, yes_no(available), 0).astype(np.int8),
         "hours_worked": np.where(worked, hours, INT_BLANK),
         "own_business": np.where(employed, yes_no(state == 0), 0).astype(np.int8),
