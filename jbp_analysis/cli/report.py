@@ -46,8 +46,17 @@ def command(
         Path, typer.Option(help="Folder of processed data (from `jbp clean`).")
     ] = paths.PROCESSED_DIR,
     out: Annotated[
-        Path, typer.Option(help="Reports root; nothing is written outside it.")
+        Path,
+        typer.Option("--reports", "--out", help="Reports root; nothing is written outside it."),
     ] = paths.REPORTS_DIR,
+    waves: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--waves",
+            help="Follow-up waves to report (repeatable; default: every wave with interviews). "
+            "No follow-up yet gives baseline reports: sample, balance and data quality.",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     study: StudyOption = None,
 ) -> None:
@@ -62,7 +71,7 @@ def command(
         run_jobs,
         save_state,
     )
-    from jbp_analysis.report.setup import load_processed
+    from jbp_analysis.report.setup import collected_waves, load_processed
     from jbp_analysis.study.reference import resolve_district
 
     use_study(study)  # sets JBP_STUDY, so the report kernels read the same study
@@ -82,7 +91,20 @@ def command(
             f"present: {', '.join(present)}"
         )
     codes = present if all_districts else list(dict.fromkeys(requested))
-    opts = {"processed_dir": Path(processed), "root": root, "lang": lang}
+    collected = collected_waves(data["panel"])
+    if waves is None:
+        waves = list(collected)
+    absent = [w for w in waves if w not in collected]
+    if absent:
+        raise ConfigError(
+            f"--waves {', '.join(absent)}: not collected in {Path(processed) / 'panel.parquet'} "
+            f"(waves with interviews after baseline: {', '.join(collected) or 'none yet'})"
+        )
+    typer.echo(
+        "Reporting waves: baseline"
+        + ("".join(f", {w}" for w in waves) if waves else " only (no follow-up collected yet)")
+    )
+    opts = {"processed_dir": Path(processed), "root": root, "lang": lang, "waves": waves}
     all_jobs = [district_job(c, **opts) for c in codes]
     if all_districts:
         all_jobs.append(overview_job(**opts))

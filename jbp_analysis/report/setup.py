@@ -38,7 +38,14 @@ from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.design import default_design
 from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
-__all__ = ["ReportContext", "start_report", "load_processed", "report_data", "PROCESSED_FILES"]
+__all__ = [
+    "collected_waves",
+    "ReportContext",
+    "start_report",
+    "load_processed",
+    "report_data",
+    "PROCESSED_FILES",
+]
 
 PROCESSED_FILES = ("panel.parquet", "groups.parquet", "costs.parquet")
 _WAVES = tuple(load_codebook().waves)
@@ -119,6 +126,26 @@ def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[s
     return _CACHE[key]
 
 
+def collected_waves(panel: pd.DataFrame) -> tuple[str, ...]:
+    """The follow-up waves that have interviews, in time order.
+
+    A wave without a file (or without one interview) is "not yet collected": reports cover the
+    waves that exist, so baseline alone gives the sample, balance and data-quality sections.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"wave": ["baseline", "endline", "followup"],
+    ...                   "responded": [True, True, False]})
+    >>> collected_waves(p)
+    ('endline',)
+    """
+    rows = panel
+    if "responded" in panel.columns:
+        rows = panel[panel["responded"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+    present = set(rows["wave"].astype(str))
+    return tuple(w for w in _WAVES[1:] if w in present)
+
+
 @dataclass(frozen=True)
 class ReportContext:
     """Everything a report notebook needs after its parameters cell."""
@@ -189,8 +216,11 @@ def start_report(
     lang = check_lang(lang)
     min_cell = check_min_cell(min_cell)
     bad = [w for w in waves if w not in _WAVES[1:]]
-    if bad or not waves:
-        raise ConfigError(f"waves must be chosen from 'endline' and 'followup', not {list(waves)}")
+    if bad:
+        raise ConfigError(
+            f"waves must be chosen from {', '.join(map(repr, _WAVES[1:]))}, not {list(waves)} "
+            "(an empty list gives a baseline report: sample, balance and data quality)"
+        )
     if str(district).strip().lower() == PROVINCE_CODE:
         code, label, slug = PROVINCE_CODE, t("report.province", lang), PROVINCE_DIR
     else:
