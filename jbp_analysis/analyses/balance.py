@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,11 +104,10 @@ class BalanceTable:
 
     def to_csv(self, path: str | os.PathLike) -> Path:
         """Write :meth:`wide` as UTF-8 CSV (atomically: nothing is left on failure)."""
-        target = Path(path)
-        tmp = target.with_name(target.name + ".tmp")
-        self.wide().to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-        tmp.replace(target)
-        return target
+        from jbp_analysis.core.io import atomic_write_text, neutralise_frame
+
+        text = neutralise_frame(self.wide()).to_csv(index=False, lineterminator="\n")
+        return atomic_write_text(Path(path), text)
 
     def to_excel(self, path: str | os.PathLike) -> Path:
         """Write an XLSX workbook (sheets: balance, by arm, differences, F-tests); byte-stable."""
@@ -130,32 +127,12 @@ class BalanceTable:
         return head + self.wide().to_html(index=False, float_format="{:.3f}".format, na_rep="")
 
 
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-
-
 def _write_xlsx(tables: dict[str, pd.DataFrame], target: Path) -> Path:
-    """Write sheets with pandas/openpyxl, then pin every timestamp so equal tables give equal bytes.
+    """Byte-stable workbook, formula cells neutralised, written atomically
+    (:func:`jbp_analysis.core.io.write_xlsx`)."""
+    from jbp_analysis.core.io import write_xlsx
 
-    openpyxl stamps the save time into ``docProps/core.xml`` and the zip entries; both are
-    replaced by fixed values. Written to a temporary file first, so nothing partial is left.
-    """
-    tmp = target.with_name(target.name + ".tmp")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, df in tables.items():
-            df.to_excel(writer, sheet_name=name, index=False)
-    with zipfile.ZipFile(tmp) as zin:
-        items = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in items:
-            if name == "docProps/core.xml":
-                data = _W3CDTF.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
-            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zout.writestr(info, data)
-    tmp.replace(target)
-    return target
+    return write_xlsx(tables, target)
 
 
 def _mean_sd(x: np.ndarray, w: np.ndarray | None) -> tuple[int, float, float]:

@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,12 +70,10 @@ class MappedTable:
 
 
 def sha256(path: Path) -> str:
-    """SHA-256 hex digest of a file, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """SHA-256 hex digest of a file, read in chunks (:func:`jbp_analysis.core.io.sha256_file`)."""
+    from jbp_analysis.core.io import sha256_file
+
+    return sha256_file(path)
 
 
 def _stems(codebook: Codebook) -> dict[str, tuple[str, str | None]]:

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -28,7 +29,7 @@ import os
 import re
 import shutil
 import subprocess
-import zipfile
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis import __version__
+from jbp_analysis.core import io as _io
 from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.core.paths import PROJECT_ROOT, REPORTS_DIR
 from jbp_analysis.i18n import (
@@ -69,7 +71,6 @@ __all__ = [
 ]
 
 PNG_DPI = 200
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _DISPLAY_DPI = 100
 _HEADLINE_DPI = 72
 
@@ -115,9 +116,7 @@ def file_hash(paths: Iterable[str | os.PathLike]) -> str:
     for p in sorted(Path(x) for x in paths):
         if p.is_file():
             h.update(p.name.encode())
-            with p.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
+            _io.sha256_update(h, p)
     return h.hexdigest()
 
 
@@ -184,29 +183,6 @@ def save_figure(
     return png, svg, data
 
 
-def _sheet_name(title: str, used: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", "-", title).strip()[:31] or "Sheet"
-    base, k = name, 2
-    while name.lower() in used:
-        suffix = f" ({k})"
-        name = base[: 31 - len(suffix)] + suffix
-        k += 1
-    used.add(name.lower())
-    return name
-
-
-def _normalise_zip(path: Path) -> None:
-    """Rewrite a zip (XLSX) with fixed timestamps and sorted-as-written entries: byte-stable."""
-    with zipfile.ZipFile(path) as zin:
-        items = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in items:
-            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zout.writestr(info, data)
-
-
 def write_workbook(
     tables: Mapping[str, pd.DataFrame],
     path: str | os.PathLike,
@@ -221,58 +197,18 @@ def write_workbook(
     ``notes`` maps a table key to a footnote written two rows under that table. ``about``
     becomes a first sheet. Deterministic: fixed document times and zip timestamps.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     target = safe_path(path, root=root)
-    wb = Workbook()
-    wb.remove(wb.active)
-    fixed = datetime(2000, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.properties.creator = "jbp_analysis"
-    used: set[str] = set()
-    sheets = ([(about_title, about)] if about is not None else []) + list(tables.items())
-    for title, df in sheets:
-        ws = wb.create_sheet(_sheet_name(title, used))
-        ws.append([str(c) for c in df.columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in df.itertuples(index=False):
-            ws.append([_xl(v) for v in row])
-        if notes and notes.get(title):
-            ws.append([])
-            ws.append([notes[title]])
-        for j, col in enumerate(df.columns, start=1):
-            width = max([len(str(col))] + [len(str(_xl(v))) for v in df[col].head(200)])
-            ws.column_dimensions[get_column_letter(j)].width = min(max(10, width + 2), 60)
-        ws.freeze_panes = "A2"
-    tmp = target.with_name(target.name + ".tmp")
-    wb.save(tmp)
-    _normalise_zip(tmp)
-    tmp.replace(target)
-    return target
-
-
-def _xl(v: Any) -> Any:
-    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime()
-    if isinstance(v, bool | int | float | str):
-        return v
-    return str(v)
+    sheets = {**({about_title: about} if about is not None else {}), **dict(tables)}
+    return _io.write_xlsx(sheets, target, notes=notes)
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, root=REPORTS_DIR) -> Path:
-    """Write a table as UTF-8 CSV with a byte-order mark (so Excel shows accents and ``×``)."""
+    """Write a table as UTF-8 CSV with a byte-order mark (so Excel shows accents and ``×``),
+    formula cells neutralised (:func:`jbp_analysis.core.io.neutralise_frame`), atomically."""
     target = safe_path(path, root=root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(target, index=False, encoding="utf-8-sig", lineterminator="\n")
-    return target
+    text = _io.neutralise_frame(df).to_csv(index=False, lineterminator="\n")
+    return _io.atomic_write_bytes(target, b"\xef\xbb\xbf" + text.encode("utf-8"))
 
 
 _VALUE_COLUMNS = {"arm": arm_label, "wave": wave_label, "outcome": outcome_label}
@@ -390,9 +326,14 @@ class ReportPack:
         self.out_dir = safe_path(out_dir, root=self.root)
         if self.out_dir == self.root:
             raise ConfigError("the report folder must be a sub-folder of the reports root")
-        self.stage = safe_path(self.out_dir.with_name(f".{self.out_dir.name}.partial"), root=root)
-        if self.stage.exists():
-            shutil.rmtree(self.stage)
+        # a staging folder of its own (two runs of one district never share one); stale ones
+        # left by killed runs are removed by the next `jbp report` (runner.remove_stale)
+        self.stage = safe_path(
+            self.out_dir.with_name(
+                f".{self.out_dir.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            ),
+            root=root,
+        )
         (self.stage / "figures").mkdir(parents=True)
         self.parameters = dict(parameters or {})
         self.processed_dir = processed_dir
@@ -513,16 +454,26 @@ class ReportPack:
             + "\n",
             encoding="utf-8",
         )
-        old = self.out_dir.with_name(f".{self.out_dir.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if self.out_dir.exists():
-            self.out_dir.rename(old)
-        self.stage.rename(self.out_dir)
-        if old.exists():
-            shutil.rmtree(old)
+        self._publish()
         self._closed = True
         return self.out_dir
+
+    def _publish(self) -> None:
+        """Swap the staging folder into place in one atomic exchange (the old folder, if any,
+        is then removed): a reader sees the whole old report or the whole new one."""
+        from jbp_analysis.core.publish import exchange
+
+        old = exchange(self.stage, self.out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Remove the staging folder (a failed or interrupted report leaves nothing)."""
+        if self._pdf is not None:
+            with contextlib.suppress(Exception):
+                self._pdf.close()
+            self._pdf = None
+        shutil.rmtree(self.stage, ignore_errors=True)
 
 
 def _json_value(v: Any) -> Any:
