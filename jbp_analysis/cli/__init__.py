@@ -55,7 +55,12 @@ def districts_command(study: StudyOption = None) -> None:
 @app.command("all")
 def all_command(
     raw: Annotated[Path, typer.Option(help="Folder of raw survey exports.")] = paths.RAW_DIR,
-    out: Annotated[Path, typer.Option(help="Folder for processed data.")] = paths.PROCESSED_DIR,
+    out: Annotated[
+        Path, typer.Option("--processed", "--out", help="Folder for processed data.")
+    ] = paths.PROCESSED_DIR,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Reports root; nothing is written outside it.")
+    ] = paths.REPORTS_DIR,
     seed: Annotated[int, typer.Option(help="Seed for the simulated sample.")] = 20170401,
     study: StudyOption = None,
 ) -> None:
@@ -70,7 +75,7 @@ def all_command(
     else:
         typer.echo(f"[1/3] {raw} holds {len(raw_files)} files: using them (no simulation)")
     steps.append(("clean", lambda: clean.command(raw=raw, out=out)))
-    steps.append(("report", lambda: report.command(all_districts=True)))
+    steps.append(("report", lambda: report.command(all_districts=True, processed=out, out=reports)))
     not_built = []
     for name, run in steps:
         try:
