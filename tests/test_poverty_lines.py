@@ -148,7 +148,7 @@ def test_bad_district():
 def test_vectorised_lookup_matches_scalar_and_keeps_missing():
     d = pd.DataFrame(
         {
-            "district": ["3373", "3322", "3374", "3373"],
+            "district_code": ["3373", "3322", "3374", "3373"],
             "urban_rural": pd.Categorical(["urban", "rural", None, "urban"]),
             "interview_date": pd.to_datetime(["2017-04-03", "2017-11-20", "2018-07-01", None]),
         }
@@ -157,14 +157,14 @@ def test_vectorised_lookup_matches_scalar_and_keeps_missing():
     for i in range(3):
         r = d.iloc[i]
         ur = None if pd.isna(r.urban_rural) else r.urban_rural
-        assert out.poverty_line.iloc[i] == poverty_line(r.district, ur, r.interview_date).line
+        assert out.poverty_line.iloc[i] == poverty_line(r.district_code, ur, r.interview_date).line
     assert np.isnan(out.poverty_line.iloc[3]) and pd.isna(out.poverty_line_status.iloc[3])
     assert out.poverty_line_scope.iloc[0] == "province"
 
 
 def test_lines_used_lists_the_anchors_with_sources():
     d = pd.DataFrame(
-        {"district": ["3373", "3373"], "urban_rural": ["rural", "rural"],
+        {"district_code": ["3373", "3373"], "urban_rural": ["rural", "rural"],
          "interview_date": pd.to_datetime(["2017-09-10", "2017-12-01"])}
     )  # fmt: skip
     used = lines_used(d)

@@ -68,6 +68,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from jbp_analysis.simulate.config import ARMS, code_of
+from jbp_analysis.simulate.consumption import simulate_consumption
 from jbp_analysis.simulate.design import Design
 from jbp_analysis.simulate.effects import effect_table, realised_effects, unit_effects, with_all
 from jbp_analysis.simulate.rng import stream
@@ -146,10 +147,12 @@ def simulate_respondents(design: Design) -> RespondentOutcomes:
     values.update(labour)
     money, money_fx = _money(design, values, latent, states)
     values.update(money)
+    consumption, consumption_fx = simulate_consumption(design, values, latent)
+    values.update(consumption)
     items, theta, aware_fx = _awareness(design, values, latent)
     values.update(items)
     responded = _attrition(design, latent["labour"])
-    effects = pd.concat([labour_fx, money_fx, aware_fx], ignore_index=True)
+    effects = pd.concat([labour_fx, money_fx, aware_fx, consumption_fx], ignore_index=True)
     return RespondentOutcomes(values, theta, responded, effects, latent["group"])
 
 

@@ -238,7 +238,7 @@ def poverty_line(
 def lookup_lines(
     data: pd.DataFrame,
     *,
-    district: str = "district",
+    district: str = "district_code",
     urban_rural: str = "urban_rural",
     date: str = "interview_date",
     table: pd.DataFrame | None = None,
@@ -251,7 +251,7 @@ def lookup_lines(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"district": ["3322", "3373"], "urban_rural": ["urban", "rural"],
+    >>> d = pd.DataFrame({"district_code": ["3322", "3373"], "urban_rural": ["urban", "rural"],
     ...                   "interview_date": pd.to_datetime(["2017-09-05", "2018-09-30"])})
     >>> lookup_lines(d)["poverty_line"].round().tolist()
     [336595.0, 359673.0]
@@ -301,7 +301,7 @@ def lookup_lines(
 def lines_used(
     data: pd.DataFrame,
     *,
-    district: str = "district",
+    district: str = "district_code",
     urban_rural: str = "urban_rural",
     date: str = "interview_date",
     table: pd.DataFrame | None = None,
@@ -312,7 +312,7 @@ def lines_used(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"district": ["3373"], "interview_date": pd.to_datetime(["2018-01-10"])})
+    >>> d = pd.DataFrame({"district_code": ["3373"], "interview_date": pd.to_datetime(["2018-01-10"])})
     >>> lines_used(d)[["period", "status"]].values.tolist()
     [['2017-09', 'published'], ['2018-03', 'published']]
     """
