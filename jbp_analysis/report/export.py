@@ -310,6 +310,8 @@ class ReportPack:
         Notebook parameters, recorded in ``summary.json``.
     processed_dir
         Processed data folder, hashed into ``summary.json``.
+    plan
+        The analysis plan's provenance (version, SHA-256, registered copy), for ``summary.json``.
     """
 
     def __init__(
@@ -320,8 +322,10 @@ class ReportPack:
         lang: str = "id",
         parameters: Mapping[str, Any] | None = None,
         processed_dir: str | os.PathLike | None = None,
+        plan: Mapping[str, Any] | None = None,
     ) -> None:
         self.lang = check_lang(lang)
+        self.plan = dict(plan or {})
         self.root = Path(root).resolve()
         self.out_dir = safe_path(out_dir, root=self.root)
         if self.out_dir == self.root:
@@ -446,6 +450,7 @@ class ReportPack:
                 "code_version": code_version(),
                 "package_version": __version__,
                 "parameters": {k: _json_value(v) for k, v in self.parameters.items()},
+                "analysis_plan": {k: _json_value(v) for k, v in self.plan.items()},
                 "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
             },
         }

@@ -9,9 +9,11 @@ applied, and a :class:`~jbp_analysis.report.export.ReportPack` opened inside the
 Examples
 --------
 >>> import tempfile
->>> from jbp_analysis.report._fixture import write_processed
->>> tmp = Path(tempfile.mkdtemp())
->>> _ = write_processed(tmp / "processed")
+>>> from jbp_analysis.clean import run
+>>> from jbp_analysis.simulate import simulate
+>>> tmp = Path(tempfile.mkdtemp())  # a small simulated sample: one district, three groups
+>>> _ = simulate(seed=1, districts=("3373",), groups_per_district=3).write(tmp / "raw")
+>>> _ = run(tmp / "raw", tmp / "processed")
 >>> ctx = start_report(district="Kota Salatiga", processed_dir=tmp / "processed",
 ...                    reports_root=tmp / "reports", lang="en")
 >>> ctx.code, ctx.label, ctx.out_dir.name, ctx.panel["district_code"].unique().tolist()
@@ -36,6 +38,7 @@ from jbp_analysis.report.disclosure import check_min_cell
 from jbp_analysis.report.export import ReportPack, safe_path
 from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.design import default_design
+from jbp_analysis.study.plan import AnalysisPlan, load_plan, registered_plan
 from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
 __all__ = [
@@ -167,6 +170,8 @@ class ReportContext:
     quality: dict
     pack: ReportPack
     parameters: dict
+    plan: AnalysisPlan | None = None  # the plan this report follows (study/analysis_plan.yaml)
+    registered_plan: AnalysisPlan | None = None  # its registered version, if any
 
     @property
     def is_province(self) -> bool:
@@ -253,7 +258,18 @@ def start_report(
         "min_cell": min_cell,
         "output_dir": str(out_dir.relative_to(root)),
     }
-    pack = ReportPack(out_dir, root=root, lang=lang, parameters=params, processed_dir=pdir)
+    plan, registered = load_plan(), registered_plan()
+    plan_info = {
+        **plan.provenance(),
+        "registered_file": registered.path.name if registered is not None else None,
+        "registered_sha256": registered.sha256 if registered is not None else None,
+        "deviations_from_registered": (
+            int(len(plan.deviations(registered))) if registered is not None else None
+        ),
+    }
+    pack = ReportPack(
+        out_dir, root=root, lang=lang, parameters=params, processed_dir=pdir, plan=plan_info
+    )
     from jbp_analysis.plots.theme import apply_theme
 
     apply_theme()
@@ -276,4 +292,6 @@ def start_report(
         quality=data["quality"],
         pack=pack,
         parameters=params,
+        plan=plan,
+        registered_plan=registered,
     )
