@@ -8,6 +8,8 @@ traceback, and exit with status 2.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -96,8 +98,49 @@ def _root(
         raise typer.Exit()
 
 
+class Interrupted(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+    """SIGINT or SIGTERM arrived: unwinds the run (staging removed, workers and kernels
+    stopped) and becomes exit status 128 + signal number."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _on_signal(signum: int, _frame) -> None:
+    # one signal is enough: further ones are ignored so that the clean-up is not cut short
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _install_signal_handlers() -> dict:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    old = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        old[sig] = signal.signal(sig, _on_signal)
+    return old
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app and turn user-facing errors into one paragraph and exit code 2."""
+    """Entry point: run the app and turn user-facing errors into one paragraph and exit code 2.
+
+    SIGINT (Ctrl-C) and SIGTERM stop the run: every worker process and kernel is stopped, the
+    previous outputs stay as they were, one line is printed, and the exit status is 130 or 143.
+    """
+    old = _install_signal_handlers()
+    try:
+        return _main(argv)
+    except Interrupted as exc:
+        typer.echo(f"Interrupted ({exc}): stopped; previous outputs left as they were.", err=True)
+        return 128 + exc.signum
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         rv = app(args=argv, standalone_mode=False)
     except JBPError as exc:

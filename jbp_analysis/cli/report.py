@@ -63,13 +63,8 @@ def command(
     """Run the district report notebooks (papermill, warm kernels) and write reports/index.html."""
     from jbp_analysis.i18n import check_lang
     from jbp_analysis.report.runner import (
-        default_workers,
         district_job,
-        job_hashes,
-        load_state,
         overview_job,
-        run_jobs,
-        save_state,
     )
     from jbp_analysis.report.setup import collected_waves, load_processed
     from jbp_analysis.study.reference import resolve_district
@@ -109,6 +104,28 @@ def command(
     if all_districts:
         all_jobs.append(overview_job(**opts))
     root.mkdir(parents=True, exist_ok=True)
+    # one `jbp report` per reports root at a time; staging left by killed runs is removed
+    from jbp_analysis.core.publish import OutputLock
+    from jbp_analysis.report.runner import load_failed, remove_stale, save_failed
+
+    lock = OutputLock(root, command="jbp report").acquire()
+    try:
+        remove_stale(root)
+        _run_and_index(all_jobs, root=root, lang=lang, changed=changed, jobs=jobs,
+                       progress=progress, load_failed=load_failed, save_failed=save_failed)  # fmt: skip
+    finally:
+        lock.release()
+
+
+def _run_and_index(all_jobs, *, root, lang, changed, jobs, progress, load_failed, save_failed):
+    from jbp_analysis.report.runner import (
+        default_workers,
+        job_hashes,
+        load_state,
+        run_jobs,
+        save_state,
+    )
+
     hashes = job_hashes(all_jobs)
     state = load_state(root)
     todo = all_jobs
@@ -123,7 +140,15 @@ def command(
         else:
             state.pop(r.key, None)
     save_state(root, state)
-    failed = {r.out_dir.name: r.error or "error" for r in results if not r.ok}
+    # failures are remembered until the district succeeds, so the index never shows a failed
+    # district's previous numbers as current
+    failed = load_failed(root)
+    for r in results:
+        if r.ok:
+            failed.pop(r.out_dir.name, None)
+        else:
+            failed[r.out_dir.name] = r.error or "error"
+    save_failed(root, failed)
     from jbp_analysis.report.index import write_index
 
     index = write_index(root, lang=lang, failed=failed)
@@ -137,5 +162,5 @@ def command(
             where = f" (notebook: {r.failed_notebook})" if r.failed_notebook else ""
             typer.echo(f"  FAILED {r.key} {r.label}: {r.error}{where}", err=True)
     typer.echo(f"Open {index} (one folder per district under {root}).")
-    if failed:
+    if any(not r.ok for r in results):
         raise typer.Exit(1)

@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from jbp_analysis.core.io import atomic_write_text
 from jbp_analysis.i18n import check_lang, fmt_number, outcome_about, t, wave_label
 from jbp_analysis.report.estimable import REPORT_OUTCOMES
 from jbp_analysis.report.export import code_version, safe_path
@@ -72,18 +73,39 @@ def _card(folder: Path, root: Path, lang: str, *, overview: bool, error: str | N
     rel = folder.relative_to(root).as_posix()
     title = t("index.overview", lang) + ": " + label if overview else label
     parts = [f'<div class="card{" overview" if overview else ""}{" failed" if error else ""}">']
+    if error:
+        # the last run failed: say so, with the cell and error, and show nothing of the folder
+        # (its numbers and links are the previous run's)
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(f"<p>{html.escape(t('index.failed', lang, error=error))}</p>")
+        nb = root / "_failed" / f"{folder.name}.ipynb"
+        if nb.is_file():
+            href = html.escape(f"_failed/{folder.name}.ipynb")
+            parts.append(
+                f'<p class="links"><a href="{href}">{html.escape(t("index.notebook", lang))}</a></p>'
+            )
+        parts.append("</div>")
+        return "\n".join(parts)
     link = f"{rel}/report.html"
     if (folder / "report.html").is_file():
         parts.append(f'<h2><a href="{html.escape(link)}">{html.escape(title)}</a></h2>')
     else:
         parts.append(f"<h2>{html.escape(title)}</h2>")
-    if error:
-        parts.append(f"<p>{html.escape(t('index.failed', lang, error=error))}</p>")
     n = head.get("n_respondents")
     if n is not None:
         parts.append(
             f"<p>{html.escape(t('caption.source', lang, n=fmt_number(n, lang, decimals=0)))}</p>"
         )
+    plan = (summary.get("provenance") or {}).get("analysis_plan") or {}
+    if plan.get("plan_version"):
+        line = t(
+            "index.plan",
+            lang,
+            version=plan["plan_version"],
+            sha=str(plan.get("plan_sha256", ""))[:12],
+            n=plan.get("deviations_from_registered") if plan.get("registered_file") else "-",
+        )
+        parts.append(f'<p class="plan"><small>{html.escape(line)}</small></p>')
     impacts = head.get("impacts", {})
     waves = sorted({k.split(".", 1)[1] for k in impacts}, key=_WAVE_ORDER.index)
     if waves:
@@ -182,7 +204,6 @@ def write_index(
     root_p = Path(root).resolve()
     root_p.mkdir(parents=True, exist_ok=True)
     target = safe_path(root_p / "index.html", root=root_p)
-    tmp = target.with_name(".index.html.tmp")
-    tmp.write_text(render_index(root_p, lang=lang, overview=overview, failed=failed), "utf-8")
-    tmp.replace(target)
-    return target
+    return atomic_write_text(
+        target, render_index(root_p, lang=lang, overview=overview, failed=failed)
+    )

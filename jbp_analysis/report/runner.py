@@ -23,12 +23,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
 import os
 import queue
 import shutil
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -57,7 +59,15 @@ __all__ = [
     "load_state",
     "save_state",
     "default_workers",
+    "remove_stale",
+    "load_failed",
+    "save_failed",
+    "RUNNER_ENV",
 ]
+
+#: Set in the runner's kernels: a report notebook run directly (without it) writes a scratch
+#: folder, never the published report folder (see :func:`jbp_analysis.report.setup.start_report`).
+RUNNER_ENV = "JBP_REPORT_RUNNER"
 
 NOTEBOOK_DIR: Path = PROJECT_ROOT / "notebooks"
 DISTRICT_NOTEBOOK: Path = NOTEBOOK_DIR / "district_report.ipynb"
@@ -65,6 +75,7 @@ OVERVIEW_NOTEBOOK: Path = NOTEBOOK_DIR / "provincial_overview.ipynb"
 OVERVIEW_KEY = "overview"
 OVERVIEW_DIR = default_design().area_slug
 STATE_FILE = ".jbp_state.json"
+FAILED_FILE = ".jbp_failed.json"
 KERNEL_NAME = "python3"
 
 
@@ -266,16 +277,39 @@ def load_state(root: Path) -> dict[str, str]:
 
 def save_state(root: Path, state: dict[str, str]) -> None:
     """Write the state file (atomically)."""
+    from jbp_analysis.core.io import atomic_write_text
+
     path = safe_path(Path(root) / STATE_FILE, root=root)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def load_failed(root: Path) -> dict[str, str]:
+    """Report folders whose last run failed, with the cell and error (empty if none)."""
+    try:
+        data = json.loads((Path(root) / FAILED_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def save_failed(root: Path, failed: dict[str, str]) -> None:
+    """Record the failed report folders (atomically); removes the file when none failed."""
+    from jbp_analysis.core.io import atomic_write_text
+
+    path = safe_path(Path(root) / FAILED_FILE, root=root)
+    if not failed:
+        path.unlink(missing_ok=True)
+        return
+    atomic_write_text(path, json.dumps(failed, indent=1, sort_keys=True) + "\n")
 
 
 # ----------------------------------------------------------------------------- worker side
 
 _RESET = "%reset -f\nimport matplotlib.pyplot as __jbp_plt\n__jbp_plt.close('all')\ndel __jbp_plt\n"
 _WARM = (
+    "import os\n"
+    f"os.environ[{RUNNER_ENV!r}] = '1'\n"
+    "del os\n"
     "import matplotlib\n"
     "matplotlib.use('module://matplotlib_inline.backend_inline')\n"
     "import jbp_analysis.report.prelude  # noqa: F401  (pre-imports the heavy modules)\n"
@@ -303,6 +337,8 @@ class _WarmKernel:
     """One kernel kept alive across notebooks (nbclient with a reused kernel manager/client)."""
 
     def __init__(self, cwd: Path) -> None:
+        global _KERNEL
+        _KERNEL = self
         self.cwd = cwd
         self.km = None
         self.kc = None
@@ -322,6 +358,24 @@ class _WarmKernel:
         self._boot.start_new_kernel_client()
         self.kc = self._boot.kc
         self._run_code(_WARM)
+
+    @property
+    def pid(self) -> int | None:
+        """The kernel's process id (it leads its own session: its pid is its process group)."""
+        try:
+            return int(self.km.provisioner.pid)
+        except (AttributeError, TypeError, ValueError):
+            return None
+
+    def kill(self) -> None:
+        """Kill the kernel's process group at once (used when the worker is told to stop)."""
+        pid = self.pid
+        if pid:
+            _kill_group(pid)
+        try:
+            Path(self.km.connection_file).unlink(missing_ok=True)
+        except (AttributeError, TypeError, OSError):
+            pass
 
     def alive(self) -> bool:
         from nbclient.util import run_sync
@@ -416,6 +470,11 @@ def _run_job(kernel: _WarmKernel, job: Job) -> JobResult:
         safe_path(out / job.html_name, root=job.root).write_text(html, encoding="utf-8")
         nbformat.write(nb, safe_path(out / "report.ipynb", root=job.root))
         timings["html"] = time.perf_counter() - t2
+        stale = job.root / "_failed" / f"{job.out_dir.name}.ipynb"
+        if stale.is_file():  # this district has succeeded: its earlier failure is history
+            stale.unlink()
+            with contextlib.suppress(OSError):
+                stale.parent.rmdir()
         return JobResult(job.key, job.label, True, time.perf_counter() - t0, out, timings=timings)
     except Exception as exc:  # noqa: BLE001 - one district's failure is reported, not raised
         cell, err = (None, "")
@@ -433,8 +492,7 @@ def _run_job(kernel: _WarmKernel, job: Job) -> JobResult:
                 nbformat.write(nb, failed_nb)
             except Exception:  # noqa: BLE001
                 failed_nb = None
-        stage = job.out_dir.with_name(f".{job.out_dir.name}.partial")
-        if stage.exists():
+        for stage in job.out_dir.parent.glob(f".{job.out_dir.name}.partial*"):
             shutil.rmtree(stage, ignore_errors=True)
         if not kernel.alive():
             try:
@@ -465,22 +523,61 @@ def _title(nb, job: Job) -> str:
     return f"JBP: {job.label}"
 
 
+def _kill_group(pid: int) -> None:
+    """SIGKILL the process group led by ``pid`` (a kernel), or the process if it leads none."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+_KERNEL: _WarmKernel | None = None  # this worker's kernel, as soon as it exists
+
+
 def _worker(tasks, results, cwd: str) -> None:
     kernel = None
+
+    def stop(signum, _frame) -> None:
+        # told to stop (the parent was interrupted): kill the kernel now, exit without a
+        # traceback; the parent removes the staging folders
+        if _KERNEL is not None:
+            _KERNEL.kill()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent; it stops us
+    signal.signal(signal.SIGTERM, stop)
     try:
         kernel = _WarmKernel(Path(cwd))
-        results.put(("ready", os.getpid(), None))
+        results.put(("ready", os.getpid(), kernel.pid))
         while True:
             job = tasks.get()
             if job is None:
                 break
             results.put(("start", os.getpid(), job.key))
             results.put(("done", os.getpid(), _run_job(kernel, job)))
+            if kernel.pid is not None:
+                results.put(("ready", os.getpid(), kernel.pid))  # it may have restarted
     except Exception:  # noqa: BLE001
         results.put(("crash", os.getpid(), traceback.format_exc()))
     finally:
         if kernel is not None:
             kernel.shutdown()
+
+
+def remove_stale(root: Path) -> list[str]:
+    """Remove staging folders (``.<folder>.partial-*``) left in ``root`` by killed runs.
+
+    Call it while holding the reports root's lock (``jbp report`` does).
+    """
+    removed = []
+    root = Path(root)
+    if root.is_dir():
+        for p in root.glob(".*.partial*"):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p.name)
+    return removed
 
 
 # ----------------------------------------------------------------------------- parent side
@@ -519,6 +616,8 @@ def run_jobs(
     by_key = {j.key: j for j in jobs}
     done: dict[str, JobResult] = {}
     running: dict[int, str] = {}
+    kernels: dict[int, int] = {}  # worker pid -> its kernel's pid
+    finished = False
     last_crash = ""
     bar = tqdm(total=len(jobs), desc="reports", unit="report", disable=not progress)
     try:
@@ -553,7 +652,10 @@ def run_jobs(
                             )
                     break
                 continue
-            if kind == "start":
+            if kind == "ready":
+                if payload:
+                    kernels[pid] = payload
+            elif kind == "start":
                 running[pid] = payload
             elif kind == "done":
                 running.pop(pid, None)
@@ -588,11 +690,54 @@ def run_jobs(
                                 job.out_dir,
                                 error=f"no kernel could start: {last}",
                             )
+        finished = True
     finally:
         bar.close()
+        if finished:
+            for p in procs:
+                p.join(timeout=60)
+        # interrupted (or a worker hung): stop every worker and every kernel, leave no staging
+        family = _descendants([p.pid for p in procs if p.pid]) if not finished else []
         for p in procs:
-            p.join(timeout=60)
             if p.is_alive():
-                p.terminate()
-                p.join(timeout=10)
+                p.terminate()  # the worker kills its kernel and exits
+        for p in procs:
+            p.join(timeout=10)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
+        for kpid in [*kernels.values(), *family]:
+            if _pid_alive(kpid):
+                _kill_group(kpid)
+        if not finished:
+            for root in {j.root for j in jobs}:
+                remove_stale(root)
+        tasks.close()
+        results.close()
     return [done[k] for k in keys]
+
+
+def _descendants(pids: list[int]) -> list[int]:
+    """Every process below ``pids`` (kernels and what they started), found before the workers
+    stop so that none is orphaned."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        return []
+    out = []
+    for pid in pids:
+        try:
+            out += [c.pid for c in psutil.Process(pid).children(recursive=True)]
+        except psutil.Error:
+            pass
+    return out
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -217,7 +217,21 @@ def start_report(
     seed: int = 20170401,
     min_cell: int = 10,
 ) -> ReportContext:
-    """Validate the notebook parameters, load the data and open the report's outputs."""
+    """Validate the notebook parameters, load the data and open the report's outputs.
+
+    In a notebook, parameters the notebook does not have (``papermill -p distrcit 3322``) are
+    refused before anything is built, naming the closest one. A notebook run directly (not by
+    ``jbp report``) with no ``output_dir`` writes ``<reports_root>/_scratch/<folder>``, so the
+    published report folders and the index are only ever written whole by ``jbp report``.
+    """
+    import inspect
+
+    caller = inspect.currentframe().f_back
+    namespace = caller.f_globals if caller is not None else {}
+    if "In" in namespace:  # an IPython kernel: the notebook's parameter cells are in its history
+        from jbp_analysis.report.prelude import check_parameters
+
+        check_parameters(namespace, frozenset(inspect.signature(start_report).parameters))
     lang = check_lang(lang)
     min_cell = check_min_cell(min_cell)
     bad = [w for w in waves if w not in _WAVES[1:]]
@@ -232,7 +246,10 @@ def start_report(
         code = resolve_district(district)
         label, slug = district_label(code), district_slug(code)
     root = _project_path(reports_root).resolve()
-    out_dir = safe_path(_project_path(output_dir) if str(output_dir) else root / slug, root=root)
+    from jbp_analysis.report.runner import RUNNER_ENV
+
+    default = root / slug if os.environ.get(RUNNER_ENV) else root / "_scratch" / slug
+    out_dir = safe_path(_project_path(output_dir) if str(output_dir) else default, root=root)
     pdir = _project_path(processed_dir).resolve()
     data = report_data(pdir, lang=lang)
     panel, groups, costs = data["panel"], data["groups"], data["costs"]
