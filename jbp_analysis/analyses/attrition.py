@@ -266,9 +266,15 @@ def attrition(
 
     Examples
     --------
-    >>> from jbp_analysis.estimate._trial import clustered_trial
-    >>> t = clustered_trial(seed=1, response_rate=(0.7, 0.8, 0.9)).assign(wave="endline")
-    >>> rep = attrition(t, arm="arm", control="kontrol", cluster="cluster", outcomes="y")
+    >>> rng = np.random.default_rng(1)  # 60 groups of 10, randomised to three arms
+    >>> df = pd.DataFrame({"cluster": np.repeat(np.arange(60), 10), "y0": rng.normal(size=600)})
+    >>> df["arm"] = np.array(["kontrol", "karitatif", "pendampingan"])[df["cluster"] % 3]
+    >>> effect = df["arm"].map({"kontrol": 0.0, "karitatif": 0.2, "pendampingan": 0.5})
+    >>> shock = rng.normal(0, 0.5, 60)[df["cluster"]]  # a shock per group
+    >>> df["y"] = effect + 0.6 * df["y0"] + shock + rng.normal(size=600)
+    >>> rate = df["arm"].map({"kontrol": 0.7, "karitatif": 0.8, "pendampingan": 0.9})
+    >>> df = df.assign(wave="endline", responded=rng.random(600) < rate)
+    >>> rep = attrition(df, arm="arm", control="kontrol", cluster="cluster", outcomes="y")
     >>> rep.joint()[["wave", "df_num", "df_denom"]].values.tolist()
     [['endline', 2, 59.0]]
     """
