@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from fixtures.trial import clustered_trial
 
 from jbp_analysis.analyses.attrition import attrition, lee_bounds, response_rates, trimmed_mean
 from jbp_analysis.core.errors import JBPInputError
-from jbp_analysis.estimate._trial import clustered_trial
 
 RTOL = 1e-6
 

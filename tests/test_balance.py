@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from fixtures.trial import ARMS, clustered_trial
 
 from jbp_analysis.analyses.balance import balance_table
 from jbp_analysis.core.errors import JBPInputError
-from jbp_analysis.estimate._trial import ARMS, clustered_trial
 
 RTOL = 1e-6
 VARS = ["y0", "x1", "female"]

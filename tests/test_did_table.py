@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from fixtures.trial import ARMS, clustered_trial, trial_panel
 
 from jbp_analysis.analyses.did_table import QUANTITIES, did_table
 from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.estimate import impact
-from jbp_analysis.estimate._trial import ARMS, clustered_trial, trial_panel
 
 RTOL = 1e-6
 

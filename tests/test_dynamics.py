@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from fixtures.trial import ARMS, clustered_trial
 from scipy import stats
 
 import jbp_analysis.analyses.dynamics as dyn_module
@@ -23,7 +24,6 @@ from jbp_analysis.analyses.dynamics import (
 )
 from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate import impact
-from jbp_analysis.estimate._trial import ARMS, clustered_trial
 
 RTOL = 1e-6
 TREATED = ARMS[1:]

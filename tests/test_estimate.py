@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from fixtures.trial import ARMS, clustered_trial, trial_panel
 from linearmodels.panel import PanelOLS
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
@@ -22,7 +23,6 @@ from jbp_analysis.estimate import (
     impact,
     impact_table,
 )
-from jbp_analysis.estimate._trial import ARMS, clustered_trial, trial_panel
 from jbp_analysis.estimate.covariance import INFERENCE_METHODS, cluster_sums
 from jbp_analysis.estimate.ols import fit_ols
 

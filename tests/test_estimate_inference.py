@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from fixtures.trial import ARMS, clustered_trial, trial_panel
 
 from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.estimate import ADJUSTED_COLUMNS, TIDY_COLUMNS, impact, impact_table
-from jbp_analysis.estimate._trial import ARMS, clustered_trial, trial_panel
 from jbp_analysis.estimate.covariance import INFERENCE_METHODS
 from jbp_analysis.inference import (
     AUTO_WILD_BELOW_CLUSTERS,

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from fixtures.trial import ARMS, clustered_trial
 
 import jbp_analysis.analyses.heterogeneity as het_module
 from jbp_analysis.analyses.heterogeneity import (
@@ -21,7 +22,6 @@ from jbp_analysis.analyses.heterogeneity import (
     heterogeneity_table,
 )
 from jbp_analysis.core.errors import ConfigError, JBPInputError
-from jbp_analysis.estimate._trial import ARMS, clustered_trial
 
 RTOL = 1e-6
 TREATED = ARMS[1:]

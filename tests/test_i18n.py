@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
+from fixtures.processed import make_processed
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.i18n import (
@@ -22,7 +23,6 @@ from jbp_analysis.i18n import (
     read_catalogue,
     t,
 )
-from jbp_analysis.report._fixture import make_processed
 
 
 def test_every_key_has_both_languages_and_they_differ() -> None:

@@ -7,11 +7,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.processed import make_processed
 
 from jbp_analysis import plots
 from jbp_analysis.plots._base import rp_formatter
 from jbp_analysis.plots.theme import ARM_COLORS
-from jbp_analysis.report._fixture import make_processed
 from jbp_analysis.report.disclosure import MARKER
 
 

@@ -11,12 +11,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.processed import make_processed
 
 from jbp_analysis import plots
 from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.i18n import t
 from jbp_analysis.report import tables
-from jbp_analysis.report._fixture import make_processed
 from jbp_analysis.report.disclosure import MARKER, footnote, is_small, suppress
 from jbp_analysis.report.estimable import BalanceView
 

@@ -62,7 +62,7 @@ EXPLORATORY = sorted((NOTEBOOK_DIR / "exploratory").glob("*.ipynb"))
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", EXPLORATORY, ids=lambda p: p.name)
 def test_exploratory_notebooks_run_top_to_bottom(path: Path, tmp_path) -> None:
-    from jbp_analysis.report._fixture import write_processed
+    from fixtures.processed import write_processed
 
     processed = write_processed(tmp_path / "processed", seed=4, groups_per_district=9)
     out = tmp_path / path.name

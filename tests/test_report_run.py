@@ -23,12 +23,12 @@ import nbformat
 import pandas as pd
 import pytest
 import typer
+from fixtures.processed import make_processed, write_processed
 from openpyxl import load_workbook
 
 from jbp_analysis.cli.report import command
 from jbp_analysis.i18n import t
 from jbp_analysis.report import runner
-from jbp_analysis.report._fixture import make_processed, write_processed
 from jbp_analysis.report.html import external_resources
 from jbp_analysis.report.runner import (
     DISTRICT_NOTEBOOK,

@@ -1,7 +1,7 @@
 """Coverage of 95% confidence intervals for planted effects, per method and contrast.
 
 Draws ``--reps`` (>= 200; default 1000) seeded cluster-randomised trials with known effects
-(:func:`jbp_analysis.estimate._trial.clustered_trial`: G groups of 10 in 3 strata, 3 arms
+(``tests/fixtures/trial.py``'s ``clustered_trial``: G groups of 10 in 3 strata, 3 arms
 randomised by group within strata, effects 0 / 0.2 / 0.5, cluster shocks in both periods),
 estimates every contrast by ANCOVA, difference in means and unit-fixed-effects DiD with CR1
 (t, G - 1 df), and prints the share of 95% intervals that cover the planted effect (target
@@ -20,13 +20,17 @@ Run: ``.venv/bin/python benchmarks/coverage [--reps 1000] [--seed 1] [--clusters
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from jbp_analysis.estimate import impact
-from jbp_analysis.estimate._trial import clustered_trial, trial_panel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # the test fixtures
+from fixtures.trial import clustered_trial, trial_panel  # noqa: E402
 
 EFFECTS = (0.0, 0.2, 0.5)
 TRUTH = {

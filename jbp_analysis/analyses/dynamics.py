@@ -324,16 +324,20 @@ def wave_effects(
 
     Examples
     --------
-    >>> from jbp_analysis.estimate._trial import clustered_trial
-    >>> a = clustered_trial(seed=1, n_clusters=60, effects=(0.0, 0.2, 0.6))
-    >>> noise = np.random.default_rng(0).normal(0, 0.3, len(a))
+    >>> rng = np.random.default_rng(1)  # 60 groups of 10, randomised to three arms
+    >>> a = pd.DataFrame({"cluster": np.repeat(np.arange(60), 10), "y0": rng.normal(size=600)})
+    >>> a["arm"] = np.array(["kontrol", "karitatif", "pendampingan"])[a["cluster"] % 3]
+    >>> effect = a["arm"].map({"kontrol": 0.0, "karitatif": 0.2, "pendampingan": 0.6})
+    >>> shock = rng.normal(0, 0.5, 60)[a["cluster"]]  # a shock per group
+    >>> a["y"] = effect + 0.6 * a["y0"] + shock + rng.normal(size=600)
+    >>> noise = rng.normal(0, 0.3, len(a))
     >>> b = a.assign(y=a["y"] - 0.5 * (a["arm"] == "pendampingan") + noise)
     >>> panel = pd.concat([a.assign(wave="endline"), b.assign(wave="followup")])
     >>> res = wave_effects(panel, outcome="y", arm="arm", control="kontrol", baseline="y0",
     ...                    cluster="cluster")
     >>> t = res.tidy().set_index(["contrast", "wave"])
     >>> t.loc["pendampingan - kontrol", ["estimate", "equality_p"]].round(4).values.tolist()
-    [[0.6729, 0.0], [0.1662, 0.0]]
+    [[0.5915, 0.0], [0.0699, 0.0]]
     """
     covariates = as_tuple(covariates)
     require_columns(
@@ -708,11 +712,14 @@ def cohort_effects(
 
     Examples
     --------
-    >>> from jbp_analysis.estimate._trial import clustered_trial
-    >>> c1 = clustered_trial(seed=1, n_clusters=45, effects=(0.0, 0.2, 0.5)).assign(cohort=1)
-    >>> c2 = clustered_trial(seed=2, n_clusters=45, effects=(0.0, 0.2, 0.5)).assign(cohort=2)
-    >>> c2["cluster"] += 100  # groups are distinct across cohorts
-    >>> df = pd.concat([c1, c2], ignore_index=True).assign(wave="endline")
+    >>> rng = np.random.default_rng(1)  # two cohorts of 45 groups of 10, three arms each
+    >>> df = pd.DataFrame({"cluster": np.repeat(np.arange(90), 10), "y0": rng.normal(size=900)})
+    >>> df["cohort"] = np.where(df["cluster"] < 45, 1, 2)  # groups are distinct across cohorts
+    >>> df["arm"] = np.array(["kontrol", "karitatif", "pendampingan"])[df["cluster"] % 3]
+    >>> effect = df["arm"].map({"kontrol": 0.0, "karitatif": 0.2, "pendampingan": 0.5})
+    >>> shock = rng.normal(0, 0.5, 90)[df["cluster"]]  # a shock per group
+    >>> df["y"] = effect + 0.6 * df["y0"] + shock + rng.normal(size=900)
+    >>> df["wave"] = "endline"
     >>> res = cohort_effects(df, outcome="y", arm="arm", control="kontrol", baseline="y0",
     ...                      cluster="cluster")
     >>> t = res.tidy()

@@ -212,9 +212,13 @@ class HeterogeneityResult:
 
         Examples
         --------
-        >>> from jbp_analysis.estimate._trial import clustered_trial
-        >>> df = clustered_trial(seed=1, n_clusters=60)
-        >>> df["half"] = np.where(df["unit"] % 2 == 0, "a", "b")
+        >>> rng = np.random.default_rng(1)  # 60 groups of 10, randomised to three arms
+        >>> df = pd.DataFrame({"cluster": np.repeat(np.arange(60), 10), "y0": rng.normal(size=600)})
+        >>> df["arm"] = np.array(["kontrol", "karitatif", "pendampingan"])[df["cluster"] % 3]
+        >>> effect = df["arm"].map({"kontrol": 0.0, "karitatif": 0.2, "pendampingan": 0.5})
+        >>> shock = rng.normal(0, 0.5, 60)[df["cluster"]]  # a shock per group
+        >>> df["y"] = effect + 0.6 * df["y0"] + shock + rng.normal(size=600)
+        >>> df["half"] = np.where(df.index % 2 == 0, "a", "b")
         >>> res = heterogeneity(df, outcome="y", arm="arm", control="kontrol", by="half",
         ...                     baseline="y0", cluster="cluster")
         >>> res.interaction_test().df_num
@@ -242,9 +246,13 @@ class HeterogeneityResult:
 
         Examples
         --------
-        >>> from jbp_analysis.estimate._trial import clustered_trial
-        >>> df = clustered_trial(seed=1, n_clusters=60)
-        >>> df["sex"] = np.where(df["unit"] % 2 == 0, "female", "male")
+        >>> rng = np.random.default_rng(1)  # 60 groups of 10, randomised to three arms
+        >>> df = pd.DataFrame({"cluster": np.repeat(np.arange(60), 10), "y0": rng.normal(size=600)})
+        >>> df["arm"] = np.array(["kontrol", "karitatif", "pendampingan"])[df["cluster"] % 3]
+        >>> effect = df["arm"].map({"kontrol": 0.0, "karitatif": 0.2, "pendampingan": 0.5})
+        >>> shock = rng.normal(0, 0.5, 60)[df["cluster"]]  # a shock per group
+        >>> df["y"] = effect + 0.6 * df["y0"] + shock + rng.normal(size=600)
+        >>> df["sex"] = np.where(df.index % 2 == 0, "female", "male")
         >>> res = heterogeneity(df, outcome="y", arm="arm", control="kontrol", by="sex",
         ...                     baseline="y0", cluster="cluster")
         >>> res.tidy()[["subgroup", "contrast"]].head(2).values.tolist()
@@ -398,9 +406,14 @@ def heterogeneity(
 
     Examples
     --------
-    >>> from jbp_analysis.estimate._trial import clustered_trial
-    >>> df = clustered_trial(seed=2, n_clusters=90, effects=(0.0, 0.2, 0.5))
-    >>> df["sex"] = np.where(df["unit"] % 2 == 0, "female", "male")
+    >>> rng = np.random.default_rng(2)  # 60 groups of 10, randomised to three arms
+    >>> df = pd.DataFrame({"cluster": np.repeat(np.arange(60), 10), "y0": rng.normal(size=600)})
+    >>> df["arm"] = np.array(["kontrol", "karitatif", "pendampingan"])[df["cluster"] % 3]
+    >>> effect = df["arm"].map({"kontrol": 0.0, "karitatif": 0.2, "pendampingan": 0.5})
+    >>> shock = rng.normal(0, 0.5, 60)[df["cluster"]]  # a shock per group
+    >>> df["y"] = effect + 0.6 * df["y0"] + shock + rng.normal(size=600)
+    >>> df["stratum"] = df["cluster"] % 2
+    >>> df["sex"] = np.where(df.index % 2 == 0, "female", "male")
     >>> df["y"] += np.where((df["sex"] == "female") & (df["arm"] == "pendampingan"), 1.0, 0.0)
     >>> res = heterogeneity(df, outcome="y", arm="arm", control="kontrol", by="sex",
     ...                     baseline="y0", strata="stratum", cluster="cluster")
@@ -624,10 +637,14 @@ def heterogeneity_table(
 
     Examples
     --------
-    >>> from jbp_analysis.estimate._trial import clustered_trial
-    >>> df = clustered_trial(seed=1, n_clusters=60)
-    >>> df["sex"] = np.where(df["unit"] % 2 == 0, "female", "male")
-    >>> df["old"] = df["x1"] > 0
+    >>> rng = np.random.default_rng(1)  # 60 groups of 10, randomised to three arms
+    >>> df = pd.DataFrame({"cluster": np.repeat(np.arange(60), 10), "y0": rng.normal(size=600)})
+    >>> df["arm"] = np.array(["kontrol", "karitatif", "pendampingan"])[df["cluster"] % 3]
+    >>> effect = df["arm"].map({"kontrol": 0.0, "karitatif": 0.2, "pendampingan": 0.5})
+    >>> shock = rng.normal(0, 0.5, 60)[df["cluster"]]  # a shock per group
+    >>> df["y"] = effect + 0.6 * df["y0"] + shock + rng.normal(size=600)
+    >>> df["sex"] = np.where(df.index % 2 == 0, "female", "male")
+    >>> df["old"] = rng.random(600) < 0.5
     >>> t = heterogeneity_table(df, outcomes="y", by=["sex", "old"], arm="arm",
     ...                         control="kontrol", cluster="cluster")
     >>> t.groupby("subgroup_var", sort=False).size().to_dict()

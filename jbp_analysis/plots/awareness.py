@@ -2,8 +2,12 @@
 
 Examples
 --------
->>> from jbp_analysis.report._fixture import make_processed
->>> ax = plot(make_processed().panel, wave="endline", lang="en")
+>>> import numpy as np
+>>> rng = np.random.default_rng(1)
+>>> items = [v.name for v in load_codebook().awareness_items()]  # agreement 1-5
+>>> panel = pd.DataFrame({"arm": np.repeat(["kontrol", "karitatif", "pendampingan"], 20)})
+>>> panel = panel.assign(wave="endline", **{i: rng.integers(1, 6, 60) for i in items})
+>>> ax = plot(panel, wave="endline", lang="en")
 >>> len(ax.collections)  # one scatter per arm
 3
 """

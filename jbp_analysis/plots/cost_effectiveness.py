@@ -6,9 +6,16 @@ first from the processed cost records.
 
 Examples
 --------
->>> from jbp_analysis.report._fixture import make_processed
->>> f = make_processed()
->>> tab = cost_per_participant(f.costs, f.panel)
+>>> panel = pd.DataFrame({  # baseline rosters: 3 groups of 10 per arm
+...     "respondent_id": np.arange(90),
+...     "group_id": np.arange(90) // 10,
+...     "arm": np.repeat(["kontrol", "karitatif", "pendampingan"], 30),
+...     "wave": "baseline",
+... })
+>>> costs = pd.DataFrame({"arm": ["karitatif", "pendampingan"], "cost_rp": [45e6, 90e6]})
+>>> tab = cost_per_participant(costs, panel)
+>>> tab[["arm", "n_groups", "n", "value"]].values.tolist()
+[['karitatif', 3, 30, 1500000.0], ['pendampingan', 3, 30, 3000000.0]]
 >>> ax = plot(tab, lang="en")
 >>> len(ax.patches)  # karitatif and pendampingan (the control arm costs nothing)
 2

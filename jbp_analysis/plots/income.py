@@ -5,8 +5,16 @@ points) are plotted, and a box rests on at least ``min_cell`` respondents.
 
 Examples
 --------
->>> from jbp_analysis.report._fixture import make_processed
->>> ax = plot(make_processed().panel, lang="en")
+>>> import numpy as np
+>>> rng = np.random.default_rng(1)
+>>> panel = pd.DataFrame({  # 20 respondents per arm, each in three waves
+...     "respondent_id": np.repeat(np.arange(60), 3),
+...     "arm": np.repeat(["kontrol", "karitatif", "pendampingan"], 60),
+...     "wave": np.tile(["baseline", "endline", "followup"], 60),
+...     "responded": rng.random(180) < 0.9,
+...     "household_income": rng.integers(5, 40, 180) * 100_000,
+... })
+>>> ax = plot(panel, lang="en")
 >>> len(ax.patches)  # 3 waves x 3 arms
 9
 """

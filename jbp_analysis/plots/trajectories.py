@@ -2,8 +2,15 @@
 
 Examples
 --------
->>> from jbp_analysis.report._fixture import make_processed
->>> panel = make_processed().panel
+>>> import numpy as np
+>>> rng = np.random.default_rng(1)
+>>> panel = pd.DataFrame({  # 20 respondents per arm, each in three waves
+...     "respondent_id": np.repeat(np.arange(60), 3),
+...     "arm": np.repeat(["kontrol", "karitatif", "pendampingan"], 60),
+...     "wave": np.tile(["baseline", "endline", "followup"], 60),
+...     "responded": rng.random(180) < 0.9,
+...     "household_income": rng.integers(5, 40, 180) * 100_000,
+... })
 >>> ax = plot(panel, y="household_income", lang="en")
 >>> len(ax.lines)  # one line per arm
 3

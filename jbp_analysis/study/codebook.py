@@ -120,6 +120,7 @@ class Codebook:
     missing_codes: dict[int, dict[str, str]]
     value_sets: dict[str, dict[Any, dict[str, str]]]
     variables: tuple[Variable, ...] = field(repr=False)
+    form_groups: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def module(self, module: str) -> list[Variable]:
         """Variables of one module, in codebook order."""
@@ -195,6 +196,7 @@ def read_codebook(path: Path) -> Codebook:
         missing_codes={int(k): v for k, v in raw["missing_codes"].items()},
         value_sets=raw["value_sets"],
         variables=tuple(_variable(v) for v in raw["variables"]),
+        form_groups=raw.get("form_groups") or {},
     )
 
 
