@@ -74,7 +74,7 @@ def test_wild_equals_the_engine_on_the_full_regression(trial, strata, weights) -
         cluster="cluster",
         weights=weights,
         inference="wild",
-        bootstrap_draws=999,
+        draws=999,
         seed=7,
         return_draws=True,
     )
@@ -110,8 +110,13 @@ def test_wild_standard_error_is_statsmodels_cr1(trial) -> None:
     cr1 = impact(trial, **OPTS, strata="stratum", cluster="cluster", inference="cr1")
     close(res.std_error, cr1.std_error)
     close(res.estimate, cr1.estimate)
-    assert res.df == cr1.df == 17  # joint Wald tests keep CR1 with G - 1 df
-    assert res.wald_test().p_value == pytest.approx(cr1.wald_test().p_value, rel=1e-12)
+    assert res.df == cr1.df == 17  # Wald tests of chosen contrasts keep CR1 with G - 1 df
+    both = list(res.contrasts[:2])
+    assert res.wald_test(both).p_value == pytest.approx(cr1.wald_test().p_value, rel=1e-12)
+    # the default joint test of a few-cluster result is the wild bootstrap Wald
+    joint = res.wald_test()
+    assert joint.method == "wild" and joint.df_num == 2
+    assert joint.statistic == pytest.approx(cr1.wald_test().statistic, rel=1e-9)
 
 
 def test_wild_did_partials_out_nested_unit_effects_exactly(trial) -> None:
@@ -161,12 +166,12 @@ def test_rupiah_scale_covariates_do_not_matter(trial) -> None:
 
 def test_draws_are_deterministic_and_follow_the_seed(trial) -> None:
     args = dict(**OPTS, strata="stratum", cluster="cluster", inference="wild")
-    a = impact(trial, **args, bootstrap_draws=499, seed=1)
-    b = impact(trial, **args, bootstrap_draws=499, seed=1)
-    c = impact(trial, **args, bootstrap_draws=499, seed=2)
+    a = impact(trial, **args, draws=499, seed=1)
+    b = impact(trial, **args, draws=499, seed=1)
+    c = impact(trial, **args, draws=499, seed=2)
     assert a.tidy().equals(b.tidy())
     assert not np.array_equal(a.p_value, c.p_value)
-    webb = impact(trial, **args, bootstrap_draws=499, bootstrap_weights="webb")
+    webb = impact(trial, **args, draws=499, bootstrap_weights="webb")
     assert any("webb weights" in n for n in webb.notes)
 
 
@@ -227,7 +232,7 @@ def test_ri_for_did_is_the_first_difference_test(trial) -> None:
     panel = trial_panel(small)
     res = impact(
         panel, outcome="y", arm="arm", control="kontrol", cluster="cluster", strata="stratum",
-        method="did", unit="unit", time="period", inference="ri", ri_permutations=999, seed=3,
+        method="did", unit="unit", time="period", inference="ri", draws=999, seed=3,
     )  # fmt: skip
     ref = randomization_test(
         (small["y"] - small["y0"]).to_numpy(),
@@ -247,7 +252,7 @@ def test_ri_for_did_is_the_first_difference_test(trial) -> None:
 @pytest.mark.parametrize("G", [AUTO_WILD_BELOW_CLUSTERS - 1, AUTO_WILD_BELOW_CLUSTERS])
 def test_auto_switches_at_the_documented_threshold(G: int) -> None:
     df = clustered_trial(seed=G, n_clusters=G, cluster_size=4, n_strata=1)
-    args = dict(outcome="y", arm="arm", control="kontrol", cluster="cluster", bootstrap_draws=199)
+    args = dict(outcome="y", arm="arm", control="kontrol", cluster="cluster", draws=199)
     auto = impact(df, **args, inference="auto")
     if G < AUTO_WILD_BELOW_CLUSTERS:
         assert auto.inference == f"wild (auto: {G} clusters < 50)"
@@ -309,7 +314,7 @@ def test_table_carries_inference_q_values_and_romano_wolf(families) -> None:
         control="kontrol",
         strata="stratum",
         cluster="cluster",
-        bootstrap_draws=999,
+        draws=999,
         seed=4,
     )
     assert tab.columns.tolist() == ["family", *TIDY_COLUMNS, *ADJUSTED_COLUMNS]
@@ -341,7 +346,7 @@ def test_table_carries_inference_q_values_and_romano_wolf(families) -> None:
 def test_table_options_and_cr1_romano_wolf(families) -> None:
     args = dict(arm="arm", control="kontrol", strata="stratum", cluster="cluster")
     q_only = impact_table(
-        families, outcomes=["y", "z"], inference="cr1", p_adjust="q", bootstrap_draws=199, **args
+        families, outcomes=["y", "z"], inference="cr1", p_adjust="q", draws=199, **args
     )
     assert q_only["p_romano_wolf"].isna().all() and q_only["q_value"].notna().all()
     assert (q_only["inference"] == "cr1").all()
@@ -358,12 +363,12 @@ def test_romano_wolf_uses_the_common_clusters_when_outcomes_differ(families) -> 
     df = families.copy()
     df.loc[df["cluster"] == 4, "z"] = np.nan  # z is not observed in group 4
     args = dict(arm="arm", control="kontrol", strata="stratum", cluster="cluster", seed=1)
-    tab = impact_table(df, outcomes=["y", "z"], bootstrap_draws=499, **args)
+    tab = impact_table(df, outcomes=["y", "z"], draws=499, **args)
     assert "17 clusters common" in tab.attrs["notes"][0]
-    common = impact_table(df[df["cluster"] != 4], outcomes=["y", "z"], bootstrap_draws=499, **args)
+    common = impact_table(df[df["cluster"] != 4], outcomes=["y", "z"], draws=499, **args)
     close(tab["p_romano_wolf"], common["p_romano_wolf"])
     # the reported p-values use every cluster
-    alone = impact(df, outcome="y", inference="auto", bootstrap_draws=499, **args)
+    alone = impact(df, outcome="y", inference="auto", draws=499, **args)
     close(tab.loc[tab["outcome"] == "y", "p_value"], alone.p_value)
 
 
@@ -410,11 +415,11 @@ def test_wild_and_cr2_size_with_six_clusters() -> None:
     ("kwargs", "match"),
     [
         ({"inference": "bootstrap"}, "unknown inference 'bootstrap'"),
-        ({"bootstrap_draws": 0}, "bootstrap_draws must be a positive integer"),
-        ({"bootstrap_draws": 9.5}, "bootstrap_draws must be a positive integer"),
+        ({"draws": 0}, "draws must be a positive integer"),
+        ({"draws": 9.5}, "draws must be a positive integer"),
         ({"bootstrap_weights": "mammen"}, "bootstrap_weights must be 'rademacher' or 'webb'"),
         ({"seed": -1}, "seed must be a non-negative integer"),
-        ({"ri_permutations": 0}, "ri_permutations must be a positive integer"),
+        ({"ri_permutations": 0}, "draws must be a positive integer"),
         ({"inference": "ri", "weights": "w"}, "does not take weights"),
     ],
 )

@@ -63,6 +63,7 @@ from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.estimate import few_clusters
 from jbp_analysis.estimate.ols import OLSFit
 from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS, choose_inference
+from jbp_analysis.inference.joint import JointTest
 
 __all__ = [
     "cluster_sums",
@@ -76,6 +77,7 @@ __all__ = [
     "INFERENCE_METHODS",
     "AUTO_WILD_BELOW_CLUSTERS",
     "resolve_inference",
+    "replication_count",
     "inference_label",
     "run_inference",
 ]
@@ -240,7 +242,7 @@ class InferenceOptions:
         for name in ("bootstrap_draws", "ri_permutations"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ConfigError(f"{name} must be a positive integer, not {value!r}")
+                raise ConfigError(f"draws must be a positive integer, not {value!r} ({name})")
         if self.bootstrap_weights not in ("rademacher", "webb"):
             raise ConfigError(
                 f"bootstrap_weights must be 'rademacher' or 'webb', not {self.bootstrap_weights!r}"
@@ -296,6 +298,9 @@ class ContrastInference:
     randomisation inference, whose p-values use no t distribution). ``t_boot``/``t_draws`` are the
     observed wild bootstrap t-statistics (``m``) and their ``B x m`` draws under the null, kept
     for Romano-Wolf, with the sorted cluster labels ``cluster_ids`` whose draws they are.
+    ``joint`` is the few-cluster joint test (a :class:`~jbp_analysis.inference.joint.JointTest`)
+    that every treated arm equals control: the wild bootstrap Wald for ``"wild"`` and ``"cr2"``,
+    the randomisation Wald for ``"ri"``; None for CR1/HC1 (whose F-test is exact enough).
     """
 
     name: str
@@ -311,6 +316,7 @@ class ContrastInference:
     t_boot: np.ndarray | None = None
     t_draws: np.ndarray | None = None
     cluster_ids: np.ndarray | None = None
+    joint: Any = None
 
     def __post_init__(self) -> None:
         if self.contrast_df is None:
@@ -373,11 +379,30 @@ def _hc1_inference(inp: InferenceInput) -> ContrastInference:
     return _with_draws(_hc1_plain(inp), inp)
 
 
+def _joint_rows(inp: InferenceInput) -> np.ndarray | None:
+    """Rows of ``inp.L`` for every treated arm against control (the default joint test)."""
+    d = inp.design
+    if d is None or not getattr(d, "treated", ()):
+        return None
+    return inp.L[: len(d.treated)]
+
+
+def _wild_joint(inp: InferenceInput) -> Any:
+    rows = _joint_rows(inp)
+    if rows is None:
+        return None
+    try:
+        return few_clusters.wild_joint_test(inp, rows)
+    except ConfigError:  # e.g. a zero standard error: no joint test, as CR1 gives none
+        return None
+
+
 def _wild_inference(inp: InferenceInput) -> ContrastInference:
     base = _robust_base("wild", inp)
     boot = few_clusters.wild_contrasts(inp, ci=True, std_error=base.std_error)
     return replace(
         base,
+        joint=_wild_joint(inp),
         p_value=boot.p_value,
         ci_low=boot.ci_low,
         ci_high=boot.ci_high,
@@ -407,6 +432,7 @@ def _cr2_inference(inp: InferenceInput) -> ContrastInference:
         cov=res.cov,
         contrast_df=res.df,
         notes=res.notes,
+        joint=_wild_joint(inp),
     )
 
 
@@ -414,8 +440,20 @@ def _ri_inference(inp: InferenceInput) -> ContrastInference:
     base = _with_draws(_robust_base("ri", inp), inp)
     res = few_clusters.ri_contrasts(inp)
     nan = np.full(len(base.estimate), np.nan)
+    joint = None
+    if np.isfinite(res.joint_p_value):
+        joint = JointTest(
+            statistic=res.joint_statistic,
+            df_num=len(inp.design.treated),
+            df_denom=float("nan"),
+            p_value=res.joint_p_value,
+            method="ri",
+            draws=res.n_permutations,
+            enumerated=res.enumerated,
+        )
     return replace(
         base,
+        joint=joint,
         p_value=res.p_value,
         ci_low=nan,
         ci_high=nan.copy(),
@@ -436,16 +474,20 @@ INFERENCE_METHODS: dict[str, Callable[[InferenceInput], ContrastInference]] = {
 
 
 def resolve_inference(
-    requested: str | None, *, n_clusters: int | None, auto_wild_below: int | None = None
+    requested: str | None,
+    *,
+    n_clusters: int | None,
+    auto_wild_below: int = AUTO_WILD_BELOW_CLUSTERS,
 ) -> str:
     """Turn the ``inference`` option into a registered method name.
 
-    ``None`` is CR1 when there is a cluster column and HC1 otherwise. ``"auto"`` is the same
-    unless ``auto_wild_below`` is given: then, with a cluster column, it is the rule of
-    :func:`jbp_analysis.inference.choose_inference` (the wild bootstrap below
-    ``auto_wild_below`` clusters, CR1 at or above; :func:`~jbp_analysis.estimate.impact` passes
-    :data:`AUTO_WILD_BELOW_CLUSTERS`). ``"wild"``, ``"cr2"`` and ``"ri"`` without a cluster
-    column treat every row as its own cluster (the heteroskedasticity-robust versions).
+    This is the one place that says what ``inference="auto"`` means, for every function of the
+    package: with a cluster column, the rule of :func:`jbp_analysis.inference.choose_inference`
+    (the wild bootstrap below ``auto_wild_below`` clusters, default
+    :data:`AUTO_WILD_BELOW_CLUSTERS` = 50, CR1 at or above); HC1 without one. ``None`` is CR1
+    with a cluster column and HC1 otherwise (the conventional default). ``"wild"``, ``"cr2"``
+    and ``"ri"`` without a cluster column treat every row as its own cluster (the
+    heteroskedasticity-robust versions).
 
     Raises
     ------
@@ -455,14 +497,14 @@ def resolve_inference(
     Examples
     --------
     >>> resolve_inference("auto", n_clusters=40), resolve_inference("auto", n_clusters=None)
-    ('cr1', 'hc1')
-    >>> resolve_inference("auto", n_clusters=40, auto_wild_below=50)
-    'wild'
+    ('wild', 'hc1')
+    >>> resolve_inference("auto", n_clusters=144), resolve_inference(None, n_clusters=12)
+    ('cr1', 'cr1')
     """
     if requested is None or requested == "auto":
         if n_clusters is None:
             return "hc1"
-        if requested == "auto" and auto_wild_below is not None:
+        if requested == "auto":
             return choose_inference(n_clusters, threshold=auto_wild_below)
         return "cr1"
     if not isinstance(requested, str) or requested not in INFERENCE_METHODS:
@@ -471,6 +513,32 @@ def resolve_inference(
     if requested == "cr1" and n_clusters is None:
         raise ConfigError("inference='cr1' needs a cluster column (cluster=...)")
     return requested
+
+
+def replication_count(draws: int, **deprecated: int | None) -> int:
+    """The number of bootstrap draws or re-randomisations: ``draws``, or an old keyword's value.
+
+    Replication counts are called ``draws`` everywhere. The old names (``bootstrap_draws``,
+    ``ri_permutations``, ``n_permutations``...) still work when given, with a
+    :class:`DeprecationWarning`.
+
+    Examples
+    --------
+    >>> replication_count(999, bootstrap_draws=None)
+    999
+    """
+    import warnings
+
+    value = draws
+    for name, old in deprecated.items():
+        if old is not None:
+            warnings.warn(
+                f"{name}= is deprecated; use draws= (replication counts have one name)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            value = old
+    return value
 
 
 def inference_label(

@@ -59,6 +59,7 @@ class ModelSpec:
     weights: str | None = None
     unit: str | None = None
     time: str | None = None
+    time_order: tuple[Any, ...] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -415,7 +416,7 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
     roles: list[str] = []
     post = None
     if spec.method == "did":
-        t_codes, t_levels = time_levels(col_of(spec.time))
+        t_codes, t_levels = time_levels(col_of(spec.time), order=spec.time_order)
         post = (t_codes == 1).astype(np.float64)
         for j, lev in enumerate(levels[1:], start=1):
             cols.append((arm_codes == j) * post)
@@ -546,38 +547,91 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
     )
 
 
-def time_levels(series: pd.Series) -> tuple[np.ndarray, tuple[Any, ...]]:
+def _order_from(series: pd.Series, present: list[Any], order: Sequence[Any] | None) -> list[Any]:
+    """The time order of the ``present`` values, or a JBPInputError naming the ambiguity."""
+    column = str(series.name)
+    if order is not None:
+        order = list(order)
+        unknown = [v for v in present if v not in order]
+        if unknown:
+            raise JBPInputError(
+                f"time value(s) {', '.join(map(repr, unknown))} are not in the given order "
+                f"waves={order!r}",
+                column=column,
+                hint="List every period of the time column in waves=, earliest first.",
+            )
+        return [v for v in order if v in set(present)]
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
+        return [c for c in dtype.categories if c in set(present)]
+    values = pd.Series(present, dtype=object)
+    numeric_like = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(
+        dtype
+    )
+    if isinstance(dtype, pd.CategoricalDtype):
+        numeric_like = pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+    if numeric_like:
+        return sorted(present)
+    text = sorted(map(str, values))
+    raise JBPInputError(
+        f"the time column holds text labels ({', '.join(map(repr, text))}) whose order is not "
+        f"known: sorted as text, {text[0]!r} would come before {text[-1]!r}, which is wrong for "
+        "labels such as 'pre'/'post' and would flip the sign of the estimate",
+        column=column,
+        hint=(
+            f"Give the order explicitly: waves=[{', '.join(map(repr, text[::-1]))}] (earliest "
+            "first; the study plan's waves), an ordered categorical "
+            "(pd.Categorical(..., categories=[...], ordered=True)) or numbers."
+        ),
+    )
+
+
+def time_levels(
+    series: pd.Series, *, order: Sequence[Any] | None = None
+) -> tuple[np.ndarray, tuple[Any, ...]]:
     """Codes 0 (pre) / 1 (post) of a two-period time column, and the two periods in order.
+
+    The order comes from ``order`` (e.g. the plan's waves) when given, else from an ordered
+    categorical, else from numbers or dates. Text (or an unordered categorical, whose categories
+    are sorted as text) has no known order: ``"post"`` sorts before ``"pre"``. That is an error
+    naming both labels, never a silent guess.
+
+    Raises
+    ------
+    JBPInputError
+        Not exactly two periods; text labels without an order; a value missing from ``order``.
 
     Examples
     --------
     >>> time_levels(pd.Series(["endline", "baseline"], dtype=pd.CategoricalDtype(
     ...     ["baseline", "endline", "followup"], ordered=True)))
     (array([1, 0]), ('baseline', 'endline'))
+    >>> time_levels(pd.Series(["post", "pre"]), order=["pre", "post"])
+    (array([1, 0]), ('pre', 'post'))
+    >>> time_levels(pd.Series([2010, 2008]))
+    (array([1, 0]), (2008, 2010))
     """
-    present = pd.unique(series.dropna())
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        order = [c for c in series.cat.categories if c in set(present)]
-    else:
+    present = pd.unique(series.dropna()).tolist()
+    if len(present) != 2:
         try:
-            order = sorted(present.tolist())
-        except TypeError:
-            order = sorted(present.tolist(), key=str)
-    if len(order) != 2:
+            shown = _order_from(series, present, order) if len(present) else present
+        except JBPInputError:
+            shown = sorted(present, key=str)
         raise JBPInputError(
-            f"method='did' needs exactly two periods; the time column has {len(order)} "
-            f"({', '.join(map(repr, order))}). Keep the baseline and one follow-up wave.",
+            f"method='did' needs exactly two periods; the time column has {len(present)} "
+            f"({', '.join(map(repr, shown))}). Keep the baseline and one follow-up wave.",
             column=str(series.name),
         )
-    codes = np.where((series == order[1]).to_numpy(), 1, 0)
-    return codes, tuple(order)
+    ordered = _order_from(series, present, order)
+    codes = np.where((series == ordered[1]).to_numpy(), 1, 0)
+    return codes, tuple(ordered)
 
 
 def _did_rows(data: pd.DataFrame, spec: ModelSpec, ok: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Check the panel (two periods, one row per unit and period) and drop singleton units."""
     assert spec.unit is not None and spec.time is not None
     sub = data.loc[ok, [spec.unit, spec.time]]
-    time_levels(sub[spec.time])
+    time_levels(sub[spec.time], order=spec.time_order)
     dup = sub.duplicated(keep=False)
     if dup.any():
         first = sub[dup].iloc[0]

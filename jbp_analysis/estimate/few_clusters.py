@@ -41,13 +41,14 @@ Wu, C. F. J. (1986). Jackknife, bootstrap and other resampling methods in regres
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.inference import cr2, randomization_test, wild_cluster_bootstrap
+from jbp_analysis.inference.joint import JointTest, wild_wald_test
 
 if TYPE_CHECKING:  # pragma: no cover
     from jbp_analysis.estimate.covariance import InferenceInput
@@ -63,6 +64,7 @@ __all__ = [
     "cr2_contrasts",
     "RIContrasts",
     "ri_contrasts",
+    "wild_joint_test",
 ]
 
 
@@ -292,6 +294,8 @@ class RIContrasts:
     n_permutations: int
     enumerated: bool
     notes: tuple[str, ...]
+    joint_statistic: float = float("nan")
+    joint_p_value: float = float("nan")
 
 
 def _kept_roles(d: Design, names: tuple[str, ...]) -> list[str]:
@@ -376,6 +380,31 @@ def ri_contrasts(inp: InferenceInput) -> RIContrasts:
         n_permutations=int(res.n_permutations),
         enumerated=bool(res.enumerated),
         notes=(note,),
+        joint_statistic=float(res.joint_statistic),
+        joint_p_value=float(res.joint_p_value),
+    )
+
+
+def wild_joint_test(inp: InferenceInput, rows: np.ndarray) -> JointTest:
+    """Restricted wild bootstrap Wald test that ``rows @ params == 0`` (all rows jointly).
+
+    ``rows`` is ``q x k`` over the fit's coefficients (like ``inp.L``); the full regression is
+    that of :func:`engine_arrays` (absorbed effects not nested in the clusters back in as
+    columns), so the test is that of the raw regression (Cameron, Gelbach & Miller 2008). Uses
+    the options' draws, weights and seed.
+    """
+    rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+    ea = engine_arrays(replace(inp, L=rows), method="wild")
+    o = inp.options
+    return wild_wald_test(
+        ea.X,
+        ea.y,
+        ea.clusters,
+        R=ea.R,
+        draws=int(o.bootstrap_draws),
+        weights=o.bootstrap_weights,
+        seed=int(o.seed),
+        n_absorbed=ea.n_absorbed,
     )
 
 

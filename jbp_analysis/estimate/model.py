@@ -42,10 +42,10 @@ import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate.covariance import (
-    AUTO_WILD_BELOW_CLUSTERS,
     InferenceInput,
     InferenceOptions,
     inference_label,
+    replication_count,
     resolve_inference,
     run_inference,
 )
@@ -149,11 +149,13 @@ def impact(
     inference: Inference | str | None = None,
     unit: str | None = None,
     time: str | None = None,
-    bootstrap_draws: int = 9999,
+    draws: int = 9999,
     bootstrap_weights: Literal["rademacher", "webb"] = "rademacher",
     seed: int = 0,
-    ri_permutations: int = 9999,
     return_draws: bool = False,
+    waves: Sequence[Any] | None = None,
+    bootstrap_draws: int | None = None,
+    ri_permutations: int | None = None,
 ) -> ImpactResult:
     """Estimate the impact of every treated arm against control, and between treated arms.
 
@@ -217,18 +219,24 @@ def impact(
     unit, time
         Panel identifiers for ``did``; ``time`` must have exactly two values (the earlier, in
         category or sorted order, is the pre period).
-    bootstrap_draws
-        Wild bootstrap draws (all ``2**G`` sign vectors instead when ``G <= 12``).
+    draws
+        Replications: wild bootstrap draws (all ``2**G`` sign vectors instead when ``G <= 12``)
+        and re-randomisations for ``"ri"`` (every distinct assignment when there are fewer).
     bootstrap_weights
         ``"rademacher"`` or ``"webb"`` (Webb 2014; better below about 12 clusters).
     seed
         Non-negative integer seed of the bootstrap and of the re-randomisations; the same seed
         gives the same numbers.
-    ri_permutations
-        Re-randomisations for ``"ri"`` (every distinct assignment when there are fewer).
     return_draws
         Keep the wild bootstrap t-statistics and their draws (``t_boot``, ``t_draws``,
         ``cluster_ids``) whatever the inference, for Romano-Wolf adjustments.
+    waves
+        For ``did``: the time order of the periods, e.g. the plan's waves
+        (``["baseline", "endline", "followup"]``) or ``["pre", "post"]``. Needed when ``time``
+        holds text that is not an ordered categorical (see
+        :func:`~jbp_analysis.estimate.design.time_levels`).
+    bootstrap_draws, ri_permutations
+        Deprecated names of ``draws`` (a :class:`DeprecationWarning`; they still work).
 
     Returns
     -------
@@ -263,7 +271,7 @@ def impact(
     [['karitatif - kontrol', 'cr1'], ['pendampingan - kontrol', 'cr1'],
      ['pendampingan - karitatif', 'cr1']]
     >>> wild = impact(df, outcome="y", arm="arm", control="kontrol", baseline="y0", cluster="g",
-    ...               inference="auto", bootstrap_draws=999)
+    ...               inference="auto", draws=999)
     >>> wild.tidy()["inference"].iloc[0]
     'wild (auto: 30 clusters < 50)'
     >>> bool(wild.std_error[1] == res.std_error[1]), bool(wild.p_value[1] < 0.01)
@@ -272,10 +280,10 @@ def impact(
     if not (0.0 < float(level) < 1.0):
         raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
     options = InferenceOptions(
-        bootstrap_draws=bootstrap_draws,
+        bootstrap_draws=replication_count(draws, bootstrap_draws=bootstrap_draws),
         bootstrap_weights=bootstrap_weights,
         seed=seed,
-        ri_permutations=ri_permutations,
+        ri_permutations=replication_count(draws, ri_permutations=ri_permutations),
         return_draws=bool(return_draws),
     )
     spec = ModelSpec(
@@ -290,12 +298,11 @@ def impact(
         weights=weights,
         unit=unit,
         time=time,
+        time_order=None if waves is None else tuple(waves),
     )
     resolve_inference(inference, n_clusters=0)  # unknown names fail before any work
     design = build_design(data, spec)
-    chosen = resolve_inference(
-        inference, n_clusters=design.n_clusters, auto_wild_below=AUTO_WILD_BELOW_CLUSTERS
-    )
+    chosen = resolve_inference(inference, n_clusters=design.n_clusters)
     fit = fit_ols(design.X, design.y, names=design.names)
     labels, L = _contrast_matrix(design, fit.names)
     notes = list(design.notes)
@@ -351,4 +358,5 @@ def impact(
         t_boot=inf.t_boot,
         t_draws=inf.t_draws,
         cluster_ids=inf.cluster_ids,
+        joint=inf.joint,
     )

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.estimate.covariance import WaldTest, wald_test
+from jbp_analysis.inference.joint import JointTest
 
 __all__ = ["ImpactResult", "TIDY_COLUMNS"]
 
@@ -79,6 +80,10 @@ class ImpactResult:
         With ``return_draws=True``: the wild bootstrap t-statistic of every contrast, its
         ``B x m`` bootstrap draws under the null, and the sorted cluster labels of the draws'
         columns (for Romano-Wolf adjustments across outcomes); ``None`` otherwise.
+    joint
+        The few-cluster joint test that every treated arm equals control
+        (:class:`~jbp_analysis.inference.joint.JointTest`: wild bootstrap Wald for ``wild`` and
+        ``cr2`` results, randomisation Wald for ``ri``); ``None`` for CR1/HC1 results.
     """
 
     outcome: str
@@ -110,6 +115,7 @@ class ImpactResult:
     t_boot: np.ndarray | None = field(default=None, repr=False)
     t_draws: np.ndarray | None = field(default=None, repr=False)
     cluster_ids: np.ndarray | None = field(default=None, repr=False)
+    joint: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.inference_method:
@@ -198,14 +204,19 @@ class ImpactResult:
             raise KeyError(f"no contrast {name!r}; have {', '.join(self.contrasts)}")
         return self.tidy().set_index("contrast").loc[name]
 
-    def wald_test(self, contrasts: Sequence[str] | None = None) -> WaldTest:
+    def wald_test(self, contrasts: Sequence[str] | None = None) -> WaldTest | JointTest:
         """Joint test that the named contrasts are all zero (default: every arm vs control).
 
-        An F-test with ``(q, df)`` degrees of freedom using the result's covariance, i.e. the
-        clustered Wald test when the result is clustered (Cameron & Miller 2015): CR1 for
-        ``cr1``, ``wild`` and ``ri`` results, CR2 with ``G - 1`` df for ``cr2`` results (not the
-        Pustejovsky & Tipton 2018 HTZ test).
+        The default test of a few-cluster result (``wild``, ``cr2``, ``ri``, including
+        ``inference="auto"`` below 50 clusters) is its small-sample-valid joint test
+        (:attr:`joint`: the restricted wild bootstrap Wald, Cameron, Gelbach & Miller 2008, or
+        the randomisation Wald; ``method`` says which). Otherwise, and for a chosen subset of
+        contrasts, an F-test with ``(q, df)`` degrees of freedom using the result's covariance,
+        i.e. the clustered Wald test (Cameron & Miller 2015): CR1 for ``cr1``, ``wild`` and
+        ``ri`` results, CR2 with ``G - 1`` df for ``cr2`` results.
         """
+        if contrasts is None and self.joint is not None:
+            return self.joint
         names = (
             list(contrasts) if contrasts is not None else list(self.contrasts[: len(self.treated)])
         )

@@ -61,6 +61,9 @@ class RIResult:
         Number of re-randomisations (all distinct assignments when ``enumerated``).
     draws
         The statistic under each re-randomisation (``P x m``), with ``return_draws=True``.
+    joint_statistic, joint_p_value
+        With ``statistic="t"``: the CR1 Wald statistic (F form) that every treated arm equals
+        control, and its randomisation p-value (same re-randomisations); NaN otherwise.
     """
 
     labels: tuple[str, ...]
@@ -73,6 +76,8 @@ class RIResult:
     n_groups: int
     n_obs: int
     draws: np.ndarray | None = field(default=None, repr=False)
+    joint_statistic: float = float("nan")
+    joint_p_value: float = float("nan")
 
     def tidy(self) -> pd.DataFrame:
         """One row per contrast."""
@@ -437,16 +442,18 @@ def randomization_test(
     labels, L = arm_contrasts(order, control)
     engine = _Engine(y, W, codes, G, a, need_t=statistic == "t")
 
-    def stats_of(arm_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def stats_of(arm_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         tau, vcov = engine.fit(arm_rows)
         est = tau @ L.T
         if vcov is None:
-            return est, est
+            return est, est, np.full(est.shape[0], np.nan)
         se = np.sqrt(np.einsum("ma,pab,mb->pm", L, vcov, L))
-        return est, est / se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wald = np.einsum("pa,pa->p", tau, np.linalg.solve(vcov, tau[:, :, None])[:, :, 0])
+        return est, est / se, wald / a
 
-    est_obs, t_obs = stats_of(g_arm[None, :])
-    est_obs, t_obs = est_obs[0], t_obs[0]
+    est_obs, t_obs, joint_obs = stats_of(g_arm[None, :])
+    est_obs, t_obs, joint_obs = est_obs[0], t_obs[0], float(joint_obs[0])
     observed = t_obs if statistic == "t" else est_obs
 
     total = _n_assignments(g_arm, g_stratum)
@@ -457,6 +464,7 @@ def randomization_test(
     P = total if enumerate else int(n_permutations)
     all_rows = _all_assignments(g_arm, g_stratum) if enumerate else None
     draws = np.empty((P, L.shape[0]))
+    joint_draws = np.empty(P)
     for start in range(0, P, chunk_size):
         stop = min(start + chunk_size, P)
         rows = (
@@ -466,11 +474,16 @@ def randomization_test(
                 g_arm, g_stratum, n_permutations=stop - start, seed=int(seed), start=start
             )
         )
-        est, t = stats_of(rows)
+        est, t, joint = stats_of(rows)
         draws[start:stop] = t if statistic == "t" else est
+        joint_draws[start:stop] = joint
     tol = _TIE_RTOL * np.maximum(np.abs(observed), 1e-12)
     hits = (np.abs(draws) >= np.abs(observed)[None, :] - tol[None, :]).sum(axis=0)
     p_value = hits / P if enumerate else (hits + 1) / (P + 1)
+    joint_p = float("nan")
+    if np.isfinite(joint_obs):
+        jhits = int(np.count_nonzero(joint_draws >= joint_obs * (1 - _TIE_RTOL)))
+        joint_p = jhits / P if enumerate else (jhits + 1) / (P + 1)
     return RIResult(
         labels=labels,
         estimate=est_obs,
@@ -482,4 +495,6 @@ def randomization_test(
         n_groups=G,
         n_obs=N,
         draws=draws if return_draws else None,
+        joint_statistic=joint_obs,
+        joint_p_value=float(joint_p),
     )

@@ -1,0 +1,112 @@
+"""Joint tests with few clusters: wild bootstrap Wald and randomisation Wald.
+
+References: the single-restriction wild bootstrap engine (itself checked against wildboottest),
+statsmodels' cluster-robust Wald test, and a brute-force loop over every assignment.
+"""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.inference import joint
+from jbp_analysis.inference.joint import randomization_balance_test, wild_wald_test
+from jbp_analysis.inference.wild import wild_cluster_bootstrap
+
+
+def _data(G: int, seed: int):
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(G), 12)
+    n = g.size
+    X = np.column_stack([np.ones(n), g % 2, rng.normal(size=n), rng.uniform(size=n) < 0.5])
+    y = 0.2 * X[:, 1] + rng.normal(size=G)[g] + rng.normal(size=n)
+    return X.astype(float), y, g
+
+
+@pytest.mark.parametrize(("G", "draws"), [(8, 999), (20, 499)])
+def test_one_restriction_is_the_wild_bootstrap_t(G: int, draws: int) -> None:
+    X, y, g = _data(G, seed=G)
+    R = np.array([[0.0, 1.0, 0.0, 0.0]])
+    joint_ = wild_wald_test(X, y, g, R=R, draws=draws, seed=3)
+    single = wild_cluster_bootstrap(X, y, g, restriction=1, B=draws, seed=3, ci=False)
+    assert joint_.p_value == pytest.approx(single.p_value, abs=1e-12)
+    assert joint_.statistic == pytest.approx(single.t_stat**2, rel=1e-9)
+    assert joint_.enumerated == (G <= 12)
+
+
+def test_observed_statistic_is_statsmodels_cluster_wald() -> None:
+    X, y, g = _data(14, seed=1)
+    R = np.eye(4)[1:]
+    res = wild_wald_test(X, y, g, R=R, draws=199)
+    ref = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": g})
+    f = ref.f_test(R)
+    assert res.statistic == pytest.approx(float(np.squeeze(f.fvalue)), rel=1e-9)
+    assert res.df_num == 3 and np.isnan(res.df_denom) and res.rank == 3
+
+
+def test_same_seed_same_p_and_nulls_are_not_rejected_too_often() -> None:
+    X, y, g = _data(16, seed=2)
+    R = np.eye(4)[[1, 3]]
+    a = wild_wald_test(X, y, g, R=R, draws=299, seed=5)
+    b = wild_wald_test(X, y, g, R=R, draws=299, seed=5)
+    assert (a.statistic, a.p_value, a.draws) == (b.statistic, b.p_value, b.draws)
+    rng = np.random.default_rng(0)
+    rejections = 0
+    for _ in range(60):
+        X, y, g = _data(10, seed=int(rng.integers(1 << 30)))
+        y = y - 0.2 * X[:, 1]  # the null holds for both restrictions
+        rejections += wild_wald_test(X, y, g, R=R).p_value < 0.05
+    assert rejections <= 9  # 5% of 60 = 3; a badly oversized test rejects far more often
+
+
+def test_bad_inputs() -> None:
+    X, y, g = _data(6, seed=1)
+    with pytest.raises(ConfigError, match="columns"):
+        wild_wald_test(X, y, g, R=np.eye(3))
+    with pytest.raises(ConfigError, match="draws"):
+        wild_wald_test(X, y, g, R=np.eye(4)[1:], draws=0)
+    with pytest.raises(ConfigError, match="varies within a group"):
+        randomization_balance_test(X[:, 2:], np.arange(X.shape[0]) % 2, group=g)
+
+
+def _balance_wald(X: np.ndarray, d: np.ndarray, g: np.ndarray, s: np.ndarray) -> float:
+    """CR1 Wald F of the regression of d on X with strata dummies (statsmodels)."""
+    S = pd.get_dummies(s).to_numpy(float)
+    Z = np.column_stack([X, S])
+    fit = sm.OLS(d, Z).fit(cov_type="cluster", cov_kwds={"groups": g})
+    R = np.eye(Z.shape[1])[: X.shape[1]]
+    return float(np.squeeze(fit.f_test(R).fvalue))
+
+
+def test_randomisation_balance_test_is_brute_force_over_assignments() -> None:
+    rng = np.random.default_rng(4)
+    G = 8
+    g = np.repeat(np.arange(G), rng.integers(3, 7, G))
+    s = (g >= 4).astype(int)  # two strata of four groups, two treated in each
+    g_arm = np.array([0, 1, 0, 1, 1, 0, 0, 1])
+    d = g_arm[g].astype(float)
+    X = np.column_stack([rng.normal(size=g.size), rng.uniform(size=g.size) < 0.4])
+    X = X.astype(float)
+    res = randomization_balance_test(X, d, group=g, strata=s)
+    observed = _balance_wald(X, d, g, s)
+    assert res.statistic == pytest.approx(observed, rel=1e-8)
+    draws = []
+    for a in itertools.combinations(range(4), 2):
+        for b in itertools.combinations(range(4, 8), 2):
+            arm = np.zeros(G)
+            arm[list(a + b)] = 1.0
+            draws.append(_balance_wald(X, arm[g], g, s))
+    expected = np.mean(np.asarray(draws) >= observed * (1 - 1e-9))
+    assert res.enumerated and res.draws == 36
+    assert res.p_value == pytest.approx(expected, abs=1e-12)
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(joint)
+    assert result.failed == 0 and result.attempted >= 2
