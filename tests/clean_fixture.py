@@ -72,6 +72,10 @@ def _answers(rng: np.random.Generator, n: int, wave: str) -> dict[str, np.ndarra
         a[v.name] = rng.integers(1, 6, size=n)
     a["duration_min"] = rng.integers(25, 60, size=n)
     a["enumerator_id"] = rng.choice(["E01", "E02", "E03"], size=n)
+    # Sakernas r4a, asked of those who neither look nor prepare (codes 1-6); drawn last so the
+    # other answers keep their draws
+    neither = (a["looking_for_work"] == 2) & (a["preparing_business"] == 2)
+    a["reason_not_seeking"] = np.where(neither, rng.integers(1, 7, size=n), 0)
     return a
 
 

@@ -8,7 +8,13 @@ import pytest
 import statsmodels.api as sm
 from fixtures.trial import clustered_trial
 
-from jbp_analysis.analyses.attrition import attrition, lee_bounds, response_rates, trimmed_mean
+from jbp_analysis.analyses.attrition import (
+    attrition,
+    imbens_manski_interval,
+    lee_bounds,
+    response_rates,
+    trimmed_mean,
+)
 from jbp_analysis.core.errors import JBPInputError
 
 RTOL = 1e-6
@@ -30,7 +36,9 @@ def test_response_rates(panel: pd.DataFrame) -> None:
 
 
 def test_differential_attrition_matches_statsmodels(panel: pd.DataFrame) -> None:
-    rep = attrition(panel, arm="arm", control="kontrol", cluster="cluster", strata="stratum")
+    rep = attrition(
+        panel, arm="arm", control="kontrol", cluster="cluster", strata="stratum", inference="cr1"
+    )
     end = panel[panel["wave"] == "endline"]
     # reference: LPM of responded on arm dummies + stratum dummies, CR1 at the cluster
     X = pd.DataFrame({"const": 1.0}, index=end.index)
@@ -113,6 +121,7 @@ def test_lee_bounds_cover_every_contrast_and_bracket_the_naive(panel: pd.DataFra
         control="kontrol",
         cluster="cluster",
         outcomes="y",
+        draws=0,
     )
     np.testing.assert_allclose(rep.lee()["lower"], lb["lower"])
     assert "Lee (2009)" in rep._repr_html_()
@@ -128,3 +137,110 @@ def test_bad_input(panel: pd.DataFrame) -> None:
         lee_bounds(panel, outcome="y", arm="arm", control="x")
     with pytest.raises(JBPInputError, match="single cluster"):
         attrition(panel.assign(one=1), arm="arm", control="kontrol", cluster="one")
+
+
+def test_differential_attrition_uses_few_cluster_inference_by_default(panel: pd.DataFrame) -> None:
+    """45 clusters: inference="auto" gives the wild cluster bootstrap, as impact() does."""
+    rep = attrition(panel, arm="arm", control="kontrol", cluster="cluster", strata="stratum")
+    assert rep.tests()["inference"].str.startswith("wild").all()
+    assert rep.joint()["method"].str.contains("wild bootstrap Wald").all()
+    assert np.isnan(rep.joint()["df_denom"]).all()
+
+
+def _two_strata() -> pd.DataFrame:
+    """Stratum A: treated 1..10 all observed; control 5 of 10 observed, all 3.
+    Stratum B: treated 11..20 all observed; control 10 of 10 observed, all 10."""
+    t_a, c_a = np.arange(1.0, 11), [3.0] * 5 + [np.nan] * 5
+    t_b, c_b = np.arange(11.0, 21), [10.0] * 10
+    return pd.DataFrame(
+        {
+            "arm": ["t"] * 10 + ["c"] * 10 + ["t"] * 10 + ["c"] * 10,
+            "stratum": ["A"] * 20 + ["B"] * 20,
+            "y": [*t_a, *c_a, *t_b, *c_b],
+        }
+    ).assign(responded=lambda d: d["y"].notna())
+
+
+def test_lee_bounds_within_strata_worked_example() -> None:
+    # A: q_t = 1, q_c = .5, p = .5. Lower keeps 1..5 (mean 3) - 3 = 0; upper keeps 6..10
+    #    (mean 8) - 3 = 5. B: q_t = q_c = 1, p = 0: both bounds 15.5 - 10 = 5.5.
+    # Weights = observed controls (the always-observed): A 5, B 10 -> 1/3, 2/3.
+    # Lower = 2/3 * 5.5 = 11/3; upper = 5/3 + 11/3 = 16/3; trim share = 1/3 * .5 = 1/6.
+    df = _two_strata()
+    row = lee_bounds(df, outcome="y", arm="arm", control="c", strata="stratum", draws=0)
+    row = row.tidy().iloc[0]
+    assert (row["lower"], row["upper"]) == pytest.approx((11 / 3, 16 / 3), rel=1e-12)
+    assert row["trim_share"] == pytest.approx(1 / 6) and row["n_strata"] == 2
+    # Pooled: q_t = 1, q_c = 15/20, p = 1/4: trim 5 of 1..20. Control mean 115/15.
+    # Lower: mean(1..15) = 8 - 115/15 = 1/3; upper: mean(6..20) = 13 - 115/15 = 16/3.
+    pooled = lee_bounds(df, outcome="y", arm="arm", control="c", draws=0).tidy().iloc[0]
+    assert (pooled["lower"], pooled["upper"]) == pytest.approx((1 / 3, 16 / 3), rel=1e-12)
+    assert np.isnan(row["ci_low"]) and row["draws"] == 0
+
+
+def test_lee_bounds_weights_equal_duplicated_rows() -> None:
+    df = _two_strata()
+    rng = np.random.default_rng(3)
+    df["w"] = rng.integers(1, 4, len(df)).astype(float)
+    dup = df.loc[df.index.repeat(df["w"].astype(int))].reset_index(drop=True)
+    for strata in (None, "stratum"):
+        opts = {"outcome": "y", "arm": "arm", "control": "c", "strata": strata, "draws": 0}
+        a = lee_bounds(df, weights="w", **opts).tidy().iloc[0]
+        b = lee_bounds(dup, **opts).tidy().iloc[0]
+        for col in ("lower", "upper", "naive", "trim_share"):
+            assert a[col] == pytest.approx(b[col], rel=1e-12), (strata, col)
+
+
+def test_imbens_manski_by_hand() -> None:
+    # set: L - 1.959964 sL, U + 1.959964 sU
+    lo, hi = imbens_manski_interval(1.0, 3.0, 0.5, 0.25, level=0.95)
+    assert (lo, hi) == pytest.approx((1 - 1.959964 * 0.5, 3 + 1.959964 * 0.25), rel=1e-6)
+    # effect: c solves Phi(c + 2 / 0.5) - Phi(-c) = .95; c = 1.6449 (Phi(5.64) ~ 1)
+    lo, hi = imbens_manski_interval(1.0, 3.0, 0.5, 0.25, level=0.95, cover="effect")
+    assert lo == pytest.approx(1 - 1.644854 * 0.5, rel=1e-5)
+    # point identified: the effect interval is the usual two-sided one
+    lo, hi = imbens_manski_interval(2.0, 2.0, 0.5, 0.5, cover="effect")
+    assert (lo, hi) == pytest.approx((2 - 1.959964 * 0.5, 2 + 1.959964 * 0.5), rel=1e-6)
+
+
+def test_lee_bounds_cluster_bootstrap_matches_resampled_data() -> None:
+    """The weighted bootstrap equals physically resampling the clusters within strata."""
+    end = clustered_trial(seed=8, n_clusters=45, cluster_size=8, response_rate=(0.6, 0.8, 0.97))
+    end = end.assign(y=end["y"].where(end["responded"]))
+    opts = {"outcome": "y", "arm": "arm", "control": "kontrol", "strata": "stratum"}
+    draws = 30
+    res = lee_bounds(end, cluster="cluster", draws=draws, seed=5, **opts).tidy()
+    # independent path: rebuild each bootstrap sample as rows, estimate without draws
+    rng = np.random.default_rng(5)
+    cl, _ = pd.factorize(end["cluster"])
+    st, _ = pd.factorize(end["stratum"])
+    g_st = np.zeros(cl.max() + 1, dtype=int)
+    g_st[cl] = st
+    counts = np.zeros((draws, cl.max() + 1), dtype=int)
+    for s_ in np.unique(g_st):
+        members = np.flatnonzero(g_st == s_)
+        pick = rng.integers(0, members.size, size=(draws, members.size))
+        for b in range(draws):
+            for g in members[pick[b]]:
+                counts[b, g] += 1
+    lows, ups, same = [], [], []
+    trimmed = res.set_index("contrast")["trimmed_arm"]
+    for b in range(draws):
+        sample = end.loc[end.index.repeat(counts[b, cl])]
+        tb = lee_bounds(sample, draws=0, **opts).tidy().set_index("contrast")
+        same.append(tb["trimmed_arm"] == trimmed[tb.index])
+        lows.append(tb["lower"])
+        ups.append(tb["upper"])
+    # the bootstrap keeps the estimate's trimmed arm; compare the contrasts where every
+    # resample trims that arm too (pairs of arms whose response rates differ clearly)
+    stable = pd.concat(same, axis=1).all(axis=1)
+    keep = stable[stable].index
+    assert len(keep) >= 2, stable
+    se_l = pd.concat(lows, axis=1).std(axis=1, ddof=1)[keep]
+    se_u = pd.concat(ups, axis=1).std(axis=1, ddof=1)[keep]
+    r = res.set_index("contrast")
+    np.testing.assert_allclose(r.loc[keep, "se_lower"], se_l, rtol=1e-9)
+    np.testing.assert_allclose(r.loc[keep, "se_upper"], se_u, rtol=1e-9)
+    # the set interval is L - z sL, U + z sU
+    np.testing.assert_allclose(r["ci_low"], r["lower"] - 1.959964 * r["se_lower"], rtol=1e-6)
+    assert (r["effect_ci_low"] >= r["ci_low"]).all() and (r["ci_high"] >= r["upper"]).all()

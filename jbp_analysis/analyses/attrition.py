@@ -2,14 +2,17 @@
 
 * :func:`response_rates`: interviewed / on the roster, by arm and wave.
 * :func:`attrition`: the rates, plus for each wave with any attrition a regression of the
-  response indicator on the arm dummies (strata fixed effects if given) with cluster-robust
-  inference (CR1, t with G - 1 df; Cameron & Miller 2015): one difference per contrast and a
-  joint Wald F-test that response does not differ by arm; plus Lee bounds for the outcomes asked.
+  response indicator on the arm dummies (strata fixed effects if given) with the inference of
+  :func:`~jbp_analysis.estimate.impact` (``"auto"``: the wild cluster bootstrap below 50
+  clusters, CR1 above): one difference per contrast and a joint test that response does not
+  differ by arm (the wild bootstrap Wald with few clusters); plus Lee bounds for the outcomes
+  asked.
 * :func:`lee_bounds`: Lee (2009) trimming bounds on each contrast. In the arm with the higher
   share of observed outcomes, the share ``p = (q_high - q_low) / q_high`` of its observed
   outcomes is trimmed from the top (lower bound) or from the bottom (upper bound), and the
-  difference in means against the other arm is taken. Trimming is exact (the boundary value gets
-  a fractional weight), so the bounds do not depend on how ties are broken.
+  difference in means against the other arm is taken; optionally within strata (Tauchmann 2014),
+  with weights, and with clustered Imbens-Manski (2004) intervals. Trimming is exact (the
+  boundary value gets a fractional weight), so the bounds do not depend on how ties are broken.
 
 References
 ----------
@@ -17,6 +20,10 @@ Lee, D. S. (2009). Training, wages, and sample selection: estimating sharp bound
 effects. *Review of Economic Studies*, 76(3), 1071-1102.
 Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
 *Journal of Human Resources*, 50(2), 317-372.
+Imbens, G. W., & Manski, C. F. (2004). Confidence intervals for partially identified
+parameters. *Econometrica*, 72(6), 1845-1857.
+Tauchmann, H. (2014). Lee (2009) treatment-effect bounds for nonrandom sample selection.
+*Stata Journal*, 14(4), 884-894.
 """
 
 from __future__ import annotations
@@ -34,7 +41,15 @@ from jbp_analysis.estimate import contrast_labels, impact
 from jbp_analysis.estimate.design import arm_levels, as_tuple, numeric
 from jbp_analysis.study.design import uses_design
 
-__all__ = ["response_rates", "lee_bounds", "attrition", "AttritionReport", "trimmed_mean"]
+__all__ = [
+    "response_rates",
+    "lee_bounds",
+    "LeeBounds",
+    "imbens_manski_interval",
+    "attrition",
+    "AttritionReport",
+    "trimmed_mean",
+]
 
 
 def _check(data: pd.DataFrame, columns: Sequence[str | None]) -> None:
@@ -78,10 +93,13 @@ def response_rates(
     return out.rename(columns={arm: "arm", wave: "wave"})
 
 
-def trimmed_mean(x: np.ndarray, share: float, *, side: str) -> float:
+def trimmed_mean(
+    x: np.ndarray, share: float, *, side: str, weights: np.ndarray | None = None
+) -> float:
     """Mean of ``x`` after removing exactly ``share`` of its mass from the top or the bottom.
 
     The boundary observation keeps a fractional weight, so ``share * len(x)`` need not be whole.
+    With ``weights``, ``share`` is a share of the total weight.
 
     Examples
     --------
@@ -93,16 +111,69 @@ def trimmed_mean(x: np.ndarray, share: float, *, side: str) -> float:
     """
     if side not in ("top", "bottom"):
         raise ValueError("side must be 'top' or 'bottom'")
-    xs = np.sort(np.asarray(x, dtype=np.float64))
-    if side == "top":
-        xs = xs[::-1] * -1.0  # trimming the top of x = trimming the bottom of -x
-    n = xs.size
-    keep = (1.0 - share) * n
-    start = n - keep  # drop mass `share * n` from the low end (of the flipped values)
-    lo = np.arange(n, dtype=np.float64)
-    w = np.clip(lo + 1.0 - start, 0.0, 1.0)
-    mean = float((w * xs).sum() / w.sum())
-    return -mean if side == "top" else mean
+    x = np.asarray(x, dtype=np.float64)
+    w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=np.float64)
+    order = np.argsort(x, kind="stable")
+    return float(_trimmed_means(x[order], w[order][None, :], np.array([share]), side=side)[0])
+
+
+def _trimmed_means(xs: np.ndarray, w: np.ndarray, share: np.ndarray, *, side: str) -> np.ndarray:
+    """Weighted trimmed means of sorted ``xs`` for each row of weights ``w`` (``B x n``).
+
+    ``share[b]`` of row ``b``'s weight is removed from the ``side`` end; the observation at the
+    boundary keeps the fraction of its weight that lies inside.
+    """
+    cum = np.cumsum(w, axis=1)
+    total = cum[:, -1:]
+    keep = (1.0 - share[:, None]) * total
+    before = cum - w
+    if side == "top":  # keep the lowest mass `keep`
+        kept = np.clip(keep - before, 0.0, w)
+    else:  # drop the lowest mass `share * total`
+        kept = np.clip(cum - (total - keep), 0.0, w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (kept @ xs) / kept.sum(axis=1)
+
+
+def imbens_manski_interval(
+    lower: float,
+    upper: float,
+    se_lower: float,
+    se_upper: float,
+    *,
+    level: float = 0.95,
+    cover: str = "set",
+) -> tuple[float, float]:
+    """Imbens & Manski (2004) confidence interval around estimated bounds ``[lower, upper]``.
+
+    ``cover="set"`` covers the whole identified set with probability ``level``:
+    ``[lower - z se_lower, upper + z se_upper]`` with ``z`` the ``1 - (1 - level) / 2`` normal
+    quantile (the default interval of Stata's ``leebounds``, Tauchmann 2014). ``cover="effect"``
+    covers the true effect: ``[lower - c se_lower, upper + c se_upper]`` where ``c`` solves
+    ``Phi(c + (upper - lower) / max(se)) - Phi(-c) = level`` (Imbens & Manski 2004, eq. 6), so
+    ``c`` falls from ``z`` (point identification) towards the one-sided quantile for wide bounds.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in imbens_manski_interval(0.0, 1.0, 0.1, 0.2)]
+    [-0.196, 1.392]
+    >>> [round(v, 4) for v in imbens_manski_interval(0.0, 1.0, 0.1, 0.2, cover="effect")]
+    [-0.1645, 1.329]
+    """
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    if cover not in ("set", "effect"):
+        raise ValueError("cover must be 'set' or 'effect'")
+    if not all(np.isfinite([lower, upper, se_lower, se_upper])):
+        return (np.nan, np.nan)
+    z = float(norm.ppf(1.0 - (1.0 - level) / 2.0))
+    c = z
+    s = max(se_lower, se_upper)
+    if cover == "effect" and s > 0:
+        gap = max(upper - lower, 0.0) / s
+        c = brentq(lambda c_: norm.cdf(c_ + gap) - norm.cdf(-c_) - level, 0.0, z + 1e-12)
+    return (lower - c * se_lower, upper + c * se_upper)
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,14 +184,113 @@ class LeeBounds:
     _table: pd.DataFrame = field(repr=False)
 
     def tidy(self) -> pd.DataFrame:
-        """``outcome, contrast, lower, upper, naive, trimmed_arm, trim_share, observed_share_plus,
-        observed_share_minus, n_observed_plus, n_observed_minus``."""
+        """``outcome, contrast, lower, upper, naive, se_lower, se_upper, ci_low, ci_high,
+        effect_ci_low, effect_ci_high, level, trimmed_arm, trim_share, observed_share_plus,
+        observed_share_minus, n_observed_plus, n_observed_minus, n_strata, n_clusters, draws``.
+
+        ``ci_low``/``ci_high`` cover the identified set, ``effect_ci_*`` the effect (Imbens &
+        Manski 2004); see :func:`imbens_manski_interval`."""
         return self._table.copy()
 
     def _repr_html_(self) -> str:
         return f"<p>Lee (2009) bounds: {html.escape(self.outcome)}</p>" + self.tidy().to_html(
             index=False, float_format="{:.4g}".format
         )
+
+
+def _contrast_bounds(
+    w: np.ndarray,
+    *,
+    y: np.ndarray,
+    observed: np.ndarray,
+    in_plus: np.ndarray,
+    in_minus: np.ndarray,
+    cells: np.ndarray,
+    n_cells: int,
+    trim_plus: bool | None,
+) -> dict[str, np.ndarray]:
+    """Lee bounds of ``plus - minus`` for each row of weights ``w`` (``B x n``), within cells.
+
+    In each cell the arm with the higher response (fixed by ``trim_plus``, or chosen from the
+    pooled shares of the first row when ``None``) is trimmed by ``p = (q_hi - q_lo) / q_hi``
+    (0 where the cell's shares run the other way); the cell bounds are averaged with the weight
+    of the other arm's observed units in each cell (the always-observed; Lee 2009, section 4;
+    Tauchmann 2014). Cells where an arm has no observed outcome are left out.
+    """
+    B = w.shape[0]
+    obs_w = w * observed
+    mass = {}
+    for name, arm_rows in (("plus", in_plus), ("minus", in_minus)):
+        mass[name] = (
+            np.stack([w[:, arm_rows & (cells == c)].sum(axis=1) for c in range(n_cells)], 1),
+            np.stack([obs_w[:, arm_rows & (cells == c)].sum(axis=1) for c in range(n_cells)], 1),
+        )
+    q_plus_all = mass["plus"][1].sum(1) / mass["plus"][0].sum(1)
+    q_minus_all = mass["minus"][1].sum(1) / mass["minus"][0].sum(1)
+    if trim_plus is None:
+        trim_plus = bool(q_plus_all[0] >= q_minus_all[0])
+    hi, lo = ("plus", "minus") if trim_plus else ("minus", "plus")
+    lower = np.zeros((B, n_cells))
+    upper = np.zeros((B, n_cells))
+    omega = np.zeros((B, n_cells))
+    share_cells = np.zeros((B, n_cells))
+    reversed_cells = 0
+    for c in range(n_cells):  # loop over the few strata
+        rows_hi = (in_plus if trim_plus else in_minus) & (cells == c) & observed
+        rows_lo = (in_minus if trim_plus else in_plus) & (cells == c) & observed
+        order = np.flatnonzero(rows_hi)[np.argsort(y[rows_hi], kind="stable")]
+        ys = y[order]
+        wh = w[:, order]
+        n_hi, o_hi = mass[hi][0][:, c], mass[hi][1][:, c]
+        n_lo, o_lo = mass[lo][0][:, c], mass[lo][1][:, c]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q_hi, q_lo = o_hi / n_hi, o_lo / n_lo
+            p = np.clip((q_hi - q_lo) / q_hi, 0.0, 1.0)
+            mu_lo = (w[:, rows_lo] @ y[rows_lo]) / o_lo
+        reversed_cells += int(q_hi[0] < q_lo[0])
+        ok = (o_hi > 0) & (o_lo > 0)
+        top = _trimmed_means(ys, wh, np.where(ok, p, 0.0), side="top") if ys.size else np.nan
+        bot = _trimmed_means(ys, wh, np.where(ok, p, 0.0), side="bottom") if ys.size else np.nan
+        if trim_plus:
+            lower[:, c], upper[:, c] = top - mu_lo, bot - mu_lo
+        else:
+            lower[:, c], upper[:, c] = mu_lo - bot, mu_lo - top
+        omega[:, c] = np.where(ok, o_lo, 0.0)
+        share_cells[:, c] = np.where(ok, p, 0.0)
+        lower[~ok, c] = 0.0
+        upper[~ok, c] = 0.0
+    total = omega.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        om = omega / total[:, None]
+        out = {
+            "lower": np.where(total > 0, (om * lower).sum(1), np.nan),
+            "upper": np.where(total > 0, (om * upper).sum(1), np.nan),
+            "trim_share": (om * share_cells).sum(1),
+        }
+    out.update(
+        q_plus=q_plus_all,
+        q_minus=q_minus_all,
+        trim_plus=np.array([trim_plus]),
+        reversed_cells=np.array([reversed_cells]),
+        cells_used=(omega[:1] > 0).sum(axis=1),
+    )
+    return out
+
+
+def _cluster_multiplicities(
+    clusters: np.ndarray, strata: np.ndarray, draws: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``draws x n`` weights: each stratum's clusters resampled with replacement (pairs cluster
+    bootstrap within strata, Field & Welsh 2007), broadcast to the rows."""
+    G = int(clusters.max()) + 1
+    g_stratum = np.zeros(G, dtype=np.int64)
+    g_stratum[clusters] = strata
+    counts = np.zeros((draws, G))
+    for s_ in np.unique(g_stratum):  # loop over strata
+        members = np.flatnonzero(g_stratum == s_)
+        pick = rng.integers(0, members.size, size=(draws, members.size))
+        np.add.at(counts, (np.arange(draws)[:, None], members[pick]), 1.0)
+    return counts[:, clusters]
 
 
 @uses_design
@@ -131,68 +301,135 @@ def lee_bounds(
     arm: str,
     control: Any,
     responded: str | None = "responded",
+    strata: str | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    level: float = 0.95,
+    draws: int = 999,
+    seed: int = 0,
 ) -> LeeBounds:
     """Lee (2009) sharp bounds on each contrast (every arm vs control, and treated pairs).
 
     ``data`` is one wave: every unit randomised, interviewed or not. An outcome is observed when
     the unit ``responded`` and the outcome is not missing. For a contrast ``plus - minus`` with
     observed shares ``q_plus``, ``q_minus``, the arm with the higher share is trimmed by
-    ``p = |q_plus - q_minus| / max(q_plus, q_minus)``. Bounds ignore strata and weights.
+    ``p = |q_plus - q_minus| / max(q_plus, q_minus)`` of its observed outcomes, from the top
+    (lower bound) or the bottom (upper bound) (monotone selection, Lee 2009).
+
+    With ``strata``, trimming is done within each stratum and the stratum bounds are averaged
+    with the weight of the less-trimmed arm's observed units, the always-observed (Lee 2009,
+    section 4; Tauchmann 2014, ``leebounds ..., tight()``): the bounds are at least as tight
+    when response differs across strata. The trimmed arm is the one with the higher pooled
+    response; a stratum where it responds less is not trimmed. ``weights`` weight every share
+    and mean (trimming removes a share of the weight).
+
+    Standard errors come from ``draws`` bootstrap replications that resample ``cluster``
+    (rows without it) with replacement within strata, keeping the trimmed arm fixed; the
+    intervals are Imbens & Manski's (2004): ``ci_low``/``ci_high`` cover the identified set,
+    ``effect_ci_low``/``effect_ci_high`` the effect (:func:`imbens_manski_interval`).
+    ``draws=0`` gives the bounds without intervals.
+
+    References
+    ----------
+    Lee, D. S. (2009). *Review of Economic Studies*, 76(3), 1071-1102.
+    Imbens, G. W., & Manski, C. F. (2004). Confidence intervals for partially identified
+    parameters. *Econometrica*, 72(6), 1845-1857.
+    Tauchmann, H. (2014). Lee (2009) treatment-effect bounds for nonrandom sample selection.
+    *Stata Journal*, 14(4), 884-894.
+    Field, C. A., & Welsh, A. H. (2007). Bootstrapping clustered data. *JRSS B*, 69(3), 369-390.
 
     Examples
     --------
     >>> d = pd.DataFrame({"arm": ["c"] * 4 + ["t"] * 4, "y": [1.0, 2, None, None, 1, 2, 3, None]})
-    >>> lee_bounds(d, outcome="y", arm="arm", control="c", responded=None).tidy()[
+    >>> lee_bounds(d, outcome="y", arm="arm", control="c", responded=None, draws=0).tidy()[
     ...     ["lower", "upper", "trim_share"]].values.round(4).tolist()
     [[0.0, 1.0, 0.3333]]
     """
-    _check(data, [outcome, arm, responded])
+    _check(data, [outcome, arm, responded, strata, weights, cluster])
     levels = arm_levels(data[arm], control)
     y = numeric(data[outcome], role="outcome")
     observed = ~np.isnan(y)
     if responded is not None:
         observed &= _responded(data, responded)
+    y = np.where(observed, y, 0.0)
+    w = np.ones(len(data)) if weights is None else numeric(data[weights], role="weights")
+    if np.isnan(w).any() or (w < 0).any():
+        raise JBPInputError("weights must be non-negative and not missing", column=weights)
+    cells, cell_levels = (
+        pd.factorize(data[strata]) if strata is not None else (np.zeros(len(data), int), [0])
+    )
+    if (cells < 0).any():
+        raise JBPInputError("strata has missing values", column=strata)
+    n_cells = len(cell_levels)
     codes = np.full(len(data), -1)
     for j, lev in enumerate(levels):
         codes[(data[arm] == lev).to_numpy(dtype=bool)] = j
+    boot = None
+    if draws > 0:
+        rng = np.random.default_rng(seed)
+        if cluster is not None:
+            cl, _ = pd.factorize(data[cluster])
+            if (cl < 0).any():
+                raise JBPInputError("cluster has missing values", column=cluster)
+        else:
+            cl = np.arange(len(data))
+        boot = w[None, :] * _cluster_multiplicities(cl, cells, draws, rng)
     rows = []
     for label, plus, minus in contrast_labels(levels):
         jp, jm = plus + 1, minus + 1  # contrast_labels indexes treated arms; -1 is control
         in_p, in_m = codes == jp, codes == jm
-        qp, qm = observed[in_p].mean(), observed[in_m].mean()
-        yp, ym = y[in_p & observed], y[in_m & observed]
-        if yp.size == 0 or ym.size == 0:
-            raise JBPInputError(
-                f"no observed outcome in arm {levels[jp if yp.size == 0 else jm]!r}",
-                column=outcome,
-            )
-        naive = yp.mean() - ym.mean()
-        if qp >= qm:
-            share = (qp - qm) / qp
-            lower = trimmed_mean(yp, share, side="top") - ym.mean()
-            upper = trimmed_mean(yp, share, side="bottom") - ym.mean()
-            trimmed = levels[jp]
-        else:
-            share = (qm - qp) / qm
-            lower = yp.mean() - trimmed_mean(ym, share, side="bottom")
-            upper = yp.mean() - trimmed_mean(ym, share, side="top")
-            trimmed = levels[jm]
+        if not (observed & in_p).any() or not (observed & in_m).any():
+            empty = levels[jp if not (observed & in_p).any() else jm]
+            raise JBPInputError(f"no observed outcome in arm {empty!r}", column=outcome)
+        common = {
+            "y": y,
+            "observed": observed,
+            "in_plus": in_p,
+            "in_minus": in_m,
+            "cells": cells,
+            "n_cells": n_cells,
+        }
+        est = _contrast_bounds(w[None, :], trim_plus=None, **common)
+        trim_plus = bool(est["trim_plus"][0])
+        se_l = se_u = np.nan
+        if boot is not None:
+            bb = _contrast_bounds(boot, trim_plus=trim_plus, **common)
+            se_l = float(np.nanstd(bb["lower"], ddof=1))
+            se_u = float(np.nanstd(bb["upper"], ddof=1))
+        lo, up = float(est["lower"][0]), float(est["upper"][0])
+        ci = imbens_manski_interval(lo, up, se_l, se_u, level=level, cover="set")
+        eci = imbens_manski_interval(lo, up, se_l, se_u, level=level, cover="effect")
+        wp, wm = w * (observed & in_p), w * (observed & in_m)
         rows.append(
             {
                 "outcome": outcome,
                 "contrast": label,
-                "lower": lower,
-                "upper": upper,
-                "naive": naive,
-                "trimmed_arm": trimmed,
-                "trim_share": share,
-                "observed_share_plus": qp,
-                "observed_share_minus": qm,
-                "n_observed_plus": int(yp.size),
-                "n_observed_minus": int(ym.size),
+                "lower": lo,
+                "upper": up,
+                "naive": float((wp @ y) / wp.sum() - (wm @ y) / wm.sum()),
+                "se_lower": se_l,
+                "se_upper": se_u,
+                "ci_low": ci[0],
+                "ci_high": ci[1],
+                "effect_ci_low": eci[0],
+                "effect_ci_high": eci[1],
+                "level": level,
+                "trimmed_arm": levels[jp] if trim_plus else levels[jm],
+                "trim_share": float(est["trim_share"][0]),
+                "observed_share_plus": float(est["q_plus"][0]),
+                "observed_share_minus": float(est["q_minus"][0]),
+                "n_observed_plus": int((observed & in_p).sum()),
+                "n_observed_minus": int((observed & in_m).sum()),
+                "n_strata": int(est["cells_used"][0]),
+                "n_clusters": int(data.loc[in_p | in_m, cluster].nunique())
+                if cluster is not None
+                else pd.NA,
+                "draws": int(draws),
             }
         )
-    return LeeBounds(outcome=outcome, _table=pd.DataFrame(rows))
+    table = pd.DataFrame(rows)
+    table["n_clusters"] = table["n_clusters"].astype("Int64")
+    return LeeBounds(outcome=outcome, _table=table)
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,6 +485,11 @@ def attrition(
     cluster: str | None = None,
     strata: str | None = None,
     outcomes: str | Sequence[str] = (),
+    inference: str | None = "auto",
+    weights: str | None = None,
+    level: float = 0.95,
+    draws: int = 999,
+    seed: int = 0,
 ) -> AttritionReport:
     """Attrition by arm and wave, tested for differences across arms, with Lee bounds.
 
@@ -262,7 +504,16 @@ def attrition(
     cluster, strata
         Unit of randomisation (clustered tests; HC1 without) and strata fixed effects.
     outcomes
-        Outcomes for Lee bounds, computed in every wave with attrition.
+        Outcomes for Lee bounds, computed in every wave with attrition (within ``strata``,
+        clustered Imbens-Manski intervals from ``draws`` replications; :func:`lee_bounds`).
+    inference
+        Inference of the differential-attrition tests, as in
+        :func:`~jbp_analysis.estimate.impact` (default ``"auto"``: the wild cluster bootstrap
+        below 50 clusters, CR1 above); the joint test is that result's
+        :meth:`~jbp_analysis.estimate.ImpactResult.wald_test` (the wild bootstrap Wald with few
+        clusters).
+    weights, level, draws, seed
+        Passed to :func:`lee_bounds` (and ``level``/``seed`` to the tests).
 
     Examples
     --------
@@ -284,7 +535,7 @@ def attrition(
     rates = response_rates(data, arm=arm, wave=wave, responded=responded)
     resp = _responded(data, responded)
     tests, joint, lee = [], [], []
-    inference = "hc1" if cluster is None else "cr1"
+    inference_used = "hc1" if cluster is None else "cr1"
     for w in pd.unique(data[wave].dropna()):  # loop over waves
         rows = (data[wave] == w).to_numpy(dtype=bool)
         if resp[rows].all():
@@ -298,8 +549,11 @@ def attrition(
             strata=strata,
             cluster=cluster,
             method="diff_in_means",
+            inference=inference if cluster is not None else None,
+            level=level,
+            seed=seed,
         )
-        inference = res.inference
+        inference_used = res.inference
         tests.append(res.tidy().assign(outcome=responded).assign(wave=w))
         jt = res.wald_test()
         joint.append(
@@ -309,12 +563,25 @@ def attrition(
                 "df_num": jt.df_num,
                 "df_denom": jt.df_denom,
                 "p_value": jt.p_value,
+                "method": getattr(jt, "label", "F"),
                 "n_obs": res.n_obs,
                 "n_clusters": res.n_clusters,
             }
         )
         for o in outcomes:
-            lb = lee_bounds(sub, outcome=o, arm=arm, control=control, responded=responded)
+            lb = lee_bounds(
+                sub,
+                outcome=o,
+                arm=arm,
+                control=control,
+                responded=responded,
+                strata=strata,
+                weights=weights,
+                cluster=cluster,
+                level=level,
+                draws=draws,
+                seed=seed,
+            )
             lee.append(lb.tidy().assign(wave=w))
 
     def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -328,7 +595,7 @@ def attrition(
         joint_df["n_clusters"] = joint_df["n_clusters"].astype("Int64")
     return AttritionReport(
         arm_levels=levels,
-        inference=inference,
+        inference=inference_used,
         _rates=rates,
         _tests=stack(tests),
         _joint=joint_df,
