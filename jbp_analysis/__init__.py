@@ -32,6 +32,9 @@ _API: dict[str, str] = {
     "did_table": "jbp_analysis.analyses.did_table",
     "cost_effectiveness": "jbp_analysis.analyses.cost_effectiveness",
     "power_table": "jbp_analysis.planning.power",
+    "att": "jbp_analysis.observational",
+    "overlap": "jbp_analysis.observational",
+    "drdid": "jbp_analysis.observational",
 }
 _ALIASES: dict[str, str] = {}
 
