@@ -7,6 +7,10 @@ traceback, and exit with status 2.
 
 from __future__ import annotations
 
+# isort: split
+from jbp_analysis.cli import _early  # noqa: F401 - first: no traceback for a Ctrl-C during imports
+
+# isort: split
 import os
 import signal
 import threading
