@@ -20,6 +20,7 @@ from jbp_analysis.analyses.heterogeneity import (
     age_group,
     heterogeneity,
     heterogeneity_table,
+    interaction_rows,
 )
 from jbp_analysis.core.errors import ConfigError, JBPInputError
 
@@ -268,15 +269,16 @@ def test_bad_inputs(trial: pd.DataFrame) -> None:
         heterogeneity(trial, by="arm", **base)
     with pytest.raises(JBPInputError, match="unknown column 'nope' \\(given as baseline"):
         heterogeneity(trial, by="sex", baseline="nope", **base)
-    with pytest.raises(ConfigError, match="inference"):
-        heterogeneity(trial, by="sex", inference="wild", **base)
+    with pytest.raises(ConfigError, match="not sharp"):
+        heterogeneity(trial, by="sex", inference="ri", **base)
     with pytest.raises(JBPInputError, match="categorical"):  # the outcome check of impact
         heterogeneity(trial, by="sex", **{**base, "outcome": "age_band"})
 
 
 def test_no_cluster_is_hc1_and_result_is_immutable(trial: pd.DataFrame) -> None:
     res = heterogeneity(trial, outcome="y", arm="arm", control="kontrol", by="sex")
-    assert res.inference == "hc1" and res.n_clusters is None and res.method == "diff_in_means"
+    assert res.inference == "hc1 (auto: no cluster column)"
+    assert res.n_clusters is None and res.method == "diff_in_means"
     assert res.tidy()["n_clusters"].isna().all()
     with pytest.raises(ValueError):
         res.estimate[0] = 1.0
@@ -285,6 +287,35 @@ def test_no_cluster_is_hc1_and_result_is_immutable(trial: pd.DataFrame) -> None:
     assert "female" in repr(res)
     assert res.params.index.tolist()[:2] == ["karitatif x sex[female]", "karitatif x sex[male]"]
     assert res.cov.shape == (len(res.params), len(res.params))
+
+
+def test_few_clusters_auto_is_wild_with_a_wild_bootstrap_interaction_test() -> None:
+    """``inference="auto"`` follows impact's rule: 12 groups -> wild bootstrap; the interaction
+    test is the wild bootstrap Wald (one restriction: the wild bootstrap t of the difference)."""
+    df = clustered_trial(seed=3, n_clusters=12, cluster_size=20, effects=(0.0, 0.3, 0.5))
+    df["sex"] = np.where(df["unit"] % 2 == 0, "female", "male")
+    base = dict(
+        outcome="y", arm="arm", control="kontrol", by="sex", baseline="y0", cluster="cluster"
+    )
+    auto = heterogeneity(df, **base)
+    cr1 = heterogeneity(df, **base, inference="cr1")
+    assert auto.inference == "wild (auto: 12 clusters < 50)"
+    np.testing.assert_allclose(auto.estimate, cr1.estimate, rtol=1e-12)
+    np.testing.assert_allclose(auto.std_error, cr1.std_error, rtol=1e-12)
+    t = auto.tidy()
+    assert t["interaction_test"].str.startswith("wild bootstrap Wald").all()
+    test = auto.interaction_test(["pendampingan - kontrol"])
+    assert test.method == "wild" and test.enumerated and test.draws == 2**12
+    # same statistic as the CR1 test; only the reference distribution differs
+    ref = cr1.interaction_test(["pendampingan - kontrol"])
+    assert test.statistic == pytest.approx(ref.statistic, rel=1e-9)
+    assert interaction_rows(auto, ["pendampingan - kontrol"]).shape[0] == 1
+    assert auto.interaction_test().df_num == 2 and auto.interaction_test().method == "wild"
+    assert 0.0 < test.p_value <= 1.0
+    # the CR1 default path keeps its numbers
+    none = heterogeneity(df, **base, inference=None)
+    np.testing.assert_allclose(none.p_value, cr1.p_value, rtol=1e-12)
+    assert none.interaction_test().p_value == pytest.approx(cr1.interaction_test().p_value)
 
 
 def test_heterogeneity_table_stacks(trial: pd.DataFrame) -> None:
