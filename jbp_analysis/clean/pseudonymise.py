@@ -105,12 +105,24 @@ def resolve_secret(raw: Path, *, secret: bytes | str | None = None) -> Secret:
                 'print(secrets.token_hex(32))"`)'
             )
         return Secret(key=key, source=source)
-    if (Path(raw) / "SIMULATED.json").is_file():
-        return Secret(key=DEMO_KEY, source="demo")
+    # The demo key only for the untouched simulated sample: every file in the raw folder is one
+    # that `jbp simulate` wrote, with the hash SIMULATED.json records. Anything else is real data.
+    from jbp_analysis.core.simulated import MARKER, describe, unverified_files
+
+    why = ""
+    if (Path(raw) / MARKER).is_file():
+        foreign = unverified_files(Path(raw))
+        if not foreign:
+            return Secret(key=DEMO_KEY, source="demo")
+        why = (
+            f" {Path(raw)} holds {MARKER}, but {len(foreign)} file(s) are not the simulated "
+            f"sample's: {describe(foreign)}; the data are treated as real."
+        )
     raise ConfigError(
         f"no project secret for pseudonymising NIKs: set the environment variable {SECRET_ENV} "
-        f"or write the secret to {path} (outside the repository). The demo key is only used for "
-        "the simulated sample (a raw folder with SIMULATED.json)."
+        f"or write the secret to {path} (outside the repository).{why} The demo key is only used "
+        "for the untouched simulated sample (every file as `jbp simulate` wrote it, checked "
+        f"against the hashes in {MARKER})."
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -16,6 +15,15 @@ import pyarrow.parquet as pq
 
 from jbp_analysis import __version__
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.simulated import (
+    IGNORED_NAMES,
+    MARKER,
+    describe,
+    folder_files,
+    read_marker,
+    unverified_files,
+    write_marker,
+)
 from jbp_analysis.simulate.config import SimConfig
 from jbp_analysis.simulate.design import build_design
 from jbp_analysis.simulate.export import (
@@ -40,10 +48,9 @@ from jbp_analysis.study.codebook import load_codebook
 
 __all__ = ["Simulation", "simulate", "MARKER", "TRUTH_DIR", "TRUTH_TABLES"]
 
-MARKER = "SIMULATED.json"
 TRUTH_DIR = "_truth"
 TRUTH_TABLES = ("panel", "groups", "costs", "assignment", "effects", "mess_log", "mess_summary")
-_KEEP = {"README.md", ".gitkeep", ".gitignore"}
+_KEEP = IGNORED_NAMES
 
 
 class Simulation:
@@ -156,7 +163,7 @@ class Simulation:
 
     # ------------------------------------------------------------------ writing
     def marker(self) -> dict[str, object]:
-        """Content of ``SIMULATED.json``."""
+        """Content of ``SIMULATED.json`` (:meth:`write` adds ``sha256``: the hash of every file)."""
         return {
             "simulated": True,
             "generator": "jbp_analysis.simulate",
@@ -176,9 +183,12 @@ class Simulation:
         """Write the raw exports, ``_truth/*.parquet`` and ``SIMULATED.json`` to ``out_dir``.
 
         Files are first written to a temporary folder inside ``out_dir`` and moved into place
-        at the end, so a failure leaves no partial sample. ``out_dir`` may be empty or hold an
-        earlier simulated sample (whose files are replaced); a folder with any other file
-        (real survey data) is refused with :class:`~jbp_analysis.core.errors.ConfigError`.
+        at the end, so a failure leaves no partial sample. ``SIMULATED.json`` records the
+        SHA-256 of every file written (:mod:`jbp_analysis.core.simulated`). ``out_dir`` may be
+        empty or hold an earlier simulated sample whose files are all unchanged (they are
+        replaced); a folder holding any file that ``jbp simulate`` did not write, or that changed
+        since, is refused with :class:`~jbp_analysis.core.errors.ConfigError` naming the files,
+        and nothing in it is touched.
 
         Returns
         -------
@@ -215,8 +225,9 @@ class Simulation:
                 pq.write_table(table, tmp / TRUTH_DIR / f"{name}.parquet", compression="zstd")
             log_path = tmp / TRUTH_DIR / "mess_log.parquet"
             pq.write_table(self._log[0], log_path, compression="zstd")
-            marker = json.dumps(self.marker(), indent=2, sort_keys=True, ensure_ascii=False)
-            (tmp / MARKER).write_text(marker + "\n", encoding="utf-8")
+            written = [*self.files, *(f"{TRUTH_DIR}/{n}.parquet" for n in TRUTH_TABLES)]
+            write_marker(tmp, self.marker(), written)
+            _check_target(out)  # again, just before replacing: nothing changed meanwhile
             _remove_previous(out)
             for name in self.files:
                 os.replace(tmp / name, out / name)
@@ -230,31 +241,27 @@ class Simulation:
 
 
 def _check_target(out: Path) -> None:
+    """Refuse a folder holding any file ``jbp simulate`` did not write or that changed since."""
     if not out.exists():
         return
     if not out.is_dir():
         raise ConfigError(f"output folder {out} exists and is not a folder")
-    previous = _previous_files(out)
-    foreign = sorted(
-        p.name for p in out.iterdir() if p.is_file() and p.name not in _KEEP | previous | {MARKER}
-    )
+    if not folder_files(out) and not (out / MARKER).exists():
+        return
+    foreign = unverified_files(out)
     if foreign:
-        more = ", ..." if len(foreign) > 5 else ""
         raise ConfigError(
-            f"{out} holds files that are not part of a simulated sample "
-            f"({', '.join(foreign[:5])}{more}); raw survey data are never overwritten. "
-            "Choose an empty folder."
+            f"jbp simulate refuses to write into {out}: it holds {len(foreign)} file(s) that "
+            f"jbp simulate did not write or that changed since: {describe(foreign)}. Real survey "
+            "data are never overwritten and nothing was changed. Choose an empty folder "
+            "(--out DIR), or move those files out if they are yours."
         )
 
 
 def _previous_files(out: Path) -> set[str]:
-    marker = out / MARKER
-    if not marker.is_file():
-        return set()
-    try:
-        return set(json.loads(marker.read_text(encoding="utf-8")).get("files", []))
-    except (ValueError, AttributeError):
-        return set()
+    marker = read_marker(out)
+    files = (marker or {}).get("files", [])
+    return set(files) if isinstance(files, list) else set()
 
 
 def _remove_previous(out: Path) -> None:

@@ -27,7 +27,7 @@ Examples
 >>> rows = survey_rows(active_study(), "respondent")
 >>> [r["type"] for r in rows[:5]]
 ['start', 'end', 'today', 'deviceid', 'integer']
->>> next(r for r in rows if r["name"] == "r2_sementara_tidak_bekerja")["relevant"]
+>>> next(r for r in rows if r.get("name") == "r2_sementara_tidak_bekerja")["relevant"]
 "${r1_bekerja_seminggu} = 'tidak'"
 """
 
