@@ -41,9 +41,10 @@ def command(
     out: Annotated[
         Path,
         typer.Option(
-            help="Folder for the raw exports, _truth/ and SIMULATED.json. Created if missing; "
-            "it must be empty or hold an earlier simulated sample (real data are never "
-            "overwritten)."
+            help="Folder for the raw exports, _truth/ and SIMULATED.json (which records the "
+            "SHA-256 of every file written). Created if missing; it must be empty or hold an "
+            "earlier simulated sample with every file unchanged: a folder with any other or "
+            "edited file is refused (real data are never overwritten)."
         ),
     ] = paths.RAW_DIR,
     seed: Annotated[
