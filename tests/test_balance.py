@@ -107,7 +107,8 @@ def test_hc1_without_cluster(base: pd.DataFrame) -> None:
 def test_wide_layout_and_exports(table, tmp_path) -> None:
     wide = table.wide()
     assert wide["variable"].tolist()[:3] == VARS
-    assert wide["variable"].iloc[-2] == "F-test of joint orthogonality: p-value"
+    assert wide["variable"].iloc[-3] == "F-test of joint orthogonality: p-value"
+    assert wide["variable"].iloc[-2] == "F-test of joint orthogonality: test"
     assert "pendampingan - karitatif diff" in wide.columns and "kontrol SD" in wide.columns
     p1 = table.to_csv(tmp_path / "a.csv")
     p2 = table.to_csv(tmp_path / "b.csv")
@@ -139,3 +140,28 @@ def test_bad_input(base: pd.DataFrame) -> None:
         balance_table(base.assign(arm="kontrol"), variables=["y0"], arm="arm")
     with pytest.raises(JBPInputError, match="must be numeric"):
         balance_table(base.assign(t="a"), variables=["t"], arm="arm")
+
+
+def test_few_clusters_auto_gives_a_randomisation_joint_test() -> None:
+    """12 groups: ``inference="auto"`` bootstraps the per-variable p-values and replaces the
+    over-rejecting F-test by the randomisation test of the same Wald statistic; the default
+    keeps the CR1 numbers and says that its F-test over-rejects."""
+    df = clustered_trial(seed=8, n_clusters=12, cluster_size=10, n_strata=2, n_covariates=2)
+    opts = dict(variables=["y0", "x1", "x2"], arm="arm", control="kontrol", cluster="cluster")
+    cr1 = balance_table(df, **opts, strata="stratum")
+    auto = balance_table(df, **opts, strata="stratum", inference="auto", draws=999)
+    f_cr1, f_auto = cr1.ftest(), auto.ftest()
+    assert f_cr1["test"].str.startswith("F(3, ").all()
+    assert f_cr1["note"].str.contains("over-rejects").all()
+    assert f_auto["test"].str.startswith("randomisation Wald").all()
+    # same statistic, another reference distribution
+    np.testing.assert_allclose(f_auto["f_statistic"], f_cr1["f_statistic"], rtol=1e-9)
+    assert f_auto["df_denom"].isna().all()
+    assert auto.inference.startswith("wild (auto: ")
+    np.testing.assert_allclose(auto.tidy()["difference"], cr1.tidy()["difference"])
+    assert "over-rejects" in cr1._repr_html_()
+    # a very unbalanced draw is flagged by the randomisation test too
+    bad = df.copy()
+    bad["x1"] = (bad["arm"] == "pendampingan") * 3.0 + 0.1 * bad["x1"]
+    p = balance_table(bad, **opts, inference="auto").ftest().set_index("contrast")["p_value"]
+    assert p["pendampingan - kontrol"] <= 0.05

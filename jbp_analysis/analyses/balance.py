@@ -4,8 +4,17 @@ For every variable: N, mean and SD by arm; for every pair of arms, the differenc
 a cluster-robust p-value (a regression of the variable on the arm dummy within the pair, with
 strata fixed effects if given; CR1, t with G - 1 df, Cameron & Miller 2015) and the normalised
 difference ``(mean_b - mean_a) / sqrt((sd_a^2 + sd_b^2) / 2)`` (Imbens & Rubin 2015, ch. 14).
-For every pair, a joint F-test of orthogonality: the pair's arm dummy regressed on all the
+For every pair, a joint test of orthogonality: the pair's arm dummy regressed on all the
 variables (and strata fixed effects), clustered Wald test that every coefficient is 0.
+
+With few clusters the per-variable p-values and the joint F-test over-reject: with 12 groups and
+six variables, F(6, G - 1) rejected 73-100% of re-randomisations of a district. With
+``inference="auto"`` (the package's one rule: few-cluster inference below 50 clusters) or
+``"wild"``/``"cr2"``/``"ri"``, the per-variable p-values come from
+:func:`~jbp_analysis.estimate.impact` with that inference, and the joint test is the
+randomisation test of the same Wald statistic, re-randomising the groups' arms within strata
+(Fisher 1935; Young 2019), which is exact in any sample. With the default CR1/HC1 F-test below
+50 clusters, the ``note`` column of :meth:`BalanceTable.ftest` says that it over-rejects.
 
 References
 ----------
@@ -15,6 +24,9 @@ Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
 *Journal of Human Resources*, 50(2), 317-372.
 Bruhn, M., & McKenzie, D. (2009). In pursuit of balance: randomization in practice in development
 field experiments. *AEJ: Applied Economics*, 1(4), 200-232.
+Fisher, R. A. (1935). *The Design of Experiments*. Oliver & Boyd.
+Young, A. (2019). Channeling Fisher: randomization tests and the statistical insignificance of
+seemingly significant experimental results. *Quarterly Journal of Economics*, 134(2), 557-598.
 """
 
 from __future__ import annotations
@@ -31,9 +43,17 @@ import pandas as pd
 
 from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.estimate import contrast_labels, impact
-from jbp_analysis.estimate.covariance import cr1, hc1, wald_test
+from jbp_analysis.estimate.covariance import (
+    AUTO_WILD_BELOW_CLUSTERS,
+    cr1,
+    hc1,
+    replication_count,
+    resolve_inference,
+    wald_test,
+)
 from jbp_analysis.estimate.design import arm_levels, as_tuple, demean, numeric
 from jbp_analysis.estimate.ols import fit_ols
+from jbp_analysis.inference.joint import randomization_balance_test
 from jbp_analysis.study.design import uses_design
 
 __all__ = ["BalanceTable", "balance_table"]
@@ -70,12 +90,16 @@ class BalanceTable:
         return _frame_copy(self._tidy)
 
     def ftest(self) -> pd.DataFrame:
-        """``contrast, f_statistic, df_num, df_denom, p_value, n_obs, n_clusters``."""
+        """``contrast, f_statistic, df_num, df_denom, p_value, n_obs, n_clusters, dropped,
+        test, note``: ``test`` says how ``p_value`` was obtained (``"F(6, 11)"`` or
+        ``"randomisation Wald (all assignments)"``); ``note`` warns when an F-test is known to
+        over-reject (fewer than 50 clusters)."""
         return _frame_copy(self._ftest)
 
     def wide(self) -> pd.DataFrame:
         """One row per variable: ``{arm} N/mean/SD`` then ``{contrast} diff/p/norm. diff``;
-        three last rows give each contrast's joint F statistic, its p-value and N."""
+        four last rows give each contrast's joint test: the Wald statistic in F form, its
+        p-value, how the p-value was obtained (F distribution or randomisation) and N."""
         out = pd.DataFrame({"variable": list(self.variables)})
         ba = self._by_arm.set_index(["variable", "arm"])
         for a in self.arm_levels:
@@ -94,6 +118,7 @@ class BalanceTable:
         for label, stat in (
             ("F-test of joint orthogonality: F", "f_statistic"),
             ("F-test of joint orthogonality: p-value", "p_value"),
+            ("F-test of joint orthogonality: test", "test"),
             ("F-test of joint orthogonality: N", "n_obs"),
         ):
             row: dict[str, Any] = {"variable": label}
@@ -120,9 +145,12 @@ class BalanceTable:
         return _write_xlsx(tables, Path(path))
 
     def _repr_html_(self) -> str:
+        notes = sorted({n for n in self._ftest.get("note", pd.Series(dtype=str)) if n})
         head = (
             f"<p>Balance table: {len(self.variables)} variables, arms "
-            f"{html.escape(', '.join(map(str, self.arm_levels)))}; p-values {self.inference}</p>"
+            f"{html.escape(', '.join(map(str, self.arm_levels)))}; p-values {self.inference}"
+            + "".join(f"<br><small>{html.escape(n)}</small>" for n in notes)
+            + "</p>"
         )
         return head + self.wide().to_html(index=False, float_format="{:.3f}".format, na_rep="")
 
@@ -159,8 +187,14 @@ def _joint_test(
     strata: str | None,
     cluster: str | None,
     weights: str | None,
+    randomisation: bool = False,
+    draws: int = 9999,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Regress 1[arm == b] on the variables within the pair (a, b); clustered Wald F-test."""
+    """Regress 1[arm == b] on the variables within the pair (a, b); clustered Wald test.
+
+    The p-value is F(q, G - 1) or, with ``randomisation``, the share of re-randomisations of the
+    groups' arms within strata whose Wald statistic is as large (exact in any sample)."""
     need = [*variables, arm, *[c for c in (strata, cluster, weights) if c is not None]]
     sub = data.loc[data[arm].isin([a, b]).to_numpy(dtype=bool), need]
     X = np.column_stack([numeric(sub[v], role="balance variable") for v in variables])
@@ -197,7 +231,7 @@ def _joint_test(
         cov = hc1(fit.X, fit.resid, fit.bread, n_absorbed=n_groups)
         df_denom = n - fit.k - n_groups
     test = wald_test(fit.params, cov, np.eye(fit.k), df_denom=df_denom)
-    return {
+    out = {
         "f_statistic": test.statistic,
         "df_num": test.df_num,
         "df_denom": test.df_denom,
@@ -205,7 +239,38 @@ def _joint_test(
         "n_obs": n,
         "n_clusters": G,
         "dropped": ", ".join(fit.dropped),
+        "test": f"F({test.df_num}, {test.df_denom:g})",
+        "note": "",
     }
+    if randomisation:
+        kept = [variables.index(v) for v in fit.names]
+        group = sub.loc[ok, cluster].to_numpy() if cluster is not None else np.arange(n)
+        rt = randomization_balance_test(
+            X[:, kept],
+            d,
+            group=group,
+            strata=None if strata is None else sub.loc[ok, strata].to_numpy(),
+            weights=w,
+            draws=draws,
+            seed=seed,
+        )
+        out.update(
+            f_statistic=rt.statistic,
+            df_denom=float("nan"),
+            p_value=rt.p_value,
+            test=rt.label,
+            note=(
+                "randomisation test: groups' arms re-randomised within strata (Fisher 1935); "
+                "exact whatever the number of clusters"
+            ),
+        )
+    elif G is not None and G < AUTO_WILD_BELOW_CLUSTERS:
+        out["note"] = (
+            f"F-test with {G} clusters over-rejects (Cameron & Miller 2015; 73-100% of "
+            "re-randomisations with 12 groups and 6 variables): do not read it as evidence of "
+            "imbalance; use inference='auto' for the randomisation test"
+        )
+    return out
 
 
 @uses_design
@@ -218,6 +283,9 @@ def balance_table(
     cluster: str | None = None,
     strata: str | None = None,
     weights: str | None = None,
+    inference: str | None = None,
+    draws: int = 9999,
+    seed: int = 0,
 ) -> BalanceTable:
     """Build an iebaltab-style balance table for numeric or yes/no ``variables``.
 
@@ -237,6 +305,16 @@ def balance_table(
         Randomisation strata, as fixed effects in the difference and F-test regressions.
     weights
         Weights for the means, differences and tests.
+    inference
+        ``None`` (default): CR1 (HC1 without ``cluster``) p-values and F-tests, with a note on
+        each F-test below 50 clusters. ``"auto"``: the rule of every function of the package
+        (:func:`jbp_analysis.estimate.covariance.resolve_inference`): below 50 clusters the
+        per-variable p-values come from the wild cluster bootstrap and the joint test is the
+        randomisation test; CR1 at or above. ``"wild"``, ``"cr2"``, ``"ri"``: per-variable
+        p-values with that method (see :func:`~jbp_analysis.estimate.impact`) and the
+        randomisation joint test.
+    draws, seed
+        Bootstrap draws / re-randomisations and their seed.
 
     Returns
     -------
@@ -274,7 +352,10 @@ def balance_table(
     stats_of = by_arm.set_index(["variable", "arm"])
     pairs = [(levels[i], levels[j]) for i in range(len(levels)) for j in range(i + 1, len(levels))]
     labels = [lab for lab, _, _ in _pair_labels(levels)]
-    diff_rows, f_rows, inference = [], [], "hc1"
+    draws = replication_count(draws)
+    diff_rows: list[dict[str, Any]] = []
+    f_rows: list[dict[str, Any]] = []
+    requested, inference = inference, "hc1"
     for (a, b), label in zip(pairs, labels, strict=True):
         sub = data.loc[data[arm].isin([a, b]).to_numpy(dtype=bool)]
         for v in variables:
@@ -287,6 +368,9 @@ def balance_table(
                 cluster=cluster,
                 weights=weights,
                 method="diff_in_means",
+                inference=requested,
+                draws=draws,
+                seed=seed,
             )
             inference = res.inference
             row = res.tidy().iloc[0]
@@ -305,8 +389,20 @@ def balance_table(
                     "n_clusters": row["n_clusters"],
                 }
             )
+        n_groups = None if cluster is None else int(sub[cluster].nunique())
+        chosen = resolve_inference(requested, n_clusters=n_groups)
         jt = _joint_test(
-            data, variables, arm=arm, a=a, b=b, strata=strata, cluster=cluster, weights=weights
+            data,
+            variables,
+            arm=arm,
+            a=a,
+            b=b,
+            strata=strata,
+            cluster=cluster,
+            weights=weights,
+            randomisation=chosen in ("wild", "cr2", "ri"),
+            draws=draws,
+            seed=seed,
         )
         f_rows.append({"contrast": label, **jt})
     tidy = pd.DataFrame(diff_rows)
