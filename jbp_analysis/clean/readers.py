@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.core.io import excerpt
 
 __all__ = ["RawTable", "read_table", "read_csv", "read_xlsx", "read_stata", "read_spss", "FORMATS"]
 
@@ -48,6 +49,15 @@ _SNIFF_BYTES = 1 << 16
 # 0x80-0x9F mean Windows-1252 or another code page, 0x00 means UTF-16 or a binary file.
 _NOT_LATIN1 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+_BLOCK = 1 << 24  # Arrow's CSV block: also the largest field it can parse
+#: Largest single cell accepted (a survey answer is never longer; a bigger one is a broken file).
+MAX_FIELD_BYTES = 1 << 20
+#: XLSX guards, checked before anything is unpacked: total uncompressed size, and the
+#: compression ratio of any large part (a "zip bomb" unpacks hundreds of times its size).
+MAX_XLSX_UNPACKED = 1 << 30
+MAX_XLSX_RATIO = 100
+_RATIO_FROM = 10 << 20  # the ratio is only checked for parts above 10 MiB
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,10 @@ class RawTable:
     encoding, separator, decimal
         How a CSV was decoded (``None`` for other formats); ``decimal`` is ``","`` when numbers
         are written with a decimal comma.
+    sheet
+        The XLSX sheet that was read (``None`` for other formats).
+    note
+        For an XLSX whose sheet has no data: which other sheets hold rows.
     """
 
     path: Path
@@ -76,6 +90,8 @@ class RawTable:
     encoding: str | None = None
     separator: str | None = None
     decimal: str = "."
+    sheet: str | None = None
+    note: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -83,8 +99,11 @@ class RawTable:
         return len(self.frame)
 
 
-def read_table(path: str | Path) -> RawTable:
+def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
     """Read one export, choosing the reader by file extension.
+
+    ``sheet`` names the XLSX sheet to read (default: the first). A symbolic link is refused:
+    the raw folder holds the exports themselves, and a link could point anywhere.
 
     Examples
     --------
@@ -102,16 +121,28 @@ def read_table(path: str | Path) -> RawTable:
             file=path,
             hint="Export the survey as .csv, .xlsx, .dta or .sav.",
         )
+    if path.is_symlink():
+        raise JBPInputError(
+            "is a symbolic link; the raw folder must hold the export files themselves (a link "
+            "can point outside it)",
+            file=path,
+            hint="Copy the file into the raw folder instead of linking it.",
+        )
     if not path.is_file():
         raise JBPInputError("file not found or not a regular file", file=path)
-    reader = {"csv": read_csv, "xlsx": read_xlsx, "dta": read_stata, "sav": read_spss}[kind]
-    table = reader(path)
+    if kind == "xlsx":
+        table = read_xlsx(path, sheet=sheet)
+    else:
+        table = {"csv": read_csv, "dta": read_stata, "sav": read_spss}[kind](path)
     if table.frame.shape[1] == 0 or table.n_rows == 0:
+        where = f"sheet {table.sheet!r} " if table.sheet else ""
+        others = f"; {table.note}" if table.note else ""
         raise JBPInputError(
-            "the file has no data rows" if table.frame.shape[1] else "the file is empty",
+            f"{where}has no data rows{others}" if table.frame.shape[1] else "the file is empty",
             file=path,
             hint="Re-export it from the server, or remove it from the raw folder.",
         )
+    _check_field_sizes(table)
     return table
 
 
@@ -142,29 +173,48 @@ def read_csv(path: str | Path) -> RawTable:
     separator, header = _sniff(text, path)
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
-        raise JBPInputError(f"duplicate column header(s) {dup}", file=path)
+        raise JBPInputError(
+            f"duplicate column header(s) {', '.join(excerpt(h) for h in dup)}", file=path
+        )
+    # blank lines before the header are skipped, and counted, so that row numbers stay the
+    # source file's (header = row 0 when it is on the first line)
+    lead = _leading_blank_lines(head)
+    data: bytes | None = None
     table = None
     if encoding == "utf-8":
         try:
-            table = _arrow_csv(path, header, separator)
+            if lead:
+                data = path.read_bytes()
+                table = _arrow_csv(
+                    pa.BufferReader(data[_line_offset(data, lead) :]), header, separator
+                )
+            else:
+                table = _arrow_csv(path, header, separator)
         except pa.ArrowInvalid as exc:
             if "UTF8" not in str(exc).upper().replace("-", ""):
                 raise _malformed(path, exc) from exc
             encoding = "latin-1"
     if table is None:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
+        _check_not_mixed(path, data)
         _check_latin1(path, data)
         utf8 = data.decode("latin-1").encode("utf-8")
         try:
-            table = _arrow_csv(pa.BufferReader(utf8), header, separator)
+            table = _arrow_csv(
+                pa.BufferReader(utf8[_line_offset(utf8, lead) :] if lead else utf8),
+                header,
+                separator,
+            )
         except pa.ArrowInvalid as exc:
             raise _malformed(path, exc) from exc
     frame = _arrow_to_strings(table)
     decimal = _decimal_mark(frame) if separator != "," else "."
+    rows = np.arange(1, len(frame) + 1, dtype=np.int64) + lead
+    rows = _skipped_blank_lines(path, data, lead, separator, encoding, rows)
     return RawTable(
         path=path,
         frame=frame,
-        rows=np.arange(1, len(frame) + 1, dtype=np.int64),
+        rows=rows,
         format="csv",
         encoding=encoding,
         separator=separator,
@@ -183,7 +233,7 @@ def _is_utf8(head: bytes) -> bool:
 def _arrow_csv(source, header: list[str], separator: str) -> pa.Table:
     return pacsv.read_csv(
         source,
-        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=_BLOCK),
         parse_options=pacsv.ParseOptions(delimiter=separator, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
@@ -194,9 +244,93 @@ def _arrow_csv(source, header: list[str], separator: str) -> pa.Table:
     )
 
 
+def _leading_blank_lines(head: bytes) -> int:
+    """Empty (or whitespace-only) lines before the header."""
+    n = 0
+    for line in head.lstrip(b"\xef\xbb\xbf").split(b"\n"):
+        if line.strip():
+            return n
+        n += 1
+    return n
+
+
+def _line_offset(data: bytes, lines: int) -> int:
+    """Byte offset of the start of line ``lines + 1`` (0-based count of lines to skip)."""
+    off = 0
+    for _ in range(lines):
+        off = data.index(b"\n", off) + 1
+    return off
+
+
+_BLANK_LINE = re.compile(rb"\n[ \t]*\r?\n")
+
+
+def _skipped_blank_lines(
+    path: Path, data: bytes | None, lead: int, sep: str, encoding: str, rows: np.ndarray
+) -> np.ndarray:
+    """Add the blank lines Arrow skips between records to the row numbers (rare: only files
+    holding a blank line take this slower pass)."""
+    if data is None:
+        with path.open("rb") as fh:
+            probe = fh.read()
+    else:
+        probe = data
+    body = probe[_line_offset(probe, lead) :] if lead else probe
+    if not _BLANK_LINE.search(body):
+        return rows
+    text = body.decode("utf-8-sig" if encoding == "utf-8" else "latin-1", errors="replace")
+    shift, blanks, out = lead, 0, []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    first = True
+    for rec in reader:
+        if not rec or (len(rec) == 1 and not rec[0].strip()):
+            blanks += 1
+            continue
+        if first:  # the header
+            first = False
+            shift += blanks
+            blanks = 0
+            continue
+        out.append(shift + blanks)
+    if len(out) != len(rows):  # the csv module and Arrow disagree: keep Arrow's numbering
+        return rows
+    return np.arange(1, len(rows) + 1, dtype=np.int64) + np.asarray(out, dtype=np.int64)
+
+
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _check_not_mixed(path: Path, data: bytes) -> None:
+    """Refuse a file that is partly UTF-8 and partly another encoding (naming the first line
+    that is not UTF-8): decoding it all as Latin-1 would turn ``José`` into ``JosÃ©``."""
+    try:
+        data.decode("utf-8")
+        return
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    if not _UTF8_MULTIBYTE.search(data):
+        return  # no UTF-8 at all: a Latin-1 file
+    line = data.count(b"\n", 0, bad) + 1
+    raise JBPInputError(
+        f"mixed encodings: the file is UTF-8, but line {line} of the file holds a byte "
+        f"(0x{data[bad]:02X}) that is not UTF-8 (text pasted from a Latin-1/Windows file?)",
+        file=path,
+        hint="Re-save the whole file as UTF-8 (or fix that line) and rerun; nothing was read.",
+    )
+
+
 def _malformed(path: Path, exc: Exception) -> JBPInputError:
     # pyarrow quotes the offending row in its message: keep only the part before the row text,
     # so that no raw value (possibly a name or NIK) reaches the console.
+    if "straddl" in str(exc).lower():
+        return JBPInputError(
+            f"a single field is larger than {_BLOCK >> 20} MiB (the limit), usually a quote "
+            "that is never closed",
+            file=path,
+            hint="Check the quotes in the file; a survey answer is never that long.",
+        )
     problem = ": ".join(m.strip() for m in str(exc).split(":")[0:2])
     return JBPInputError(
         f"malformed CSV ({problem})",
@@ -258,39 +392,76 @@ def _decimal_mark(frame: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------------------- XLSX etc.
-def read_xlsx(path: str | Path) -> RawTable:
-    """Read the first sheet of an XLSX export with openpyxl (read-only, cached values).
+def read_xlsx(path: str | Path, *, sheet: str | None = None) -> RawTable:
+    """Read one sheet of an XLSX export with openpyxl (read-only, cached values).
 
-    Numbers and dates become strings as a CSV export would write them. openpyxl parses cell by
-    cell in Python: XLSX is the slow format (about 50,000 cells a second); prefer CSV exports
-    for large surveys.
+    ``sheet`` names the sheet (default: the first). Before anything is unpacked, the workbook's
+    uncompressed size and compression ratio are checked (:data:`MAX_XLSX_UNPACKED`,
+    :data:`MAX_XLSX_RATIO`); a password-protected (encrypted) workbook is named as such.
+    Formula cells are read from the value the spreadsheet saved with them; a formula without
+    a saved value is refused, naming the sheet and cells, since reading it as blank would lose
+    data silently. Numbers and dates become strings as a CSV export would write them.
+    openpyxl parses cell by cell in Python: XLSX is the slow format (about 50,000 cells a
+    second); prefer CSV exports for large surveys.
     """
+    import zipfile
+
     import openpyxl
 
     path = Path(path)
+    _check_xlsx_container(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            ws = wb.worksheets[0]
+            names = list(wb.sheetnames)
+            if sheet is None:
+                ws = wb.worksheets[0]
+            elif sheet in names:
+                ws = wb[sheet]
+            else:
+                raise JBPInputError(
+                    f"has no sheet {excerpt(sheet)}; its sheets are "
+                    f"{', '.join(excerpt(n) for n in names)}",
+                    file=path,
+                    hint="Fix the sheet name in the file map (study/file_map.yaml).",
+                )
+            title = ws.title
             rows = list(ws.iter_rows(values_only=True))
+            others = [] if rows[1:2] else _sheets_with_rows(wb, skip=title)
         finally:
             wb.close()
+    except JBPInputError:
+        raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, XML errors: openpyxl has many
         raise JBPInputError(
             f"corrupt or unreadable XLSX workbook ({type(exc).__name__})",
             file=path,
             hint="Open it in a spreadsheet program to check, or re-export it from the server.",
-        ) from exc
+        ) from None
     while rows and all(v is None for v in rows[-1]):
         rows.pop()  # trailing empty rows that spreadsheet programs leave behind
+    note = None
+    if others:
+        note = "rows are on sheet(s) " + ", ".join(f"{excerpt(n)} ({k:,} rows)" for n, k in others)
+        note += "; name the sheet with `sheet:` in the file map (study/file_map.yaml)"
     if not rows:
-        return RawTable(path=path, frame=pd.DataFrame(), rows=np.arange(0), format="xlsx")
+        return RawTable(
+            path=path,
+            frame=pd.DataFrame(),
+            rows=np.arange(0),
+            format="xlsx",
+            sheet=title,
+            note=note,
+        )
     header = ["" if h is None else str(h).strip() for h in rows[0]]
     while header and header[-1] == "":
         header.pop()
     width = len(header)
     if len(set(header)) != width or "" in header:
-        raise JBPInputError("blank or duplicate column headers in the first row", file=path)
+        raise JBPInputError(
+            f"sheet {excerpt(title)}: blank or duplicate column headers in the first row", file=path
+        )
+    _check_uncached_formulas(path, title, rows, width, zipfile)
     body = (
         pd.DataFrame.from_records(
             [r[:width] for r in rows[1:]], columns=header, nrows=len(rows) - 1
@@ -303,7 +474,140 @@ def read_xlsx(path: str | Path) -> RawTable:
         frame=_objects_to_strings(body.astype(object)),
         rows=np.arange(1, len(body) + 1, dtype=np.int64),
         format="xlsx",
+        sheet=title,
+        note=note,
     )
+
+
+def _sheets_with_rows(wb, *, skip: str) -> list[tuple[str, int]]:
+    out = []
+    for ws in wb.worksheets:
+        if ws.title == skip:
+            continue
+        n = sum(1 for r in ws.iter_rows(values_only=True) if any(v is not None for v in r))
+        if n > 1:
+            out.append((ws.title, n - 1))
+    return out
+
+
+def _check_xlsx_container(path: Path) -> None:
+    """Encrypted workbooks, non-zip files and zip bombs, refused before anything is unpacked."""
+    import zipfile
+
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic == _OLE_MAGIC:
+        data = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise JBPInputError(
+                "is password-protected (an encrypted workbook), so it cannot be read",
+                file=path,
+                hint="Open it with the password, remove the password (File > Info > Protect "
+                "Workbook > Encrypt with password: clear it), save, and rerun; or export CSV.",
+            )
+        raise JBPInputError(
+            "is an old-format Excel file (.xls) saved with an .xlsx name",
+            file=path,
+            hint="Open it and save it as .xlsx (Excel Workbook) or CSV.",
+        )
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise JBPInputError(
+            f"corrupt or unreadable XLSX workbook ({type(exc).__name__})",
+            file=path,
+            hint="Open it in a spreadsheet program to check, or re-export it from the server.",
+        ) from None
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XLSX_UNPACKED:
+        raise JBPInputError(
+            f"unpacks to {total / 2**20:,.0f} MiB, more than the {MAX_XLSX_UNPACKED >> 20:,} MiB "
+            "limit; not read",
+            file=path,
+            hint="Export the survey as CSV (faster and without this limit).",
+        )
+    for i in infos:
+        if i.file_size > _RATIO_FROM and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
+            raise JBPInputError(
+                f"part {excerpt(i.filename)} unpacks to {i.file_size / 2**20:,.0f} MiB from "
+                f"{i.compress_size / 2**20:,.1f} MiB (ratio {i.file_size / max(i.compress_size, 1):,.0f}"
+                f", limit {MAX_XLSX_RATIO}): not a survey export (a 'zip bomb'?); not read",
+                file=path,
+                hint="Re-export the file from the server, or export CSV.",
+            )
+
+
+def _check_uncached_formulas(path: Path, title: str, rows: list, width: int, zipfile) -> None:
+    """Refuse formula cells that carry no saved value (they would read as blank)."""
+    if not any(v is None for r in rows[1:] for v in r[:width]) or not _has_formulas(path, zipfile):
+        return
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = wb[title]
+        bad: list[str] = []
+        n_bad = 0
+        for i, (cached, formula) in enumerate(
+            zip(rows, ws.iter_rows(values_only=True), strict=False)
+        ):
+            if i == 0:
+                continue
+            for j in range(min(width, len(formula))):
+                f = formula[j]
+                if isinstance(f, str) and f.startswith("=") and cached[j] is None:
+                    n_bad += 1
+                    if len(bad) < 5:
+                        bad.append(f"{openpyxl.utils.get_column_letter(j + 1)}{i + 1}")
+    finally:
+        wb.close()
+    if n_bad:
+        raise JBPInputError(
+            f"sheet {excerpt(title)}: {n_bad:,} formula cell(s) have no saved value (e.g. "
+            f"{', '.join(bad)}), so they would read as blank",
+            file=path,
+            hint="Open the workbook in Excel or LibreOffice and save it (this stores the values), "
+            "or export it as CSV; then rerun.",
+        )
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(path: Path, zipfile) -> bool:
+    """Whether any worksheet holds a formula element (streamed, without parsing the XML)."""
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if not name.startswith("xl/worksheets/"):
+                continue
+            tail = b""
+            with zf.open(name) as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def _check_field_sizes(table: RawTable) -> None:
+    """No cell above :data:`MAX_FIELD_BYTES` (a broken quote, or not a survey export)."""
+    for col in table.frame.columns:
+        s = table.frame[col]
+        if not len(s):
+            continue
+        lengths = s.str.len()
+        top = lengths.max()
+        if pd.notna(top) and top > MAX_FIELD_BYTES:
+            pos = int(np.asarray(lengths.fillna(0)).argmax())
+            raise JBPInputError(
+                f"a single field holds {int(top):,} characters, more than the "
+                f"{MAX_FIELD_BYTES:,} limit (usually a quote that is never closed)",
+                file=table.path,
+                row=int(table.rows[pos]),
+                column=str(col)[:60],
+                hint="Check the quotes in the file; a survey answer is never that long.",
+            )
 
 
 def read_stata(path: str | Path) -> RawTable:

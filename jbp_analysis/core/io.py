@@ -52,6 +52,7 @@ __all__ = [
     "write_csv",
     "write_xlsx",
     "stable_zip",
+    "excerpt",
 ]
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
@@ -180,6 +181,27 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     if headers != list(df.columns):
         out = (df.copy() if out is None else out).set_axis(headers, axis=1)
     return df if out is None else out
+
+
+def excerpt(value: Any, limit: int = 40) -> str:
+    """A short, printable quotation of an input value for an error message.
+
+    Control characters become ``?``, and anything longer than ``limit`` characters is cut with
+    ``…`` and its full length, so a message never carries a whole (possibly personal or
+    hostile) field.
+
+    Examples
+    --------
+    >>> excerpt("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100 characters)"
+    >>> excerpt("a\x1b[31mb")
+    "'a?[31mb'"
+    """
+    text = str(value)
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
+    if len(text) > limit:
+        return repr(clean[: limit - 1] + "…") + f" ({len(text):,} characters)"
+    return repr(clean)
 
 
 # ------------------------------------------------------------------------------------- CSV
