@@ -91,9 +91,11 @@ def resolve_secret(raw: Path, *, secret: bytes | str | None = None) -> Secret:
         (secret, "argument"),
         (os.environ.get(SECRET_ENV), "env"),
     ]
-    path = secret_file()
-    if path.is_file():
-        candidates.append((path.read_bytes().strip(), "file"))
+    path = None
+    if not secret and not os.environ.get(SECRET_ENV):  # only look at $HOME when it matters
+        path, value = _read_secret_file()
+        if value is not None:
+            candidates.append((value, "file"))
     for value, source in candidates:
         if value is None or value == "" or value == b"":
             continue
@@ -120,10 +122,37 @@ def resolve_secret(raw: Path, *, secret: bytes | str | None = None) -> Secret:
         )
     raise ConfigError(
         f"no project secret for pseudonymising NIKs: set the environment variable {SECRET_ENV} "
-        f"or write the secret to {path} (outside the repository).{why} The demo key is only used "
+        f"or write the secret to {path or '~/.config/jbp/secret'} (outside the repository).{why} The demo key is only used "
         "for the untouched simulated sample (every file as `jbp simulate` wrote it, checked "
         f"against the hashes in {MARKER})."
     )
+
+
+def _read_secret_file() -> tuple[Path | None, bytes | None]:
+    """``(path, secret)`` from ``~/.config/jbp/secret`` (``secret`` is ``None`` if absent).
+
+    Raises
+    ------
+    ConfigError
+        The home folder cannot be found or read, or the secret file cannot be read: one
+        paragraph naming the path and the fix, never a traceback.
+    """
+    try:
+        path = secret_file()
+    except (RuntimeError, KeyError, OSError) as exc:  # no $HOME and no passwd entry
+        raise ConfigError(
+            f"cannot find the home folder to look for the project secret ({exc}); set "
+            f"{SECRET_ENV} or HOME"
+        ) from None
+    try:
+        if not path.is_file():
+            return path, None
+        return path, path.read_bytes().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the project secret file {path} ({exc.strerror or exc}); make it "
+            f"readable by you (chmod 600, owned by you) or set {SECRET_ENV} instead"
+        ) from None
 
 
 def _describe(source: str) -> str:
