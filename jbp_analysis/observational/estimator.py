@@ -201,7 +201,7 @@ def att(
     ps = None
     influence = None
     if method in ("ipw", "aipw"):
-        ps = np.minimum(fit.ps, 1 - 1e-6)
+        ps = fit.ps
         active = np.where((d == 0) & (ps >= CONTROL_SCORE_CAP), 0.0, 1.0)
         capped = int((active == 0).sum())
         if capped:

@@ -113,7 +113,8 @@ def fit_propensity(
     certain = ps > 1 - _SEPARATION_EPS
     if separated or certain.any():
         _raise_separation(d, X, names, f"{int(certain.sum())} fitted probabilities are 1")
-    # Information rebuilt from the final probabilities (as R's DRDID does).
+    # Capped at 1 - 1e-6 and information rebuilt from the final probabilities (as R's DRDID).
+    ps = np.minimum(ps, 1 - 1e-6)
     info = X.T @ ((w * ps * (1 - ps))[:, None] * X) / n
     H = np.linalg.inv(info)
     score = (w * (d - ps))[:, None] * X
