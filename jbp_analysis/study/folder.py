@@ -43,6 +43,7 @@ import datetime as dt
 import fnmatch
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,9 +228,24 @@ def activate_study(study: str | Path | None = None) -> StudyFolder:
     return folder
 
 
+_ACTIVE: dict[str, Any] = {}
+_RECHECK_SECONDS = 2.0
+
+
 def active_study() -> StudyFolder:
-    """The study folder in use (:func:`resolve_study` with no argument), loaded and cached."""
-    return load_study_folder(resolve_study())
+    """The study folder in use (:func:`resolve_study` with no argument), loaded and cached.
+
+    ``load_codebook()`` and ``districts()`` call this many times per run, so the folder's files
+    are re-checked for changes at most every two seconds (explicit :func:`load_study_folder`
+    calls always re-check).
+    """
+    key = (os.environ.get(STUDY_ENV), os.getcwd())
+    now = time.monotonic()
+    if _ACTIVE.get("key") == key and now - _ACTIVE["at"] < _RECHECK_SECONDS:
+        return _ACTIVE["folder"]
+    folder = load_study_folder(resolve_study())
+    _ACTIVE.update(key=key, at=now, folder=folder)
+    return folder
 
 
 _CACHE: dict[tuple[str, tuple[int, ...]], StudyFolder] = {}
