@@ -42,3 +42,44 @@ def test_pii_and_processed_types() -> None:
     assert processed_dtype(cb.variable("respondent", "household_income")) == "Int64"
     dt = processed_dtype(cb.variable("respondent", "education"))
     assert isinstance(dt, pd.CategoricalDtype) and dt.ordered and dt.categories[0] == "none"
+
+
+def test_choice_names_are_unique_xml_names_per_value_set() -> None:
+    import re
+
+    cb = load_codebook()
+    for name, codes in cb.value_sets.items():
+        choices = [str(spec["choice"]) for spec in codes.values() if "choice" in spec]
+        assert len(choices) == len(set(choices)), name
+        for c in choices:
+            assert re.fullmatch(r"[a-z0-9_]+", c), (name, c)
+    missing = [str(spec["choice"]) for spec in cb.missing_codes.values()]
+    assert missing == ["tidak_tahu", "menolak"]
+    # a missing-code choice never collides with a real answer of a list it is added to
+    for v in cb.variables:
+        if v.type == "category" and v.missing:
+            real = {str(s.get("choice")) for s in cb.value_sets[v.codes].values()}
+            assert not real & {str(cb.missing_codes[c]["choice"]) for c in v.missing}, v.name
+
+
+def test_form_questions_have_unique_names_and_labelled_groups() -> None:
+    cb = load_codebook()
+    for module in ("respondent", "group"):
+        questions = [v for v in cb.module(module) if v.xlsform is not None]
+        names = [v.form_name for v in questions]
+        assert len(names) == len(set(names)), module  # XLSForm names are unique in a form
+        for v in questions:
+            assert v.form_group is None or v.form_group in cb.form_groups, v.name
+            assert v.form_group != "meta", v.name  # reserved by XLSForm for instanceID etc.
+        # only server metadata (_uuid, _submission_time) is outside the form
+        outside = [v.header for v in cb.module(module) if v.xlsform is None]
+        assert all(h.startswith("_") for h in outside), outside
+    assert all(v.xlsform is None for m in ("assignment", "cost") for v in cb.module(m))
+
+
+def test_form_header_joins_group_and_name() -> None:
+    cb = load_codebook()
+    v = cb.variable("respondent", "interview_date")
+    assert v.form_header() == "wawancara/tanggal_wawancara"
+    assert v.form_header("-") == "wawancara-tanggal_wawancara"
+    assert cb.variable("group", "visit_date").form_header("-") == "tanggal_kunjungan"
