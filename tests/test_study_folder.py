@@ -194,3 +194,27 @@ def test_cli_bad_study_exits_2_with_the_problem(tmp_path: Path, capsys) -> None:
     assert main(["districts", "--study", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and "Traceback" not in err
+
+
+def test_form_specs_come_from_study_yaml() -> None:
+    specs = load_study_folder(STUDY_DIR).form_specs
+    assert (specs["respondent"].form_id, specs["respondent"].title) == (
+        "jbp_responden",
+        "JBP responden",
+    )
+    assert specs["group"].path.name == "jbp_kelompok.xlsx"
+
+
+def test_study_check_finds_a_rule_that_shadows_the_standard_names(study_copy: Path) -> None:
+    from jbp_analysis.study.check import check_file_map
+
+    fm = study_copy / "file_map.yaml"
+    data = yaml.safe_load(fm.read_text())
+    data["rules"].insert(0, {"pattern": "*.csv", "module": "cost"})  # too broad
+    fm.write_text(yaml.safe_dump(data))
+    problems = check_file_map(load_study_folder(study_copy))
+    text = "\n".join(map(str, problems))
+    assert "rule 1 places responden_baseline.csv as cost, not respondent, baseline" in text
+    assert "rule 1 places jbp_kelompok.csv as cost, not group" in text
+    assert not any("xlsx" in p.problem for p in problems)  # only the CSV names are shadowed
+    assert check_file_map(load_study_folder(STUDY_DIR)) == []

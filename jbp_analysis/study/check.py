@@ -35,7 +35,14 @@ from jbp_analysis.study.folder import (
     load_study_folder,
 )
 
-__all__ = ["check_study", "check_codebook", "check_form", "check_templates", "convert_form"]
+__all__ = [
+    "check_study",
+    "check_codebook",
+    "check_file_map",
+    "check_form",
+    "check_templates",
+    "convert_form",
+]
 
 _REGENERATE = "Run `jbp study forms` to regenerate the forms from codebook.yaml."
 _XLSFORM_TYPES = {
@@ -55,6 +62,7 @@ def check_study(path: str | Path) -> list[StudyProblem]:
     except StudyFolderError as exc:
         return exc.problems  # the rest needs a loadable folder
     problems = check_codebook(study)
+    problems += check_file_map(study)
     for module, form in study.forms.items():
         problems += check_form(study, module, form)
     problems += check_templates(study)
@@ -105,6 +113,53 @@ def check_codebook(study: StudyFolder) -> list[StudyProblem]:
                         f"Add {group}: {{id: ..., en: ...}} under form_groups.",
                     )
                 )
+    return out
+
+
+# ----------------------------------------------------------------------------------- file map
+def expected_names(study: StudyFolder) -> list[tuple[str, str, str | None]]:
+    """``(file name, module, wave)`` that the file map must place: the codebook's own names,
+    and the names KoboToolbox (form title) and ODK Central (form_id) give each form's export."""
+    out: list[tuple[str, str, str | None]] = []
+    cb = study.codebook
+    for module, spec in cb.files.items():
+        waves = list(cb.waves) if spec.get("per_wave") else [None]
+        for wave in waves:
+            stem = spec["stem"].format(wave=wave) if wave else spec["stem"]
+            out += [(f"{stem}.csv", module, wave), (f"{stem}.xlsx", module, wave)]
+    stamp = "2017-08-01-10-00-00"
+    for module, form in study.form_specs.items():
+        kobo = form.title.replace(" ", "_")
+        out.append((f"{kobo}_-_all_versions_-_False_-_{stamp}.csv", module, None))
+        out.append((f"{kobo}_-_latest_version_-_labels_-_{stamp}.xlsx", module, None))
+        out.append((f"{form.form_id}.csv", module, None))
+    return out
+
+
+def check_file_map(study: StudyFolder) -> list[StudyProblem]:
+    """The file map places the codebook's file names and the field tools' export names."""
+    file = str(study.root / "file_map.yaml")
+    out = []
+    for name, module, wave in expected_names(study):
+        placed = study.file_map.place(name)
+        if placed is None:
+            out.append(
+                StudyProblem(
+                    file,
+                    f"no rule places {name} ({module}{', ' + wave if wave else ''}).",
+                    "Add a rule for it (see the shipped file_map.yaml).",
+                )
+            )
+        elif (placed.module, placed.wave) != (module, wave):
+            out.append(
+                StudyProblem(
+                    file,
+                    f"rule {placed.rule + 1} places {name} as {placed.module}"
+                    f"{', ' + placed.wave if placed.wave else ''}, not {module}"
+                    f"{', ' + wave if wave else ''}.",
+                    "Move the more specific rule above it, or narrow its pattern.",
+                )
+            )
     return out
 
 
@@ -182,7 +237,7 @@ def check_form(study: StudyFolder, module: str, path: Path) -> list[StudyProblem
     """The XLSForm at ``path`` against the codebook, read back from the file."""
     from openpyxl import load_workbook
 
-    from jbp_analysis.study.xlsform import FORM_IDS, LANGUAGES, META_QUESTIONS
+    from jbp_analysis.study.xlsform import LANGUAGES, META_QUESTIONS
 
     file = str(path)
     if not path.is_file():
@@ -245,15 +300,14 @@ def check_form(study: StudyFolder, module: str, path: Path) -> list[StudyProblem
                     file, f"group {g!r}: questions are not in codebook order.", _REGENERATE
                 )
             )
-    form_id, title = FORM_IDS.get(module, ("", ""))
+    spec = study.form_specs[module]
     s = settings[0] if settings else {}
-    if s.get("form_id") != form_id or s.get("version") != cb.version:
+    want = {"form_id": spec.form_id, "form_title": spec.title, "version": cb.version}
+    have = {k: s.get(k) for k in want}
+    if have != want:
         out.append(
             StudyProblem(
-                file,
-                f"settings: form_id {s.get('form_id')!r} version {s.get('version')!r}, expected "
-                f"{form_id!r} version {cb.version!r}.",
-                _REGENERATE,
+                file, f"settings sheet {have} differs from study.yaml/codebook {want}.", _REGENERATE
             )
         )
     if not out:

@@ -62,6 +62,7 @@ __all__ = [
     "Placement",
     "Aliases",
     "StudySettings",
+    "FormSpec",
     "StudyFolder",
     "StudyProblem",
     "StudyFolderError",
@@ -172,6 +173,20 @@ class Aliases:
 
 
 @dataclass(frozen=True)
+class FormSpec:
+    """One XLSForm of the study: its file, ``form_id`` and ``form_title``.
+
+    KoboToolbox names exports after the title (``JBP_responden_-_all_versions_-_...``), ODK
+    Central after the form_id (``jbp_responden.csv``).
+    """
+
+    module: str
+    path: Path
+    form_id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class StudySettings:
     """Study settings from ``study.yaml``.
 
@@ -196,6 +211,7 @@ class StudyFolder:
     settings: StudySettings
     districts: pd.DataFrame = field(repr=False)
     forms: dict[str, Path] = field(default_factory=dict, repr=False)
+    form_specs: dict[str, FormSpec] = field(default_factory=dict, repr=False)
 
     def path(self, relative: str | Path) -> Path:
         """A path inside the study folder."""
@@ -316,7 +332,7 @@ def _load(root: Path) -> StudyFolder:
             )
     settings = _settings(root, study_yaml, problems)
     districts = _districts(root, study_yaml, problems)
-    forms = _forms(root, study_yaml, problems)
+    form_specs = _forms(root, study_yaml, problems)
     if codebook is None:
         raise StudyFolderError(root, problems)
     file_map = _file_map(root, codebook, problems)
@@ -331,7 +347,8 @@ def _load(root: Path) -> StudyFolder:
         aliases=aliases,
         settings=settings,
         districts=districts,
-        forms=forms,
+        forms={m: f.path for m, f in form_specs.items()},
+        form_specs=form_specs,
     )
 
 
@@ -471,12 +488,31 @@ def _districts(
         return pd.DataFrame(columns=[*_DISTRICT_COLUMNS, "label", "slug"])
 
 
-def _forms(root: Path, study_yaml: dict[str, Any], problems: list[StudyProblem]) -> dict[str, Path]:
+def _forms(
+    root: Path, study_yaml: dict[str, Any], problems: list[StudyProblem]
+) -> dict[str, FormSpec]:
+    file = str(root / "study.yaml")
     forms = study_yaml.get("forms") or {}
+    fix = "Write forms: {module: {file: forms/x.xlsx, form_id: x, title: 'X'}}."
     if not isinstance(forms, dict):
-        problems.append(StudyProblem(str(root / "study.yaml"), "'forms' must map module: path."))
+        problems.append(StudyProblem(file, "'forms' must map each module to its form.", fix))
         return {}
-    return {str(m): root / str(p) for m, p in forms.items()}
+    out = {}
+    for module, spec in forms.items():
+        if isinstance(spec, str):
+            spec = {"file": spec}
+        if not isinstance(spec, dict) or not spec.get("file"):
+            problems.append(StudyProblem(file, f"forms: {module!r} needs a file.", fix))
+            continue
+        path = root / str(spec["file"])
+        form_id = str(spec.get("form_id") or path.stem)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", form_id):
+            problems.append(
+                StudyProblem(file, f"forms: {module!r} form_id {form_id!r} is not a valid id.", fix)
+            )
+        title = str(spec.get("title") or form_id)
+        out[str(module)] = FormSpec(str(module), path, form_id, title)
+    return out
 
 
 def _file_map(root: Path, codebook: Codebook, problems: list[StudyProblem]) -> FileMap:

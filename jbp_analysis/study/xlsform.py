@@ -48,7 +48,6 @@ __all__ = [
     "LANGUAGES",
     "SURVEY_COLUMNS",
     "META_QUESTIONS",
-    "FORM_IDS",
     "survey_rows",
     "choice_rows",
     "choice_lists",
@@ -80,12 +79,6 @@ SETTINGS_COLUMNS: list[str] = ["form_title", "form_id", "version", "default_lang
 
 #: Metadata questions every form starts with (KoboToolbox and ODK export them as columns).
 META_QUESTIONS: tuple[str, ...] = ("start", "end", "today", "deviceid")
-#: ``form_id`` and ``form_title`` per module; KoboToolbox names its exports after the title
-#: (``JBP_responden_-_all_versions_-_...``), ODK Central after the form_id (``jbp_responden.csv``).
-FORM_IDS: dict[str, tuple[str, str]] = {
-    "respondent": ("jbp_responden", "JBP responden"),
-    "group": ("jbp_kelompok", "JBP kelompok"),
-}
 _WAVE_QUESTION = "wave_code"
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _SIMPLE_TYPES = {
@@ -379,12 +372,15 @@ def _normalise_zip(data: bytes) -> bytes:
 def form_bytes(study: Any, module: str) -> bytes:
     """The XLSForm of one module as XLSX bytes (deterministic)."""
     codebook: Codebook = study.codebook
-    if module not in FORM_IDS:
-        raise ConfigError(f"no form id for module {module!r}; known: {', '.join(FORM_IDS)}")
-    form_id, title = FORM_IDS[module]
+    if module not in study.form_specs:
+        raise ConfigError(
+            f"the study has no form for module {module!r} (forms: in study.yaml lists "
+            f"{', '.join(study.form_specs)})"
+        )
+    spec = study.form_specs[module]
     settings = {
-        "form_title": title,
-        "form_id": form_id,
+        "form_title": spec.title,
+        "form_id": spec.form_id,
         "version": codebook.version,
         "default_language": LANGUAGES["id"],
     }
