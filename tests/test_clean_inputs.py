@@ -49,7 +49,7 @@ def test_discover_skips_truth_marker_readme_and_orders_files(tmp_path) -> None:
     [
         (
             ["penugasan_kelompok.csv", "responden_baseline.csv", "survei_lain.csv"],
-            "not a JBP survey export",
+            "not a survey export of this study",
         ),
         (
             ["penugasan_kelompok.csv", "responden_baseline.csv", "responden_baseline.xlsx"],
@@ -70,14 +70,16 @@ def test_discover_errors(tmp_path, names, needle) -> None:
         discover(tmp_path, CB)
 
 
-def test_header_keys_include_full_short_and_joined_forms() -> None:
+def test_header_keys_include_full_and_joined_paths_and_labels_but_not_short_names() -> None:
     keys = header_keys(CB, "respondent")
-    assert keys["latar/umur"] == keys["umur"] == keys["latar_umur"] == "age"
+    assert keys["latar/umur"] == keys["latar_umur"] == keys["umur (tahun)"] == "age"
+    assert keys["age (years)"] == "age"
     assert keys["_uuid"] == "submission_id"
+    assert "umur" not in keys and "pendidikan" not in keys
 
 
 @pytest.mark.parametrize(
-    "variant", ["latar-umur", "latar.umur", "LATAR_UMUR", " Latar/Umur ", "umur"]
+    "variant", ["latar-umur", "latar.umur", "LATAR_UMUR", " Latar/Umur ", "Umur (tahun)"]
 )
 def test_map_headers_accepts_kobo_group_separators(tmp_path, variant) -> None:
     headers = [variant if h == "latar/umur" else h for h in _all_headers()]
@@ -99,12 +101,50 @@ def _all_headers(module="respondent", wave="baseline", transform=lambda h: h) ->
     return [transform(v.header) for v in CB.module(module) if wave in v.waves]
 
 
-def test_map_headers_without_group_paths_and_reports_unknown_columns(tmp_path) -> None:
-    headers = _all_headers(transform=lambda h: h.split("/")[-1]) + ["_index", "deviceid"]
+def test_headers_without_group_paths_are_refused_all_in_one_message(tmp_path) -> None:
+    # the short name alone is not a full path: every such column is named, with its alias fix
+    headers = _all_headers(transform=lambda h: h.split("/")[-1])
+    with pytest.raises(JBPInputError) as info:
+        _mapped(tmp_path, headers)
+    msg = str(info.value)
+    grouped = [v for v in CB.module("respondent") if "/" in v.header and v.required]
+    assert f"required column missing, {len(grouped)} of them" in msg
+    for v in grouped:
+        assert repr(v.header) in msg
+    assert "'umur'" in msg and "aliases.yaml" in msg
+
+
+def test_tool_columns_are_known_and_unknown_columns_reported(tmp_path) -> None:
+    headers = _all_headers() + ["_index", "deviceid", "__version__", "grp_x/foo"]
     m = _mapped(tmp_path, headers)
-    assert set(m.frame.columns) == {v.name for v in CB.module("respondent")}
-    assert m.unknown == ("_index", "deviceid")
-    assert m.headers["age"] == "umur"
+    assert m.unknown == ("grp_x/foo",)
+    assert m.tool_columns == ("_index", "deviceid", "__version__")
+
+
+def test_select_multiple_dummy_is_never_taken_for_a_question(tmp_path) -> None:
+    headers = [h for h in _all_headers() if h != "latar/pendidikan"]
+    headers += ["grp_x/bantuan_diterima", "grp_x/bantuan_diterima/pendidikan"]
+    with pytest.raises(JBPInputError, match="latar/pendidikan"):
+        _mapped(tmp_path, headers)
+    m = _mapped(tmp_path, _all_headers() + ["grp_x/bantuan_diterima/pendidikan"])
+    assert m.headers["education"] == "latar/pendidikan"
+    assert "grp_x/bantuan_diterima/pendidikan" in m.unknown
+
+
+def test_odk_meta_columns_give_the_submission_fields(tmp_path) -> None:
+    headers = [h for h in _all_headers() if h not in ("_uuid", "_submission_time")]
+    headers = [h.replace("/", "-") for h in headers] + ["SubmissionDate", "meta-instanceID", "KEY"]
+    from jbp_analysis.clean.inputs import InputFile
+
+    p = tmp_path / "jbp_responden_baseline.csv"
+    df = pd.DataFrame({h: ["1"] for h in headers})
+    df["meta-instanceID"] = "uuid:abc-123"
+    df.to_csv(p, index=False)
+    m = map_headers(read_table(p), InputFile(p, "respondent", "baseline", "0"), CB)
+    assert m.headers["submission_id"] == "meta-instanceID"
+    assert m.frame["submission_id"].tolist() == ["abc-123"]
+    assert m.headers["worked_last_week"] == "kerja-r1_bekerja_seminggu"
+    assert m.tool_columns == ("KEY",) and m.unknown == ()
 
 
 def test_education_outside_baseline_is_reported_not_mapped(tmp_path) -> None:
@@ -129,4 +169,4 @@ def test_other_survey_and_doubled_columns(tmp_path) -> None:
     with pytest.raises(JBPInputError, match="another survey"):
         _mapped(tmp_path, ["q1", "q2", "hhid"])
     with pytest.raises(JBPInputError, match="both hold"):
-        _mapped(tmp_path, _all_headers() + ["umur"])
+        _mapped(tmp_path, _all_headers() + ["latar-umur"])

@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,9 +52,16 @@ __all__ = [
     "parse_numbers",
     "parse_dates",
     "LOG_FIELDS",
+    "UNREADABLE_FIELDS",
+    "answer_key",
+    "choice_name",
 ]
 
 LOG_FIELDS = ["pos", "column", "old", "new", "rule", "detail"]
+#: Columns of :attr:`Normalised.unreadable`: ``values`` is a list of ``(value, cells)`` pairs,
+#: most frequent first (at most :data:`TOP_UNREADABLE`).
+UNREADABLE_FIELDS = ["column", "type", "codes", "non_blank", "unreadable", "share", "values"]
+TOP_UNREADABLE = 5
 _EMPTY_LOG = pd.DataFrame(columns=LOG_FIELDS)
 _DAY_FIRST = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
 
@@ -65,13 +73,16 @@ class Normalised:
     ``frame`` has the processed dtype per variable (a ``district`` variable is returned as the
     BPS code string in ``district``); ``log`` has :data:`LOG_FIELDS` with ``pos`` the position
     in the input; ``reject`` holds a reason per row (missing = keep) and ``reject_detail`` the
-    explanation.
+    explanation; ``unreadable`` has one row per column (:data:`UNREADABLE_FIELDS`): its
+    non-blank cells other than missing codes, how many could not be read, and the most
+    frequent unreadable values with their counts.
     """
 
     frame: pd.DataFrame
     log: pd.DataFrame
     reject: pd.Series
     reject_detail: pd.Series
+    unreadable: pd.DataFrame = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -146,33 +157,101 @@ def parse_numbers(text: pd.Series, *, integer: bool) -> tuple[pd.Series, np.ndar
 
 
 # ---------------------------------------------------------------------------------- categories
-_LOOKUPS: dict[tuple[int, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+_LOOKUPS: dict[tuple[int, str, tuple[int, ...]], _Lookup] = {}
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+_NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?$")
+#: spelling kinds of a coded answer; the kind most cells of a column have is read as is, the
+#: others are logged (``label_to_code``)
+KINDS = ("code", "choice", "label_id", "label_en")
 
 
-def _lookup(codes: str, codebook: Codebook) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``({code string: value}, {lower-case label or value name: value})`` for a value set."""
-    key = (id(codebook), codes)
+def answer_key(text: Any) -> str:
+    """A coded answer as compared: lower case, every run of other characters one space.
+
+    ``Laki-laki``, ``laki_laki``, ``LAKI LAKI`` and ``laki  laki`` are alike.
+
+    Examples
+    --------
+    >>> answer_key("Laki-laki"), answer_key(" SMA/SMK/sederajat "), answer_key("sangat_setuju")
+    ('laki laki', 'sma smk sederajat', 'sangat setuju')
+    """
+    return _NOT_WORD.sub(" ", str(text).lower()).strip()
+
+
+def choice_name(spec: dict[str, Any], code: Any) -> str:
+    """The XLSForm choice ``name`` of a value-set code, as the study's forms write it
+    (:func:`jbp_analysis.study.xlsform.choice_name`): its ``choice`` entry, else its ``value``
+    when that is text, else the code.
+
+    Examples
+    --------
+    >>> choice_name({"choice": "laki_laki", "value": "male", "id": "Laki-laki"}, 1)
+    'laki_laki'
+    >>> choice_name({"id": "Pendampingan JBP"}, "pendampingan")
+    'pendampingan'
+    """
+    name = spec.get("choice")
+    if name is None:
+        value = spec.get("value")
+        name = value if isinstance(value, str) else code
+    return str(name)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """How one value set's answers are read: ``code`` (code strings), ``exact`` (choice names
+    and labels exactly as the forms write them, with their kind), ``key`` (every spelling by
+    :func:`answer_key`: labels, names, value names, aliases), ``missing`` (missing-code labels
+    by key) and ``no`` (extra spellings of a yes/no "no": ``0``)."""
+
+    code: dict[str, Any]
+    exact: dict[str, tuple[Any, str]]
+    key: dict[str, Any]
+    missing: dict[str, int]
+
+
+def _lookup(codes: str, codebook: Codebook, missing: tuple[int, ...] = ()) -> _Lookup:
+    key = (id(codebook), codes, tuple(missing))
     if key not in _LOOKUPS:
-        _LOOKUPS[key] = _build_lookup(codes, codebook)
+        _LOOKUPS[key] = _build_lookup(codes, codebook, missing)
     return _LOOKUPS[key]
 
 
-def _build_lookup(codes: str, codebook: Codebook) -> tuple[dict[str, Any], dict[str, Any]]:
+def _processed_value(codes: str, code: Any, spec: dict[str, Any]) -> Any:
+    if codes == "yes_no":
+        return bool(spec["value"])
+    if codes == "likert5":
+        return int(code)
+    return spec.get("value", code)
+
+
+def _build_lookup(codes: str, codebook: Codebook, missing: tuple[int, ...] = ()) -> _Lookup:
     vs = codebook.value_sets[codes]
     by_code: dict[str, Any] = {}
-    by_label: dict[str, Any] = {}
+    exact: dict[str, tuple[Any, str]] = {}
+    by_key: dict[str, Any] = {}
+    boolean = all(isinstance(s.get("value"), bool) for s in vs.values())
     for code, spec in vs.items():
-        if codes == "yes_no":
-            value: Any = bool(spec["value"])
-        elif codes == "likert5":
-            value = int(code)
-        else:
-            value = spec.get("value", code)
+        value = _processed_value(codes, code, spec)
         by_code[str(code)] = value
-        for text in (spec.get("id"), spec.get("en"), spec.get("value"), code):
-            if text is not None and not isinstance(text, bool):
-                by_label.setdefault(" ".join(str(text).lower().split()), value)
-    return by_code, by_label
+        for text, kind in ((choice_name(spec, code), "choice"), (spec.get("id"), "label_id"),
+                           (spec.get("en"), "label_en")):  # fmt: skip
+            if text is not None:
+                exact.setdefault(str(text).strip(), (value, kind))
+        spellings = [spec.get("id"), spec.get("en"), spec.get("value"), code,
+                     choice_name(spec, code), *spec.get("aliases", [])]  # fmt: skip
+        if boolean:  # yes/no exported as 1/0 or true/false
+            spellings += ["true", "yes"] if spec["value"] else ["false", "no", "0"]
+        for text in spellings:
+            if text is not None and not isinstance(text, bool) and answer_key(text):
+                by_key.setdefault(answer_key(text), value)
+    miss: dict[str, int] = {}
+    for m in missing:
+        labels = codebook.missing_codes.get(int(m), {})
+        for text in (labels.get("id"), labels.get("en"), labels.get("choice")):
+            if text and answer_key(text) not in by_key:
+                miss.setdefault(answer_key(text), int(m))
+    return _Lookup(code=by_code, exact=exact, key=by_key, missing=miss)
 
 
 def _typed(values: list[Any], idx: np.ndarray, dtype: Any) -> pd.Series:
@@ -198,24 +277,30 @@ def decode_codes(
 ) -> tuple[pd.Series, pd.Series]:
     """Decode coded answers; return processed values and the rule applied per cell.
 
-    Cells are trimmed; the rule is missing for plain codes and blanks, ``missing_code`` for a
-    missing code the variable allows (-99/-98), ``label_to_code`` for labels (Bahasa Indonesia,
-    English or the value name, any case), and ``out_of_range`` for anything else. Works on the
-    distinct strings (a handful per column) and maps back.
+    Cells are trimmed. A cell is read as its code when it is the code itself, the XLSForm
+    choice name (``laki_laki``), a label in Bahasa Indonesia or English, the value name or an
+    alias from the study folder, in any case and with ``_``, ``-`` and spaces alike; ``0``,
+    ``true``/``false`` also read a yes/no. The spelling most cells of the column use is read
+    as is (rule missing); other spellings get ``label_to_code``. Missing codes the variable
+    allows (``-99``/``-98``, or their labels) get ``missing_code``; a number that is no code
+    ``out_of_range``; any other text ``unreadable``. Works on the distinct strings.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from jbp_analysis.study.codebook import load_codebook
     >>> v = load_codebook().variable("respondent", "worked_last_week")
-    >>> vals, rule = decode_codes(pd.Series(["1", "Tidak", "7", "-98"]), v)
-    >>> vals.tolist(), rule.tolist()
-    ([True, False, <NA>, <NA>], [None, 'label_to_code', 'out_of_range', 'missing_code'])
+    >>> vals, rule = decode_codes(pd.Series(["1", "1", "Tidak", "7", "-98", "0", "maybe"]), v)
+    >>> vals.tolist()
+    [True, True, False, <NA>, <NA>, False, <NA>]
+    >>> rule.tolist()
+    [None, None, 'label_to_code', 'out_of_range', 'missing_code', 'label_to_code', 'unreadable']
     """
     cb = codebook or load_codebook()
     idx, uniques = pd.factorize(text, use_na_sentinel=True)
     idx = np.asarray(idx)
-    values, rules = _decode_unique(list(uniques), variable, cb)
+    counts = np.bincount(idx[idx >= 0], minlength=len(uniques))
+    values, rules = _decode_unique(list(uniques), variable, cb, counts=counts)
     dtype = processed_dtype(variable, cb)
     out = _typed(values, np.where(idx >= 0, idx, len(values)), dtype)
     out.index = text.index
@@ -224,29 +309,53 @@ def decode_codes(
 
 
 def _decode_unique(
-    uniques: list[Any], variable: Variable, cb: Codebook
+    uniques: list[Any], variable: Variable, cb: Codebook, *, counts: np.ndarray | None = None
 ) -> tuple[list[Any], list[str | None]]:
-    """Processed value and rule of each distinct spelling (see :func:`decode_codes`)."""
-    by_code, by_label = _lookup(variable.codes, cb)
+    """Processed value and rule of each distinct spelling (see :func:`decode_codes`).
+
+    ``counts`` (cells per distinct spelling) picks the column's own spelling kind; without it,
+    only codes are read as is.
+    """
+    look = _lookup(variable.codes, cb, variable.missing)
     missing = {str(c) for c in variable.missing}
     values: list[Any] = []
     rules: list[str | None] = []
+    kinds: list[str | None] = []
     for u in uniques:  # distinct spellings only
         key = str(u).strip()
         code = key[:-2] if key.endswith(".0") else key
+        kind: str | None = None
         if key == "":
-            values.append(None)
-            rules.append(None)
-        elif code in by_code:
-            values.append(by_code[code])
-            rules.append(None)
+            value, rule = None, None
+        elif code in look.code:
+            value, rule, kind = look.code[code], None, "code"
         elif code in missing:
-            values.append(None)
-            rules.append("missing_code")
+            value, rule = None, "missing_code"
+        elif key in look.exact:
+            (value, kind), rule = look.exact[key], "label_to_code"
         else:
-            label = by_label.get(" ".join(key.lower().split()))
-            values.append(label)
-            rules.append("label_to_code" if label is not None else "out_of_range")
+            k = answer_key(key)
+            if k in look.key:
+                value, rule = look.key[k], "label_to_code"
+            elif k in look.missing:
+                value, rule = None, "missing_code"
+            elif _NUMERIC.match(key):
+                value, rule = None, "out_of_range"
+            else:
+                value, rule = None, "unreadable"
+        values.append(value)
+        rules.append(rule)
+        kinds.append(kind)
+    own = "code"
+    if counts is not None and len(uniques):
+        per_kind = {k: 0 for k in KINDS}
+        for kind, n in zip(kinds, counts, strict=True):
+            if kind is not None:
+                per_kind[kind] += int(n)
+        best = max(KINDS, key=lambda k: per_kind[k])  # ties: the first (codes)
+        if per_kind[best] > 0:
+            own = best
+    rules = [None if k == own and k is not None else r for r, k in zip(rules, kinds, strict=True)]
     return values, rules
 
 
@@ -353,6 +462,7 @@ def normalise(
     given = factorized or {}
     out: dict[str, pd.Series] = {}
     logs: list[pd.DataFrame] = []
+    stats: list[dict[str, Any]] = []
     reject = pd.Series(pd.NA, index=frame.index, dtype="object")
     reject_detail = pd.Series(pd.NA, index=frame.index, dtype="object")
     for v in variables:
@@ -372,8 +482,17 @@ def normalise(
             text = values_u if isinstance(values_u, np.ndarray) else _fmt(values_u).to_numpy()
             return _Coded(np.append(np.asarray(text, dtype=object), "NA"), idx)
 
+        counts = np.bincount(idx[idx >= 0], minlength=len(uniq))
         if v.type == "category":
-            values_u, rules_u = _decode_unique(uniq.tolist(), v, cb)  # trims, missing codes
+            values_u, rules_u = _decode_unique(uniq.tolist(), v, cb, counts=counts)
+            stats.append(
+                _unreadable_row(
+                    v, uniq, counts,
+                    blank_or_missing=np.array([r == "missing_code" for r in rules_u], dtype=bool)
+                    | (_blank(uniq).isna().to_numpy(dtype=bool)),
+                    bad=np.array([r == "unreadable" for r in rules_u], dtype=bool),
+                )
+            )  # fmt: skip
             dtype = processed_dtype(v, cb)
             values = _typed(values_u, fill, dtype)
             values.index = frame.index
@@ -387,17 +506,20 @@ def normalise(
         if v.type in ("string", "integer", "number", "rupiah", "date", "datetime"):
             u = _blank(uniq)
             u_miss = _missing_codes(u, v)
+            u_skip = u_miss | u.isna().to_numpy(dtype=bool)
             u = u.where(~u_miss)
             miss = rows(u_miss)
             if miss.any():
                 logs.append(_entries(miss, v.name, old, "NA", "missing_code"))
             if v.type == "string":
                 out[v.name] = values_of(u).astype("string")
+                stats.append(_unreadable_row(v, uniq, counts, u_skip, np.zeros(len(u), bool)))
             elif v.type in ("integer", "number"):
                 u_values, u_bad = parse_numbers(u, integer=v.type == "integer")
                 bad = rows(u_bad)
                 logs.append(_entries(bad, v.name, old, "NA", "unparseable", "not a number"))
                 out[v.name] = values_of(u_values.astype(processed_dtype(v, cb)))
+                stats.append(_unreadable_row(v, uniq, counts, u_skip, _text_bad(u, u_bad)))
             elif v.type == "rupiah":
                 r = parse_rupiah(u)
                 u_bad = ~r.ok.to_numpy(dtype=bool)
@@ -408,6 +530,7 @@ def normalise(
                 if fixed.any():
                     logs.append(_entries(fixed, v.name, old, coded(r.value), "rupiah_parse"))
                 out[v.name] = values_of(r.value)
+                stats.append(_unreadable_row(v, uniq, counts, u_skip, u_bad & ~u_skip))
             else:
                 u_values, u_rule = parse_dates(u)
                 rule_u = np.append(u_rule.to_numpy(dtype=object), None)
@@ -416,6 +539,8 @@ def normalise(
                     new = coded(u_values)
                     logs.append(_entries(changed, v.name, old, new, _Coded(rule_u, idx)))
                 out[v.name] = values_of(u_values)
+                u_bad = (u_rule.to_numpy(dtype=object) == "unparseable") & ~u_skip
+                stats.append(_unreadable_row(v, uniq, counts, u_skip, u_bad))
         elif v.type == "district":
             raw = frame[v.name] if v.name in frame.columns else values_of(uniq)
             m = match_districts(raw, hint=district_hint)  # on the raw text: spaces count
@@ -430,10 +555,63 @@ def normalise(
                 f"{v.name}: " + m.suggestion.fillna("").astype(object)[take]
             ).to_numpy()
             out[v.name] = m.code
+            stats.append(_district_unreadable(v, frame.index, idx, uniq, counts, bad))
         else:  # pragma: no cover - the codebook test guards the set of types
             raise ValueError(f"unknown codebook type {v.type!r} for {v.name}")
     logs = [x for x in logs if len(x)]
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_FIELDS)
     typed = pd.DataFrame(out, index=frame.index) if out else pd.DataFrame(index=frame.index)
     assert len(typed) == n
-    return Normalised(frame=typed, log=log, reject=reject, reject_detail=reject_detail)
+    unreadable = pd.DataFrame(stats, columns=UNREADABLE_FIELDS)
+    return Normalised(
+        frame=typed, log=log, reject=reject, reject_detail=reject_detail, unreadable=unreadable
+    )
+
+
+# ---------------------------------------------------------------------------------- unreadable
+def _text_bad(u: pd.Series, u_bad: np.ndarray) -> np.ndarray:
+    """Unparseable numbers that are text, not a fraction in an integer column (out of range)."""
+    looks_numeric = u.str.match(r"^[+-]?\d+([.,]\d+)?$").fillna(False).to_numpy(dtype=bool)
+    return np.asarray(u_bad, dtype=bool) & ~looks_numeric
+
+
+def _unreadable_row(
+    v: Variable, uniq: pd.Series, counts: np.ndarray, blank_or_missing: np.ndarray, bad: np.ndarray
+) -> dict[str, Any]:
+    """Per-column accounting of unreadable cells from the distinct values and their counts."""
+    counts = np.asarray(counts, dtype=np.int64)
+    skip = np.asarray(blank_or_missing, dtype=bool)
+    bad = np.asarray(bad, dtype=bool) & ~skip
+    non_blank = int(counts[~skip].sum())
+    n_bad = int(counts[bad].sum())
+    top: list[tuple[str, int]] = []
+    if n_bad:
+        pos = np.flatnonzero(bad)
+        order = pos[np.lexsort((pos, -counts[pos]))][:TOP_UNREADABLE]
+        text = uniq.to_numpy(dtype=object)
+        top = [(str(text[i]), int(counts[i])) for i in order]
+    return {
+        "column": v.name,
+        "type": v.type,
+        "codes": v.codes,
+        "non_blank": non_blank,
+        "unreadable": n_bad,
+        "share": n_bad / non_blank if non_blank else 0.0,
+        "values": top,
+    }
+
+
+def _district_unreadable(
+    v: Variable,
+    index: pd.Index,
+    idx: np.ndarray,
+    uniq: pd.Series,
+    counts: np.ndarray,
+    bad_rows: np.ndarray,
+) -> dict[str, Any]:
+    """District names that match no district (rows rejected) count as unreadable."""
+    present = idx >= 0
+    bad_u = np.zeros(len(uniq), dtype=bool)
+    bad_u[np.unique(idx[present & np.asarray(bad_rows, dtype=bool)])] = True
+    blank = _blank(uniq).isna().to_numpy(dtype=bool)
+    return _unreadable_row(v, uniq, counts, blank, bad_u)

@@ -166,8 +166,15 @@ def quality_report(
     log: pd.DataFrame,
     rejects: pd.DataFrame,
     codebook_version: str,
+    unreadable: pd.DataFrame | None = None,
+    waves: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """Assemble the report as plain JSON-ready data (deterministic order)."""
+    """Assemble the report as plain JSON-ready data (deterministic order).
+
+    ``unreadable`` (:func:`jbp_analysis.clean.unreadable.unreadable_table`) gives, per file and
+    column, the share of non-blank values that could not be read and the top unreadable values;
+    ``waves`` the collected and not yet collected waves.
+    """
     log_counts = log.groupby("rule").size().sort_index() if len(log) else pd.Series(dtype=int)
     rej_counts = (
         rejects.groupby("reason").size().sort_index() if len(rejects) else pd.Series(dtype=int)
@@ -178,7 +185,7 @@ def quality_report(
         if len(outliers)
         else pd.DataFrame(columns=["variable", "wave", "flagged"])
     )
-    return {
+    out = {
         "codebook_version": codebook_version,
         "accounting": _records(accounting),
         "unknown_columns": {k: list(v) for k, v in unknown_columns.items()},
@@ -194,6 +201,22 @@ def quality_report(
         "outliers": _records(out_counts.assign(wave=out_counts["wave"].astype(str))),
         "missingness": _records(missingness),
     }
+    if waves is not None:
+        out["waves"] = {k: list(v) for k, v in waves.items()}
+    if unreadable is not None:
+        out["unreadable"] = [
+            {
+                "file": r["file"],
+                "header": r["header"],
+                "column": r["column"],
+                "non_blank": int(r["non_blank"]),
+                "unreadable": int(r["unreadable"]),
+                "share": _plain(float(r["share"])),
+                "top_values": [{"value": str(v), "cells": int(n)} for v, n in r["values"]],
+            }
+            for r in unreadable.to_dict(orient="records")
+        ]
+    return out
 
 
 def to_json(report: dict[str, Any]) -> str:
@@ -281,6 +304,26 @@ def render_html(report: dict[str, Any]) -> str:
         }
     )
     d = report["duplicates"]
+    waves_note = ""
+    if "waves" in report:
+        w = report["waves"]
+        waves_note = (
+            f"<p>Waves collected: {html.escape(', '.join(w['collected']))}"
+            + (
+                f"; not yet collected: {html.escape(', '.join(w['not_yet_collected']))}"
+                if w["not_yet_collected"]
+                else ""
+            )
+            + ".</p>"
+        )
+    unread = pd.DataFrame(report.get("unreadable", []))
+    if len(unread):
+        unread = unread.assign(
+            share=unread["share"].map(lambda x: f"{x:.2%}"),
+            top_values=unread["top_values"].map(
+                lambda vs: ", ".join(f"{v['value'][:40]} ({v['cells']})" for v in vs)
+            ),
+        )
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<title>JBP data quality</title>",
@@ -288,6 +331,7 @@ def render_html(report: dict[str, Any]) -> str:
         "<h1>JBP survey data quality</h1>",
         f"<p class='note'>Codebook version {html.escape(report['codebook_version'])}. "
         "No names, NIKs or phone numbers appear in this report.</p>",
+        waves_note,
         "<h2>Row accounting</h2>",
         "<p class='note'>rows_in = kept + rejected + exact_duplicates + near_duplicates + "
         "decided_duplicates, for every file.</p>",
@@ -308,6 +352,11 @@ def render_html(report: dict[str, Any]) -> str:
         _table(rules),
         "<h2>Rejected rows by reason</h2>",
         _table(reasons),
+        "<h2>Unreadable values by column</h2>",
+        "<p class='note'>Share of non-blank values (other than missing codes) that could not be "
+        "read: not a code, choice name, label, alias, number or date. Out-of-range numbers are "
+        "read and counted in the cleaning log instead.</p>",
+        _table(unread) if "unreadable" in report else "<p class='note'>Not computed.</p>",
         "<h2>Unknown columns (not carried to any output)</h2>",
         f"<ul>{unknown}</ul>" if unknown else "<p class='note'>None.</p>",
         "<h2>Item non-response by variable, district and wave</h2>",

@@ -30,6 +30,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,9 @@ from jbp_analysis.clean.quality import (
 )
 from jbp_analysis.clean.readers import read_table
 from jbp_analysis.clean.result import ACCOUNTING_COLUMNS, CleanResult
+from jbp_analysis.clean.unreadable import check_unreadable, unreadable_lines, unreadable_table
 from jbp_analysis.clean.validate import apply_ranges, apply_skip_logic, outlier_flags
+from jbp_analysis.clean.waves import collected_waves, split_waves
 from jbp_analysis.clean.write import (
     atomic_outputs,
     file_sha256,
@@ -66,7 +69,7 @@ from jbp_analysis.clean.write import (
     write_parquet,
     write_text,
 )
-from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.study.codebook import (
     GROUP_COLUMNS,
     Codebook,
@@ -75,6 +78,9 @@ from jbp_analysis.study.codebook import (
     processed_dtype,
 )
 from jbp_analysis.study.reference import districts
+
+if TYPE_CHECKING:
+    from jbp_analysis.study.folder import FileMap
 
 __all__ = ["run", "default_decisions_path", "OUTPUT_FILES"]
 
@@ -146,7 +152,9 @@ class _File:
     exact: int = 0
     near: int = 0
     decided: int = 0
+    rejected: int = 0
     dup_enumerators: list[str] = field(default_factory=list)
+    unreadable: pd.DataFrame | None = field(default=None, repr=False)
 
 
 class _Run:
@@ -163,8 +171,11 @@ class _Run:
     def reject(self, st: _File, rows: np.ndarray, reason, detail) -> None:
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows):
-            values = st.mapped.frame.iloc[rows - 1]
+            # source rows -> positions (a wave of a multi-wave file holds some rows only)
+            pos = np.searchsorted(np.asarray(st.mapped.raw.rows, dtype=np.int64), rows)
+            values = st.mapped.frame.iloc[pos]
             self.audit.reject(st.source.name, rows, reason, detail, values)
+            st.rejected += len(rows)
 
     def log(self, st: _File, entries: pd.DataFrame, rows_of_pos: np.ndarray) -> None:
         if len(entries):
@@ -265,6 +276,9 @@ class _Run:
             work, variables, codebook=self.cb, district_hint=hint, factorized=work_fact
         )
         self.log(st, norm.log, rows)
+        st.unreadable = norm.unreadable.assign(file=src.name, header=[
+            mapped.headers.get(c, "") for c in norm.unreadable["column"]
+        ])  # fmt: skip
         typed = norm.frame
         reason = norm.reject.to_numpy(dtype=object, na_value=None).copy()
         detail = norm.reject_detail.to_numpy(dtype=object, na_value=None).copy()
@@ -360,7 +374,7 @@ class _Run:
             typed = typed[~(dropped | pending)].reset_index(drop=True)
             rows = rows[~(dropped | pending)]
         typed["_row"] = rows
-        typed["_file"] = src.name
+        typed["_file"] = src.key
         st.typed = typed
         return st
 
@@ -386,6 +400,18 @@ def _code_version() -> dict[str, str]:
     return {"package": __version__, "clean_sources_sha256": h.hexdigest()}
 
 
+def _study_settings(threshold: float | None) -> tuple[float, str]:
+    """The unreadable threshold and the aliases file of the active study folder."""
+    try:
+        from jbp_analysis.study.folder import active_study
+
+        study = active_study()
+        default, aliases = study.settings.unreadable_threshold, str(study.root / "aliases.yaml")
+    except Exception:  # noqa: BLE001 - no usable study folder: the documented defaults
+        default, aliases = 0.01, "study/aliases.yaml"
+    return (default if threshold is None else float(threshold)), aliases
+
+
 def _typed_columns(frame: pd.DataFrame, variables: list[Variable], cb: Codebook) -> pd.DataFrame:
     out = {}
     for v in variables:
@@ -404,6 +430,8 @@ def _run(
     decisions: Path | None = None,
     secret: bytes | str | None = None,
     codebook: Codebook | None = None,
+    file_map: FileMap | None = None,
+    unreadable_threshold: float | None = None,
     short_interview_minutes: float = 15.0,
     min_cell: int = 5,
     progress: Callable[[str], None] | None = None,
@@ -424,6 +452,12 @@ def _run(
     secret
         HMAC key for the respondent key; default from ``JBP_SECRET`` or
         ``~/.config/jbp/secret`` (see :mod:`~jbp_analysis.clean.pseudonymise`).
+    codebook, file_map
+        Default: those of the active study folder (``--study``/``JBP_STUDY``, else ``study/``).
+    unreadable_threshold
+        Largest share of a column's non-blank cells (other than missing codes) that may be
+        unreadable; above it the run stops (:class:`UnreadableValuesError`) naming every such
+        column. Default: the study's ``unreadable_threshold`` (0.01).
     short_interview_minutes
         Interviews shorter than this count as short in the enumerator flags.
     min_cell
@@ -439,18 +473,20 @@ def _run(
     ------
     JBPInputError
         A raw file is unreadable, empty, corrupt, wrongly encoded, from another survey or lacks
-        a required column (nothing is written).
+        a required column, or a column has too many unreadable values (nothing is written;
+        every such problem of every file in one message).
     ConfigError
         No project secret for real data, or ``out`` inside ``raw``.
     """
     cb = codebook or load_codebook()
     say = progress or (lambda _msg: None)
+    threshold, aliases_path = _study_settings(unreadable_threshold)
     raw, out = Path(raw), Path(out)
     if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
         raise ConfigError(
             f"the output folder {out} is inside the raw folder {raw}; raw is read-only"
         )
-    files = discover(raw, cb)
+    files = discover(raw, cb, file_map=file_map)
     key = resolve_secret(raw, secret=secret)
     if key.source == "demo":
         say(
@@ -458,15 +494,40 @@ def _run(
             "the documented demo key, which protects nothing. Set JBP_SECRET for real data."
         )
     mapped: list[MappedTable] = []
-    for f in files:
-        table = read_table(f.path)
-        m = map_headers(table, f, cb)
+    problems: list[JBPInputError] = []
+    for f in files:  # every file is read and mapped; their problems are reported together
+        try:
+            table = read_table(f.path)
+            m = map_headers(table, f, cb)
+        except JBPInputError as exc:
+            problems.append(exc)
+            continue
         how = f.path.suffix[1:]
         if table.encoding:
             how += f", {table.encoding}, sep {table.separator!r}, decimal {table.decimal!r}"
         extra = f"; {len(m.unknown)} unknown column(s): {', '.join(m.unknown)}" if m.unknown else ""
         say(f"read   {f.name:<28} {table.n_rows:>9,} rows ({how}){extra}")
-        mapped.append(m)
+        mapped.extend(split_waves(m, cb) if f.wave_from_column else [m])
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise JBPInputError(
+            f"{len(problems)} files cannot be used: "
+            + " ".join(f"({i}) {p}" for i, p in enumerate(problems, start=1))
+        )
+    collected = collected_waves(mapped, cb)
+    if "baseline" not in collected:
+        raise JBPInputError(
+            "no baseline respondents: the baseline defines the respondents",
+            file=raw,
+            hint="Add the baseline respondent export (or check the wave column of a "
+            "multi-wave export).",
+        )
+    missing_waves = [w for w in cb.waves if w not in collected]
+    say(
+        f"waves  collected: {', '.join(collected)}"
+        + (f"; not yet collected: {', '.join(missing_waves)}" if missing_waves else "")
+    )
     decisions_path = Path(decisions) if decisions is not None else default_decisions_path(raw)
     if out.resolve() in decisions_path.resolve().parents:
         raise ConfigError(
@@ -484,15 +545,20 @@ def _run(
 
     # the randomisation record first: it gives each group its district, arm and cohort
     st = job.clean_file(by_module["assignment"][0], group_codes=None)
-    states[st.source.name] = st
+    states[st.source.key] = st
     assign = st.typed
     group_codes = assign.set_index("group_id")["district_code"]
     say(f"clean  {st.source.name:<28} {len(assign):>9,} groups")
     for module in ("cost", "group", "respondent"):
         for m in by_module.get(module, []):
             st = job.clean_file(m, group_codes=group_codes)
-            states[st.source.name] = st
-            say(f"clean  {st.source.name:<28} {len(st.typed):>9,} rows after duplicates/rejects")
+            states[st.source.key] = st
+            say(f"clean  {st.source.key:<28} {len(st.typed):>9,} rows after duplicates/rejects")
+    unreadable = unreadable_table([s.unreadable for s in states.values()])
+    for line in unreadable_lines(unreadable):
+        say(line)
+    check_unreadable(unreadable, threshold=threshold, aliases=aliases_path)
+    parts = [m.source for m in mapped]
 
     # respondent panel
     resp_vars = cb.module("respondent")
@@ -507,7 +573,7 @@ def _run(
         )
     for fname, rel in linked.relinks.groupby("_file", sort=False):
         audit.log(
-            fname,
+            states[fname].source.name,
             pd.DataFrame(
                 {
                     "row": rel["_row"].to_numpy(),
@@ -521,9 +587,27 @@ def _run(
             ),
             hashed=True,
         )
-    panel = _build_panel(linked, assign, resp_vars, cb)
-    groups, group_rows = _build_groups(states, assign, cb, job)
+    panel = _build_panel(linked, assign, resp_vars, cb, waves=collected)
+    group_waves = [
+        w for w in cb.waves if w in collected or any(
+            p.module == "group" and p.wave == w for p in parts
+        )
+    ]  # fmt: skip
+    groups, group_rows = _build_groups(states, assign, cb, job, waves=group_waves)
     costs = _build_costs(states, assign, cb, job)
+    # personal data typed outside its columns (a name in kode_enumerator, a NIK in
+    # id_rumah_tangga): masked before anything reads the tables, logged without the value
+    from jbp_analysis.clean.pii import PIIScanner, mask_outputs, summarise
+
+    pii = PIIScanner.from_frames([m.frame for m in mapped], key=key.key)
+    pii_skip = {*cb.pii_names(), "respondent_key", "_file", "file"}
+    masked, pii_hits = mask_outputs(
+        pii,
+        {"panel.parquet": panel, "groups.parquet": groups, "costs.parquet": costs},
+        skip=pii_skip,
+        audit=audit,
+    )
+    panel, groups, costs = (masked[n] for n in ("panel.parquet", "groups.parquet", "costs.parquet"))
     say(
         f"link   panel: {len(linked.roster):,} respondents x {len(cb.waves)} waves, "
         f"{len(linked.relinks):,} NIKs repaired"
@@ -545,7 +629,7 @@ def _run(
     # accounting
     rejects = audit.reject_table(file_order=[f.name for f in files])
     log = audit.log_table(file_order=[f.name for f in files])
-    n_rej = rejects.groupby("file").size()
+    outliers["file"] = outliers["file"].map(lambda k: states[k].source.name if k in states else k)
     kept = {
         **panel.loc[panel["responded"], "_file"].value_counts().to_dict(),
         **group_rows["_file"].value_counts().to_dict(),
@@ -553,16 +637,16 @@ def _run(
         **assign["_file"].value_counts().to_dict(),
     }
     acc_rows = []
-    for f in files:
-        s = states[f.name]
+    for f in parts:
+        s = states[f.key]
         acc_rows.append(
             {
                 "file": f.name,
                 "module": f.module,
                 "wave": f.wave,
                 "rows_in": s.mapped.raw.n_rows,
-                "kept": int(kept.get(f.name, 0)),
-                "rejected": int(n_rej.get(f.name, 0)),
+                "kept": int(kept.get(f.key, 0)),
+                "rejected": int(s.rejected),
                 "exact_duplicates": s.exact,
                 "near_duplicates": s.near,
                 "decided_duplicates": s.decided,
@@ -624,6 +708,17 @@ def _run(
         else pd.DataFrame(columns=[*REPORT_COLUMNS, "resolved"])
     )
     unknown = {m.source.name: list(m.unknown) for m in mapped}
+    masked, more = mask_outputs(
+        pii,
+        {"rejects.csv": rejects, "cleaning_log.csv": log, "duplicates_report.csv": dup_report,
+         "outliers.csv": outliers},
+        skip=pii_skip,
+    )  # fmt: skip
+    rejects, log, dup_report, outliers = (
+        masked[n]
+        for n in ("rejects.csv", "cleaning_log.csv", "duplicates_report.csv", "outliers.csv")
+    )
+    pii_hits = pd.concat([pii_hits, more], ignore_index=True)
     report = quality_report(
         accounting=accounting,
         missingness=missingness,
@@ -635,8 +730,13 @@ def _run(
         log=log,
         rejects=rejects,
         codebook_version=cb.version,
+        unreadable=unreadable,
+        waves={"collected": collected, "not_yet_collected": missing_waves},
     )
 
+    if len(pii_hits):  # counted in the quality report (the values never are)
+        report["pii_masked"] = summarise(pii_hits)
+        say(f"pii    {len(pii_hits):,} cells held a name, NIK or phone outside its column: masked")
     say(f"report quality: {int(enumerators['flagged'].sum())} enumerators flagged")
 
     # write
@@ -654,8 +754,8 @@ def _run(
         write_text(to_json(report), tmp / "quality.json")
         write_text(render_html(report), tmp / "quality.html")
         manifest = _manifest(
-            files=files,
             mapped=mapped,
+            waves=collected,
             accounting=accounting,
             cb=cb,
             key=key,
@@ -681,10 +781,13 @@ def _run(
 
 # ----------------------------------------------------------------------------- assembly
 def _build_panel(
-    linked, assign: pd.DataFrame, resp_vars: list[Variable], cb: Codebook
+    linked, assign: pd.DataFrame, resp_vars: list[Variable], cb: Codebook, *, waves: list[str]
 ) -> pd.DataFrame:
-    """Roster x waves, with each linked interview placed at its (respondent, wave) slot."""
-    wf = wave_frame(cb)
+    """Roster x collected waves, with each linked interview at its (respondent, wave) slot.
+
+    A wave with no respondent file is not yet collected: it has no rows (not 100% attrition).
+    """
+    wf = _collected_frame(cb, waves)
     n_w = len(wf)
     roster = linked.roster.merge(
         assign[["group_id", "district_code", "arm", "cohort", "start_month"]],
@@ -724,8 +827,10 @@ def _build_panel(
     return panel[cols]
 
 
-def _build_groups(states: dict[str, _File], assign: pd.DataFrame, cb: Codebook, job: _Run):
-    wf = wave_frame(cb)
+def _build_groups(
+    states: dict[str, _File], assign: pd.DataFrame, cb: Codebook, job: _Run, *, waves: list[str]
+):
+    wf = _collected_frame(cb, waves)
     gvars = [v for v in cb.module("group") if v.name in GROUP_COLUMNS and v.name != "wave_code"]
     frames = []
     for s in states.values():
@@ -810,6 +915,12 @@ def _build_costs(states: dict[str, _File], assign: pd.DataFrame, cb: Codebook, j
     return c.sort_values(["group_id", "component", "_row"], kind="stable").reset_index(drop=True)
 
 
+def _collected_frame(cb: Codebook, waves: list[str]) -> pd.DataFrame:
+    """:func:`wave_frame` restricted to the collected waves (categories keep every wave)."""
+    wf = wave_frame(cb)
+    return wf[wf["wave"].astype(str).isin(waves).to_numpy()].reset_index(drop=True)
+
+
 def _outlier_table(frame: pd.DataFrame, flags: pd.DataFrame, id_col: str) -> pd.DataFrame:
     cols = ["file", "row", "wave", "id", "variable", "value", "robust_z"]
     if not len(flags):
@@ -830,7 +941,6 @@ def _outlier_table(frame: pd.DataFrame, flags: pd.DataFrame, id_col: str) -> pd.
 
 def _manifest(
     *,
-    files: list[InputFile],
     mapped: list[MappedTable],
     accounting: pd.DataFrame,
     cb: Codebook,
@@ -839,11 +949,11 @@ def _manifest(
     raw: Path,
     outputs: dict[str, str],
     pending: int,
+    waves: list[str],
 ) -> str:
-    acc = accounting.set_index("file")
     inputs = []
-    for f, m in zip(files, mapped, strict=True):
-        a = acc.loc[f.name]
+    for m, (_, a) in zip(mapped, accounting.iterrows(), strict=True):
+        f = m.source
         inputs.append(
             {
                 "file": f.name,
@@ -878,6 +988,10 @@ def _manifest(
         },
         "accounting_rule": "rows_in = kept + rejected + exact_duplicates + near_duplicates + "
         "decided_duplicates",
+        "waves": {
+            "collected": list(waves),
+            "not_yet_collected": [w for w in cb.waves if w not in waves],
+        },
         "inputs": inputs,
         "outputs": outputs,
     }

@@ -83,8 +83,10 @@ class Simulation:
     (['biaya_program.csv', 'kelompok_baseline.csv'], 225)
     """
 
-    def __init__(self, config: SimConfig) -> None:
+    def __init__(self, config: SimConfig, *, flavour: str = "standard") -> None:
         self.config = config
+        #: export flavour written by :meth:`write` (:data:`jbp_analysis.simulate.kobo.FLAVOURS`)
+        self.flavour = flavour
 
     def __repr__(self) -> str:
         c = self.config
@@ -118,7 +120,15 @@ class Simulation:
     @property
     def files(self) -> list[str]:
         """Names of the raw export files, in writing order."""
+        if self.flavour != "standard":
+            return list(self._flavour_files)
         return [file_name(m, w, self.config) for m, w in EXPORTS]
+
+    @cached_property
+    def _flavour_files(self) -> dict:
+        from jbp_analysis.simulate.kobo import flavour_exports
+
+        return flavour_exports(self.tables, self.flavour)
 
     def _messed(self) -> Iterator[tuple[Table, pa.Table, pd.DataFrame]]:
         """Build and mess each export in turn (cheap to hold one at a time)."""
@@ -173,6 +183,7 @@ class Simulation:
             "config": self.config.to_dict(),
             "files": sorted(self.files),
             "truth": [f"{TRUTH_DIR}/{n}.parquet" for n in TRUTH_TABLES],
+            **({"export_flavour": self.flavour} if self.flavour != "standard" else {}),
             "note": (
                 "Simulated data, not a real survey. Ground truth (clean values, planted effects, "
                 f"the mess log) is in {TRUTH_DIR}/; see docs/simulation.md."
@@ -200,7 +211,13 @@ class Simulation:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".simulate-", dir=out))
         try:
-            if "_mess" in self.__dict__:
+            if self.flavour != "standard":  # KoboToolbox / ODK Central exports (simulate.kobo)
+                for name, data in self._flavour_files.items():
+                    if isinstance(data, bytes):
+                        (tmp / name).write_bytes(data)
+                    else:
+                        write_table(data, tmp / name)
+            elif "_mess" in self.__dict__:
                 for table in self._mess.tables.values():
                     write_table(table, tmp / table.file)
             else:  # stream: one export in memory at a time
@@ -275,13 +292,18 @@ def _remove_previous(out: Path) -> None:
         (out / MARKER).unlink()
 
 
-def simulate(config: SimConfig | None = None, /, **settings: object) -> Simulation:
+def simulate(
+    config: SimConfig | None = None, /, *, flavour: str = "standard", **settings: object
+) -> Simulation:
     """Simulate a JBP cohort survey.
 
     Parameters
     ----------
     config
         A :class:`SimConfig`; or pass its settings as keywords (``simulate(seed=1, mess=0)``).
+    flavour
+        How :meth:`Simulation.write` writes the exports: ``"standard"`` (the suite's own files),
+        or as KoboToolbox/ODK Central export them (:data:`jbp_analysis.simulate.kobo.FLAVOURS`).
 
     Returns
     -------
@@ -299,4 +321,4 @@ def simulate(config: SimConfig | None = None, /, **settings: object) -> Simulati
     cfg = config if config is not None else SimConfig(**settings)  # type: ignore[arg-type]
     if not isinstance(cfg, SimConfig):
         raise ConfigError(f"config must be a SimConfig, got {type(cfg).__name__}")
-    return Simulation(cfg)
+    return Simulation(cfg, flavour=flavour)
