@@ -53,7 +53,7 @@ inference in Stata using boottest. *Stata Journal*, 19(1), 4-60.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -61,7 +61,7 @@ from scipy import stats
 
 from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.estimate import few_clusters
-from jbp_analysis.estimate.ols import OLSFit
+from jbp_analysis.estimate.few_clusters import InferenceInput, InferenceOptions
 from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS, choose_inference
 from jbp_analysis.inference.joint import JointTest
 
@@ -200,92 +200,6 @@ def wald_test(params: np.ndarray, cov: np.ndarray, L: np.ndarray, *, df_denom: f
     else:
         p = float(stats.f.sf(stat, q, df_denom))
     return WaldTest(statistic=stat, df_num=q, df_denom=float(df_denom), p_value=p)
-
-
-@dataclass(frozen=True)
-class InferenceOptions:
-    """Options of the resampling methods (``"wild"``, ``"ri"``; also Romano-Wolf draws).
-
-    Attributes
-    ----------
-    bootstrap_draws
-        Wild bootstrap draws ``B`` (all ``2**G`` sign vectors are used instead when ``G <= 12``
-        or ``2**G <= B``, with Rademacher weights).
-    bootstrap_weights
-        ``"rademacher"`` or ``"webb"`` (Webb 2014 six-point).
-    seed
-        Non-negative integer seed of the wild bootstrap and the re-randomisations.
-    ri_permutations
-        Re-randomisations for ``"ri"`` (every distinct assignment when there are fewer).
-    return_draws
-        Keep the wild bootstrap t-statistics of every contrast (for Romano-Wolf), whatever the
-        inference method.
-
-    Raises
-    ------
-    ConfigError
-        On a bad value.
-
-    Examples
-    --------
-    >>> InferenceOptions(bootstrap_draws=999).bootstrap_draws
-    999
-    """
-
-    bootstrap_draws: int = 9999
-    bootstrap_weights: str = "rademacher"
-    seed: int = 0
-    ri_permutations: int = 9999
-    return_draws: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("bootstrap_draws", "ri_permutations"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ConfigError(f"draws must be a positive integer, not {value!r} ({name})")
-        if self.bootstrap_weights not in ("rademacher", "webb"):
-            raise ConfigError(
-                f"bootstrap_weights must be 'rademacher' or 'webb', not {self.bootstrap_weights!r}"
-            )
-        seed = self.seed
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
-
-
-@dataclass(frozen=True, eq=False)
-class InferenceInput:
-    """Everything an inference method may use.
-
-    Attributes
-    ----------
-    fit
-        The least-squares fit.
-    L
-        Contrast matrix over ``fit.params``, shape ``(m, k)``: one row per reported contrast.
-    clusters, n_clusters
-        Cluster codes ``0..G-1`` and ``G`` (``None`` without clustering).
-    n_absorbed
-        Absorbed fixed-effect levels that count in the residual degrees of freedom.
-    level
-        Confidence level of the intervals.
-    design
-        The :class:`~jbp_analysis.estimate.design.Design` (arms, strata...), for methods that
-        re-randomise or re-estimate (``"wild"``, ``"cr2"``, ``"ri"`` need it).
-    options
-        :class:`InferenceOptions` of the resampling methods.
-    labels
-        Names of the contrasts (rows of ``L``), for notes.
-    """
-
-    fit: OLSFit
-    L: np.ndarray
-    clusters: np.ndarray | None
-    n_clusters: int | None
-    n_absorbed: int
-    level: float
-    design: Any = None
-    options: InferenceOptions = field(default_factory=InferenceOptions)
-    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

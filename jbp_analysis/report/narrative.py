@@ -51,6 +51,7 @@ __all__ = [
     "select",
     "reportable",
     "intro_text",
+    "quality_numbers",
     "quality_text",
     "balance_text",
     "impact_lines",
@@ -210,6 +211,49 @@ def intro_text(panel: pd.DataFrame, *, label: str, lang: str = "id") -> str:
     )
 
 
+#: Cleaning-log rules that record dropped duplicates, not corrected values.
+DUPLICATE_RULES = frozenset({"exact_duplicate", "near_duplicate", "duplicate_decision"})
+
+
+def quality_numbers(quality: Mapping[str, Any], *, district: str | None = None) -> dict | None:
+    """Headline counts of ``quality.json``: respondent-file row accounting, logged changes and,
+    for ``district``, ``missing`` = ``{wave: (blank, due)}`` from the item non-response table.
+
+    Returns ``None`` when ``quality.json`` does not have the cleaning step's schema.
+    """
+    acc = quality.get("accounting")
+    if not isinstance(acc, list) or not acc:
+        return None
+    resp = [r for r in acc if r.get("module") == "respondent"] or acc
+    total = {
+        k: int(sum(r.get(k, 0) or 0 for r in resp))
+        for k in (
+            "rows_in",
+            "kept",
+            "rejected",
+            "exact_duplicates",
+            "near_duplicates",
+            "decided_duplicates",
+        )
+    }
+    out = {k: total[k] for k in ("rows_in", "kept", "rejected")}
+    out["duplicates"] = (
+        total["exact_duplicates"] + total["near_duplicates"] + total["decided_duplicates"]
+    )
+    rules = quality.get("cleaning_log_by_rule") or {}
+    out["changes"] = int(sum(n for r, n in rules.items() if r not in DUPLICATE_RULES))
+    if district is not None:
+        miss: dict[str, tuple[int, int]] = {}
+        for r in quality.get("missingness") or []:
+            if str(r.get("district_code")) != str(district):
+                continue
+            w = str(r.get("wave"))
+            m, d = miss.get(w, (0, 0))
+            miss[w] = (m + int(r.get("missing") or 0), d + int(r.get("due") or 0))
+        out["missing"] = {w: v for w, v in miss.items() if v[1] > 0}
+    return out
+
+
 def quality_text(
     quality: Mapping[str, Any], *, district: str | None = None, label: str = "", lang: str = "id"
 ) -> str:
@@ -228,8 +272,6 @@ def quality_text(
     >>> print(quality_text(q, district="3373", label="Kota Salatiga", lang="en"))
     Of 120 raw respondent rows (all districts), 100 are used, 8 were rejected with a recorded reason and 12 duplicates removed; 40 values were corrected, each one logged. In Kota Salatiga, 1.5% of required answers were left blank (Baseline (m 0)).
     """
-    from jbp_analysis.report.tables import quality_numbers
-
     q = quality_numbers(quality, district=district)
     if q is None:
         return t("narr.quality_generic", lang)

@@ -39,7 +39,14 @@ from jbp_analysis.i18n import (
     wave_label,
 )
 from jbp_analysis.report.disclosure import MARKER, footnote, is_small, suppress
-from jbp_analysis.report.narrative import fmt_effect, fmt_p, fmt_value, select
+from jbp_analysis.report.narrative import (
+    DUPLICATE_RULES,
+    fmt_effect,
+    fmt_p,
+    fmt_value,
+    quality_numbers,
+    select,
+)
 from jbp_analysis.study.codebook import load_codebook
 
 __all__ = [
@@ -437,49 +444,6 @@ def ranking_reader(
 # --------------------------------------------------------------------------- data quality
 
 
-#: Cleaning-log rules that record dropped duplicates, not corrected values.
-_DUPLICATE_RULES = frozenset({"exact_duplicate", "near_duplicate", "duplicate_decision"})
-
-
-def quality_numbers(quality: Mapping[str, Any], *, district: str | None = None) -> dict | None:
-    """Headline counts of ``quality.json``: respondent-file row accounting, logged changes and,
-    for ``district``, ``missing`` = ``{wave: (blank, due)}`` from the item non-response table.
-
-    Returns ``None`` when ``quality.json`` does not have the cleaning step's schema.
-    """
-    acc = quality.get("accounting")
-    if not isinstance(acc, list) or not acc:
-        return None
-    resp = [r for r in acc if r.get("module") == "respondent"] or acc
-    total = {
-        k: int(sum(r.get(k, 0) or 0 for r in resp))
-        for k in (
-            "rows_in",
-            "kept",
-            "rejected",
-            "exact_duplicates",
-            "near_duplicates",
-            "decided_duplicates",
-        )
-    }
-    out = {k: total[k] for k in ("rows_in", "kept", "rejected")}
-    out["duplicates"] = (
-        total["exact_duplicates"] + total["near_duplicates"] + total["decided_duplicates"]
-    )
-    rules = quality.get("cleaning_log_by_rule") or {}
-    out["changes"] = int(sum(n for r, n in rules.items() if r not in _DUPLICATE_RULES))
-    if district is not None:
-        miss: dict[str, tuple[int, int]] = {}
-        for r in quality.get("missingness") or []:
-            if str(r.get("district_code")) != str(district):
-                continue
-            w = str(r.get("wave"))
-            m, d = miss.get(w, (0, 0))
-            miss[w] = (m + int(r.get("missing") or 0), d + int(r.get("due") or 0))
-        out["missing"] = {w: v for w, v in miss.items() if v[1] > 0}
-    return out
-
-
 def _label(prefix: str, code: str, lang: str) -> str:
     from jbp_analysis.i18n import TABLE
 
@@ -514,7 +478,7 @@ def quality_reader(
         data.append(("quality.pending_sets", "all", int(dup["pending_sets"])))
     rules = (quality.get("cleaning_log_by_rule") or {}).items()
     for rule, n in sorted(rules, key=lambda x: -x[1]):
-        if rule not in _DUPLICATE_RULES:
+        if rule not in DUPLICATE_RULES:
             data.append((f"rule.{rule}", "all", int(n)))
     for reason, n in sorted((quality.get("rejects_by_reason") or {}).items(), key=lambda x: -x[1]):
         data.append((f"reason.{reason}", "all", int(n)))
