@@ -218,3 +218,9 @@ def test_study_check_finds_a_rule_that_shadows_the_standard_names(study_copy: Pa
     assert "rule 1 places jbp_kelompok.csv as cost, not group" in text
     assert not any("xlsx" in p.problem for p in problems)  # only the CSV names are shadowed
     assert check_file_map(load_study_folder(STUDY_DIR)) == []
+
+
+def test_a_mistyped_option_is_a_usage_error_not_an_internal_error(capsys) -> None:
+    assert main(["study", "check", "--studdy", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "No such option" in err and "Internal error" not in err

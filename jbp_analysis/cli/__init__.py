@@ -21,7 +21,7 @@ import click
 import typer
 
 from jbp_analysis import __version__
-from jbp_analysis.cli import clean, plan, power, report, simulate, study
+from jbp_analysis.cli import check, clean, plan, power, report, simulate, study
 from jbp_analysis.cli.study import StudyOption, use_study
 from jbp_analysis.core import paths
 from jbp_analysis.core.errors import JBPError, NotBuiltYet
@@ -41,6 +41,7 @@ app = typer.Typer(
 
 app.command("simulate")(simulate.command)
 app.command("clean")(clean.command)
+app.command("check")(check.command)
 app.command("report")(report.command)
 app.command("power")(power.command)
 app.add_typer(plan.app, name="plan")
@@ -158,6 +159,12 @@ def _main(argv: list[str] | None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except typer.exceptions.TyperException as exc:  # typer >= 0.2x vendors click: usage errors
+        if hasattr(exc, "show"):
+            exc.show()
+            return int(getattr(exc, "exit_code", 2))
+        typer.echo(f"Error: {exc}", err=True)
+        return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence for end users
         if os.environ.get("JBP_DEBUG"):
             raise
