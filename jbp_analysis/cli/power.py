@@ -88,6 +88,10 @@ def command(
             f"Default: {', '.join(DEFAULT_OUTCOMES)}.",
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address: run the --simulate replications there."),
+    ] = None,
     study: StudyOption = None,
 ) -> None:
     """Minimum detectable effect (MDE) and power of every pairwise arm contrast.
@@ -154,7 +158,7 @@ def command(
             )  # fmt: skip
             diag = diagnose(
                 dgp, cluster_means_estimator, estimands={"pendampingan - kontrol": true},
-                n_sims=simulate, seed=seed, alpha=alpha,
+                n_sims=simulate, seed=seed, alpha=alpha, scheduler=scheduler,
             ).tidy().iloc[0]  # fmt: skip
             sim_power.append(f"{diag['power']:.3f} ({diag['power_se']:.3f})")
             sim_cov.append(f"{diag['coverage']:.3f}")

@@ -58,6 +58,13 @@ def command(
         ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786): run the reports on that cluster, "
+            "one warm kernel per worker (see docs/distributed.md). Default: local workers."
+        ),
+    ] = None,
     study: StudyOption = None,
 ) -> None:
     """Run the district report notebooks (papermill, warm kernels) and write reports/index.html."""
@@ -112,12 +119,15 @@ def command(
     try:
         remove_stale(root)
         _run_and_index(all_jobs, root=root, lang=lang, changed=changed, jobs=jobs,
-                       progress=progress, load_failed=load_failed, save_failed=save_failed)  # fmt: skip
+                       progress=progress, load_failed=load_failed, save_failed=save_failed,
+                       scheduler=scheduler)  # fmt: skip
     finally:
         lock.release()
 
 
-def _run_and_index(all_jobs, *, root, lang, changed, jobs, progress, load_failed, save_failed):
+def _run_and_index(
+    all_jobs, *, root, lang, changed, jobs, progress, load_failed, save_failed, scheduler=None
+):
     from jbp_analysis.report.runner import (
         default_workers,
         job_hashes,
@@ -133,7 +143,7 @@ def _run_and_index(all_jobs, *, root, lang, changed, jobs, progress, load_failed
         todo = [j for j in all_jobs if state.get(j.key) != hashes[j.key] or not j.out_dir.is_dir()]
         typer.echo(f"--changed: {len(todo)} of {len(all_jobs)} reports need regenerating")
     workers = jobs or default_workers()
-    results = run_jobs(todo, workers=workers, progress=progress)
+    results = run_jobs(todo, workers=workers, progress=progress, scheduler=scheduler)
     for r in results:
         if r.ok:
             state[r.key] = hashes[r.key]
