@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles.
+"""The package's shape: no import cycles, and no long function without a stated reason.
 
 Both checks read the source with :mod:`ast` (nothing is imported), so they are fast and see every
 module, including ones no test imports.
@@ -10,11 +10,16 @@ together). ``from pkg import name`` points at ``pkg.name`` when that is a module
 ``pkg`` (its ``__init__``); importing ``pkg.sub`` does not count as importing ``pkg``'s
 ``__init__``, which Python runs first but which is not a design dependency. A cycle is a
 strongly connected component of more than one module.
+
+**Function length.** A function's length is its code: from the first line after its docstring
+to its last line (comments and blank lines included). Over :data:`MAX_LINES`, its docstring must
+give the reason on a line that starts with ``Length:``.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "jbp_analysis"
@@ -171,3 +176,46 @@ def test_known_cycles_are_still_cycles() -> None:
     found = set(import_cycles(graph))
     stale = [c for c in KNOWN_CYCLES if c <= set(graph) and c not in found]
     assert not stale, f"no longer cycles, remove them from KNOWN_CYCLES: {stale}"
+
+
+# ----------------------------------------------------------------------------- function length
+
+_REASON = re.compile(r"^\s*Length:\s*\S", re.MULTILINE)
+
+
+def long_functions(max_lines: int = MAX_LINES) -> list[tuple[str, int, bool]]:
+    """``(path:line name, code lines, has a Length: reason)`` for functions over ``max_lines``."""
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            doc = ast.get_docstring(node)
+            first = node.body[0].end_lineno + 1 if doc is not None else node.body[0].lineno
+            n = node.end_lineno - first + 1
+            if n > max_lines:
+                where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}"
+                out.append((where, n, bool(doc and _REASON.search(doc))))
+    return out
+
+
+def test_length_counts_code_not_docstring(tmp_path, monkeypatch) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(81))
+    doc = '    """Doc.\n\n' + "    text\n" * 50 + '    """\n'
+    (tmp_path / "jbp_analysis").mkdir()
+    (tmp_path / "jbp_analysis" / "m.py").write_text(
+        f"def long():\n{body}\n\ndef short():\n{doc}    return 1\n\n"
+        f'def excused():\n    """Doc.\n\n    Length: one table, row by row.\n    """\n{body}\n'
+    )
+    monkeypatch.setattr(f"{__name__}.PACKAGE", tmp_path / "jbp_analysis")
+    got = {w.split()[-1]: (n, ok) for w, n, ok in long_functions()}
+    assert got == {"long": (81, False), "excused": (81, True)}
+
+
+def test_long_functions_give_their_reason() -> None:
+    bad = [f"{w} ({n} lines)" for w, n, ok in long_functions() if not ok]
+    assert not bad, (
+        f"functions over {MAX_LINES} lines: split them, or give the reason in the docstring on "
+        "a line starting 'Length:':\n" + "\n".join(bad)
+    )

@@ -329,6 +329,9 @@ def lee_bounds(
     ``effect_ci_low``/``effect_ci_high`` the effect (:func:`imbens_manski_interval`).
     ``draws=0`` gives the bounds without intervals.
 
+    Length: one loop over the contrasts that share the trimming, the bootstrap draws and the
+    Imbens-Manski intervals; split, these arrays would be passed around.
+
     References
     ----------
     Lee, D. S. (2009). *Review of Economic Studies*, 76(3), 1071-1102.

@@ -289,6 +289,9 @@ def balance_table(
 ) -> BalanceTable:
     """Build an iebaltab-style balance table for numeric or yes/no ``variables``.
 
+    Length: checks, means by arm, pairwise differences and each pair's joint test, in iebaltab's
+    order; each step is a few lines.
+
     Parameters
     ----------
     data

@@ -215,6 +215,9 @@ def cost_effectiveness(
 ) -> CEResult:
     """Cost per participant, cost per additional employed youth and income gain per rupiah.
 
+    Length: checks, group-level sums and one stratified bootstrap whose draws every comparison and
+    metric share (kept local so that all metrics use the same draws).
+
     Parameters
     ----------
     costs

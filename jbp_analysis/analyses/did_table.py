@@ -101,6 +101,9 @@ def did_table(
 ) -> DiDTable:
     """Build the 2x2 (or 2 x arms) DiD table of ``outcome`` between the two periods of ``time``.
 
+    Length: the interacted regression and its contrast matrix (means, first differences, DiD) are
+    built side by side, so rows of ``L`` and table rows cannot drift apart.
+
     Parameters
     ----------
     data

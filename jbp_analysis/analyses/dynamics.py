@@ -284,6 +284,9 @@ def wave_effects(
     estimates (same people, same groups) is accounted for (Weesie 1999; Cameron & Miller 2015);
     F(W - 1, G - 1). Its point estimates equal the per-wave ones exactly.
 
+    Length: per-wave impacts, then the stacked regression and its joint tests on the same
+    complete-case rows; kept together so the rows stay aligned.
+
     Parameters
     ----------
     data
@@ -668,6 +671,9 @@ def cohort_effects(
       covariances (the stacked influence functions of CS2021 have no cross-cohort terms). The
       aggregate uses t with sum_g G_g - 1 df, as a pooled regression with cohort-specific
       coefficients clustered by group would.
+
+    Length: the cohort-by-wave cells and their aggregation share the influence functions and weights
+    collected in one loop.
 
     Parameters
     ----------

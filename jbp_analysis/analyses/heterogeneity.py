@@ -416,6 +416,10 @@ def heterogeneity(
     bootstrap Wald test with few-cluster inference (Cameron, Gelbach & Miller 2008), the CR1
     Wald F-test otherwise.
 
+    Length: the interacted design (arm x subgroup columns, the within-strata transformation,
+    collinearity checks) and its contrast matrix share one complete-case frame and one column
+    bookkeeping.
+
     Parameters
     ----------
     data

@@ -95,6 +95,9 @@ def match_districts(
 ) -> DistrictMatch:
     """Match district spellings to BPS codes.
 
+    Length: one vectorised pipeline over the distinct spellings (normalise, prefixes and suffixes,
+    edit distance, ties, hints) whose arrays are all indexed by distinct spelling.
+
     Parameters
     ----------
     text

@@ -93,6 +93,9 @@ def link_waves(
     Linking runs on the NIK as a 64-bit integer (fast hash joins); the keyed hash is computed
     once per roster member. Each linked row gets ``_slot``, its position in ``roster``.
 
+    Length: the baseline roster and each later wave are linked through the same slot arrays, and
+    each reject reason is recorded where it arises.
+
     Parameters
     ----------
     waves

@@ -439,6 +439,8 @@ def normalise(
 ) -> Normalised:
     """Normalise every codebook column of one export.
 
+    Length: one short branch per codebook type, all working on the distinct strings of the column.
+
     Parameters
     ----------
     frame

@@ -279,7 +279,10 @@ def _heat(missingness: pd.DataFrame, wave: str) -> str:
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """A self-contained HTML page (inline CSS, no scripts, no external resources)."""
+    """A self-contained HTML page (inline CSS, no scripts, no external resources).
+
+    Length: a page template, one block per section of the report.
+    """
     acc = pd.DataFrame(report["accounting"])
     enum = pd.DataFrame(report["enumerators"])
     att = pd.DataFrame(report["attrition"])

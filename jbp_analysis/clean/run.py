@@ -215,6 +215,11 @@ class _Run:
 
     # ------------------------------------------------------------------------ per file
     def clean_file(self, mapped: MappedTable, *, group_codes: pd.Series | None) -> _File:
+        """Clean one export: duplicates, normalisation, district, wave and identifier checks, ranges
+        and skip logic, conflicting duplicates.
+
+        Length: its four numbered steps share the factorised codes of every column, computed once.
+        """
         src = mapped.source
         st = _File(source=src, mapped=mapped, typed=pd.DataFrame())
         rows_all = mapped.raw.rows
@@ -437,6 +442,10 @@ def _run(
     progress: Callable[[str], None] | None = None,
 ) -> CleanResult:
     """Clean the raw exports in ``raw`` into the processed contract in ``out``.
+
+    Length: the run's steps in order (read, clean each file, link, panel, groups, costs, mask
+    personal data, outliers, accounting, quality, write); each calls its own module, and they share
+    the row accounting.
 
     Parameters
     ----------

@@ -330,6 +330,10 @@ def build_design(data: pd.DataFrame, spec: ModelSpec) -> Design:
     Rows missing the outcome, arm, a covariate, strata, cluster, weight, unit or time are dropped
     and counted (``n_dropped``; per column in ``missing``).
 
+    Length: checks and builds every block of the regression (arms, fixed effects, covariates,
+    weights, baseline) over one row mask; the order of the checks is the order of the error
+    messages.
+
     Examples
     --------
     >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4, None], "t": ["c", "c", "t", "t", "t"]})

@@ -159,6 +159,9 @@ def impact(
 ) -> ImpactResult:
     """Estimate the impact of every treated arm against control, and between treated arms.
 
+    Length: mostly argument handling (``design=`` defaults, deprecated names, the inference choice);
+    the estimation itself is build_design -> fit_ols -> run_inference.
+
     Parameters
     ----------
     data

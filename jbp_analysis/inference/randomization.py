@@ -338,6 +338,9 @@ def randomization_test(
     Fisher (1935) randomisation test; design-based re-randomisation as in Athey & Imbens (2017)
     and Young (2019). See the module docstring for the computation.
 
+    Length: checks, the re-randomisations within strata and one vectorised regression per contrast
+    over every draw share the draw matrix.
+
     Parameters
     ----------
     y

@@ -322,6 +322,9 @@ def wild_cluster_bootstrap(
     bootstrap test does not reject at ``1 - level`` (Roodman et al. 2019, section 3.5), found by
     expanding a bracket from the Wald interval and bisecting on the p-value.
 
+    Length: Roodman et al.'s (2019) algebra; the cluster-level arrays, the bootstrap quadratic form
+    and the test inversion share the same G x k matrices.
+
     Parameters
     ----------
     X, y, clusters

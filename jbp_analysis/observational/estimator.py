@@ -105,6 +105,8 @@ def att(
 ) -> ATTResult:
     """Average effect of the treatment on the treated from a non-randomised comparison.
 
+    Length: checks shared by the four estimators, then one short branch per ``method``.
+
     Parameters
     ----------
     data

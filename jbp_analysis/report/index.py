@@ -64,6 +64,10 @@ def _data_uri(path: Path) -> str | None:
 
 
 def _card(folder: Path, root: Path, lang: str, *, overview: bool, error: str | None) -> str:
+    """One report's card on the index page: title, links, headline numbers or the failure.
+
+    Length: an HTML template with one branch per state of a report (built, failed, missing summary).
+    """
     summary: dict[str, Any] = {}
     sj = folder / "summary.json"
     if sj.is_file():

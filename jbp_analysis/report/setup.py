@@ -223,6 +223,9 @@ def start_report(
     refused before anything is built, naming the closest one. A notebook run directly (not by
     ``jbp report``) with no ``output_dir`` writes ``<reports_root>/_scratch/<folder>``, so the
     published report folders and the index are only ever written whole by ``jbp report``.
+
+    Length: parameter checks, loading, district selection and output set-up, in the order a
+    notebook's first cell needs them; mostly checks.
     """
     import inspect
 

@@ -587,6 +587,10 @@ _FILE_MAP_FIX = (
 
 
 def _aliases(root: Path, codebook: Codebook, problems: list[StudyProblem]) -> Aliases:
+    """Read ``aliases.yaml`` (header and value aliases), recording every problem with its fix.
+
+    Length: one short validation block per section of aliases.yaml, each recording its problems.
+    """
     file = str(root / "aliases.yaml")
     data = _read_yaml(root, "aliases.yaml", problems, required=False) or {}
     headers: dict[str, dict[str, tuple[str, ...]]] = {}

@@ -198,6 +198,8 @@ class AnalysisPlan:
         """Differences from a registered plan, one row each: ``item``, ``registered``,
         ``current``, ``kind`` (``dropped`` / ``added`` / ``changed``).
 
+        Length: one short comparison per section of the plan (outcomes, covariates, model, ...).
+
         Examples
         --------
         >>> p = load_plan()
@@ -469,6 +471,9 @@ def load_plan(
     study: str | os.PathLike | None = None, *, path: str | os.PathLike | None = None
 ) -> AnalysisPlan:
     """Read and validate the analysis plan of a study folder.
+
+    Length: validates each section of the plan against the codebook and collects every problem
+    before raising one error.
 
     Parameters
     ----------
