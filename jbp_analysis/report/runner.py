@@ -459,6 +459,9 @@ def _run_job(kernel: _WarmKernel, job: Job) -> JobResult:
         kernel._run_code(_RESET)
         nb = load_notebook_node(str(job.notebook))  # as papermill's CLI: every cell gets tags
         nb = parameterize_notebook(nb, job.parameters, kernel_name=KERNEL_NAME, language="python")
+        for cell in nb.cells:  # papermill gives the injected cell a random id: make it stable
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["id"] = "injected-parameters"
         t1 = time.perf_counter()
         kernel.client(nb, job.timeout).execute()
         timings["execute"] = time.perf_counter() - t1
@@ -589,8 +592,12 @@ def run_jobs(
     workers: int | None = None,
     progress: bool = True,
     on_result: Callable[[JobResult], None] | None = None,
+    scheduler: Any = None,
 ) -> list[JobResult]:
     """Run ``jobs`` on ``workers`` warm-kernel processes; results in the order of ``jobs``.
+
+    With ``scheduler`` (a Dask scheduler address, ``LocalCluster`` or ``Client``) the jobs run on
+    that cluster instead (:func:`jbp_analysis.report.distributed.run_jobs_dask`).
 
     Never raises for a failing notebook: each failure is a ``JobResult(ok=False)``.
 
@@ -599,6 +606,10 @@ def run_jobs(
     """
     from tqdm.auto import tqdm
 
+    if scheduler is not None:
+        from jbp_analysis.report.distributed import run_jobs_dask
+
+        return run_jobs_dask(jobs, scheduler=scheduler, progress=progress, on_result=on_result)
     if not jobs:
         return []
     keys = [j.key for j in jobs]
