@@ -225,3 +225,12 @@ def test_study_forms_command_regenerates_identical_bytes(study_copy, monkeypatch
     assert main(["study", "forms", "--study", str(study_copy)]) == 0
     after = {p.name: p.read_bytes() for p in (study_copy / "forms").iterdir()}
     assert after == before
+
+
+def test_study_check_includes_the_analysis_plan(study_copy) -> None:
+    plan = study_copy / "analysis_plan.yaml"
+    if not plan.is_file():
+        pytest.skip("no analysis plan in the study folder yet")
+    plan.write_text(plan.read_text(encoding="utf-8") + "\nmodels: [not, a, mapping\n")
+    problems = check_study(study_copy)
+    assert [p.file for p in problems] == [str(plan)]

@@ -50,7 +50,8 @@ def check_command(study: StudyOption = None) -> None:
 
     Checks the YAML files, the file map, the aliases (unknown names, value sets or codes), the
     districts table, the blank templates, and the XLSForms against the codebook (types, ranges,
-    choice lists, skip logic, labels), and converts every form with pyxform.
+    choice lists, skip logic, labels), converts every form with pyxform, and validates the
+    analysis plan (as `jbp plan check` does).
     """
     from jbp_analysis.study.check import check_study
     from jbp_analysis.study.folder import resolve_study
@@ -64,7 +65,7 @@ def check_command(study: StudyOption = None) -> None:
         raise typer.Exit(2)
     typer.echo(
         f"{root}: the study folder is consistent (codebook, forms, file map, aliases, "
-        "templates, reference table)."
+        "templates, reference table, analysis plan)."
     )
 
 

@@ -12,7 +12,8 @@ fix), none stopping the others:
    each question's type, group, labels (both languages), constraint (range and missing codes),
    relevant (skip logic and waves), choice list (names and labels), no extra questions, and the
    ``settings`` sheet; then pyxform converts the form (the library KoboToolbox and ODK use);
-4. the blank templates: present, with the codebook's headers.
+4. the blank templates: present, with the codebook's headers;
+5. the analysis plan (``analysis_plan.yaml``), with ``jbp plan check``'s validation.
 
 Examples
 --------
@@ -41,6 +42,7 @@ __all__ = [
     "check_file_map",
     "check_form",
     "check_templates",
+    "check_plan",
     "convert_form",
 ]
 
@@ -66,7 +68,26 @@ def check_study(path: str | Path) -> list[StudyProblem]:
     for module, form in study.forms.items():
         problems += check_form(study, module, form)
     problems += check_templates(study)
+    problems += check_plan(study)
     return problems
+
+
+def check_plan(study: StudyFolder) -> list[StudyProblem]:
+    """The analysis plan, validated by :func:`jbp_analysis.study.plan.load_plan` (if present)."""
+    from jbp_analysis.core.errors import JBPError
+
+    path = study.root / "analysis_plan.yaml"
+    if not path.is_file():
+        return []
+    try:
+        from jbp_analysis.study.plan import load_plan
+
+        load_plan(study.root)
+    except JBPError as exc:
+        text = str(exc)
+        prefix = f"{path}: "
+        return [StudyProblem(str(path), text.removeprefix(prefix), "See `jbp plan check`.")]
+    return []
 
 
 # ----------------------------------------------------------------------------------- codebook
