@@ -116,12 +116,24 @@ def command(
     from jbp_analysis.report.runner import load_failed, remove_stale, save_failed
 
     lock = OutputLock(root, command="jbp report").acquire()
+    cleanup: list = []
     try:
         remove_stale(root)
+        if len(all_jobs) > 1 and scheduler is None:
+            # the indicators every report shares, built once; each district kernel then reads
+            # only its own partition (report/inputs.py)
+            import os
+
+            from jbp_analysis.report.inputs import INPUTS_ENV, prepare_report_inputs
+
+            os.environ[INPUTS_ENV] = str(prepare_report_inputs(processed, root=root))
+            cleanup.append(lambda: os.environ.pop(INPUTS_ENV, None))
         _run_and_index(all_jobs, root=root, lang=lang, changed=changed, jobs=jobs,
                        progress=progress, load_failed=load_failed, save_failed=save_failed,
                        scheduler=scheduler)  # fmt: skip
     finally:
+        for undo in cleanup:
+            undo()
         lock.release()
 
 

@@ -254,7 +254,14 @@ def start_report(
     default = root / slug if os.environ.get(RUNNER_ENV) else root / "_scratch" / slug
     out_dir = safe_path(_project_path(output_dir) if str(output_dir) else default, root=root)
     pdir = _project_path(processed_dir).resolve()
-    data = report_data(pdir, lang=lang)
+    from jbp_analysis.report.inputs import inputs_for, read_district_inputs
+
+    # in a `jbp report` batch a district reads only its own prepared partition
+    inputs = inputs_for(pdir) if code != PROVINCE_CODE else None
+    if inputs is not None:
+        data = read_district_inputs(inputs, code)
+    else:
+        data = report_data(pdir, lang=lang)
     panel, groups, costs = data["panel"], data["groups"], data["costs"]
     outcomes = data["outcomes"]
     if code != PROVINCE_CODE:

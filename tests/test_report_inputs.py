@@ -1,0 +1,77 @@
+"""Reports cost their district: inputs prepared once per batch, one partition per district."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures.processed import make_processed, write_processed
+
+from jbp_analysis.report import setup
+from jbp_analysis.report.inputs import (
+    INPUTS_ENV,
+    inputs_for,
+    prepare_report_inputs,
+    read_district_inputs,
+)
+
+DISTRICTS = ("3322", "3373", "3374")
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("inputs")
+    return write_processed(base / "processed", make_processed(seed=3, districts=DISTRICTS))
+
+
+def test_partitions_equal_the_whole_sample_split_by_district(processed, tmp_path) -> None:
+    inputs = prepare_report_inputs(processed, root=tmp_path)
+    whole = setup.report_data(processed)
+    assert sorted(p.name for p in inputs.glob("district=*")) == [f"district={d}" for d in DISTRICTS]
+    for code in DISTRICTS:
+        part = read_district_inputs(inputs, code)
+        for name in ("outcomes", "panel", "groups", "costs"):
+            want = whole[name][whole[name]["district_code"].astype(str) == code]
+            pd.testing.assert_frame_equal(part[name], want.reset_index(drop=True))
+    # built once: a second batch on the same data reuses the folder
+    assert prepare_report_inputs(processed, root=tmp_path) == inputs
+
+
+def test_a_district_report_opens_only_its_own_partition(processed, tmp_path, monkeypatch) -> None:
+    inputs = prepare_report_inputs(processed, root=tmp_path)
+    full = setup.start_report(
+        district="3373", processed_dir=processed, reports_root=tmp_path, output_dir=tmp_path / "a"
+    )
+    full.pack.discard()
+    opened: list[str] = []
+    real = pd.read_parquet
+
+    def spy(path, *args, **kwargs):
+        opened.append(str(path))
+        return real(path, *args, **kwargs)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a district report loaded the whole processed sample")
+
+    monkeypatch.setenv(INPUTS_ENV, str(inputs))
+    monkeypatch.setattr(setup, "load_processed", refuse)
+    monkeypatch.setattr(pd, "read_parquet", spy)
+    part = setup.start_report(
+        district="3373", processed_dir=processed, reports_root=tmp_path, output_dir=tmp_path / "b"
+    )
+    part.pack.discard()
+    assert opened and all("district=3373" in p for p in opened), opened
+    assert set(part.data["district_code"].astype(str)) == {"3373"}
+    pd.testing.assert_frame_equal(part.data, full.data)
+    pd.testing.assert_frame_equal(part.panel, full.panel)
+    rows_whole = len(setup.report_data(processed)["outcomes"])
+    assert len(part.data) < rows_whole / 2  # it read its third of the rows, not all of them
+
+
+def test_inputs_of_other_data_are_never_used(processed, tmp_path, monkeypatch) -> None:
+    inputs = prepare_report_inputs(processed, root=tmp_path)
+    monkeypatch.setenv(INPUTS_ENV, str(inputs))
+    assert inputs_for(processed) == inputs
+    (processed / "costs.parquet").touch()  # the processed data changed since
+    assert inputs_for(processed) is None
