@@ -124,6 +124,8 @@ TOOL_COLUMNS: dict[str, str | None] = {
         ],
         None,
     ),  # fmt: skip
+    "_uuid": "submission_id",
+    "_submission_time": "submission_time",
     "meta-instanceid": "submission_id",
     "submissiondate": "submission_time",
 }

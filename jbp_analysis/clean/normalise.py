@@ -545,6 +545,11 @@ def normalise(
                 stats.append(_unreadable_row(v, uniq, counts, u_skip, u_bad))
         elif v.type == "district":
             raw = frame[v.name] if v.name in frame.columns else values_of(uniq)
+            by_code = _district_labels()
+            u_code = uniq.str.strip().isin(list(by_code)).fillna(False).to_numpy(dtype=bool)
+            if u_code.any():  # the form's choice name is the BPS code: read as the district
+                u_text = uniq.astype(object).where(~u_code, uniq.str.strip().map(by_code))
+                raw = values_of(pd.Series(u_text, dtype=pd.StringDtype("pyarrow")))
             m = match_districts(raw, hint=district_hint)  # on the raw text: spaces count
             status = m.status.to_numpy(dtype=object)
             logged = np.isin(status, ["normalised", "fuzzy", "hint"])
@@ -568,6 +573,14 @@ def normalise(
     return Normalised(
         frame=typed, log=log, reject=reject, reject_detail=reject_detail, unreadable=unreadable
     )
+
+
+def _district_labels() -> dict[str, str]:
+    """``{BPS code: district label}`` of the study's districts table."""
+    from jbp_analysis.study.reference import districts
+
+    d = districts()
+    return dict(zip(d["bps_code"].astype(str), d["label"].astype(str), strict=True))
 
 
 # ---------------------------------------------------------------------------------- unreadable

@@ -1,0 +1,306 @@
+"""``jbp check``: every problem of a raw folder in one pass, writing nothing.
+
+Reads every file as ``jbp clean`` would (file map, readers, header mapping, decoding) and lists,
+instead of stopping at the first:
+
+* ``unplaced``: files the study's file map does not place, and data files of an unsupported
+  type;
+* ``unreadable_file``: files that cannot be read (empty, corrupt, wrong encoding, another
+  survey);
+* ``missing_column``: required columns that are absent, with the closest unknown headers and the
+  alias that would map them;
+* ``unknown_column``: headers that are no codebook question, with the closest codebook headers
+  (the field tools' own bookkeeping columns are known and not listed);
+* ``unreadable_values``: columns whose share of unreadable values is above the study's
+  ``unreadable_threshold``, with the values and the fix (columns below it are listed as notes);
+* ``wave``: waves without respondents: no baseline, a wave missing before a later one, or a wave
+  column that does not say which wave a row is.
+
+Examples
+--------
+>>> report = check_raw(Path("data/raw"))  # doctest: +SKIP
+>>> report.ok, len(report.problems)  # doctest: +SKIP
+(True, 0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from jbp_analysis.clean.inputs import (
+    ALIASES_FILE,
+    MappedTable,
+    _asked,
+    _match,
+    closest_names,
+    missing_message,
+    missing_required,
+    place_files,
+)
+from jbp_analysis.clean.normalise import normalise
+from jbp_analysis.clean.readers import read_table
+from jbp_analysis.clean.unreadable import unreadable_lines, unreadable_problems, unreadable_table
+from jbp_analysis.clean.waves import split_waves
+from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.study.codebook import Codebook
+
+__all__ = ["Problem", "CheckReport", "check_raw"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: its kind, the file (or folder) and what is wrong, with the fix."""
+
+    kind: str
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.file}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Everything :func:`check_raw` found: ``problems`` (exit 2 if any) and ``notes``."""
+
+    raw: Path
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()
+    waves: tuple[str, ...] = ()
+    unreadable: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no problem."""
+        return not self.problems
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per problem: ``kind, file, message``."""
+        return pd.DataFrame(
+            [(p.kind, p.file, p.message) for p in self.problems],
+            columns=["kind", "file", "message"],
+        )
+
+    def text(self) -> str:
+        """The report as printed by ``jbp check``."""
+        head = (
+            f"{self.raw}: {len(self.files)} file(s) placed; waves with respondents: "
+            f"{', '.join(self.waves) or 'none'}."
+        )
+        lines = [head]
+        if self.problems:
+            lines.append(f"{len(self.problems)} problem(s):")
+            lines += [f"  {i}. {p}" for i, p in enumerate(self.problems, start=1)]
+        else:
+            lines.append("No problems: `jbp clean` can read every file.")
+        if self.notes:
+            lines.append("Notes:")
+            lines += [f"  - {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _unknown(unknown: list[str], module: str, mapped: set[str], codebook: Codebook) -> list[str]:
+    """One message per unknown header, with the closest headers of unmapped questions."""
+    candidates = {}
+    for v in codebook.module(module):
+        if v.name in mapped:
+            continue
+        for h in (*v.headers, v.form_header("/") if v.xlsform else None):
+            if h:
+                candidates[h] = v.name
+    out = []
+    for h in unknown:
+        near = closest_names(h, candidates, limit=2)
+        out.append(
+            f"unknown column {h!r} (not carried to any output)"
+            + (
+                f"; closest codebook headers: {', '.join(near)}. If it is one of them, add it "
+                f"to {ALIASES_FILE} under `headers: {module}: <name>: [{h!r}]`"
+                if near
+                else ""
+            )
+        )
+    return out
+
+
+def check_raw(
+    raw: Path,
+    *,
+    codebook: Codebook | None = None,
+    file_map=None,  # noqa: ANN001 - study.folder.FileMap
+    unreadable_threshold: float | None = None,
+) -> CheckReport:
+    """Check a raw folder against the active study folder; write nothing.
+
+    Length: one pass over the raw folder that collects every problem (placement, headers, required columns, unreadable values, waves) into one report, in the order a user fixes them.
+
+    Parameters
+    ----------
+    raw
+        Folder of raw exports.
+    codebook, file_map, unreadable_threshold
+        Default: those of the active study folder (``--study``/``JBP_STUDY``).
+    """
+    from jbp_analysis.clean.run import _study_settings
+    from jbp_analysis.study.codebook import load_codebook
+
+    cb = codebook or load_codebook()
+    threshold, aliases = _study_settings(unreadable_threshold)
+    raw = Path(raw)
+    problems: list[Problem] = []
+    notes: list[str] = []
+    if not raw.is_dir():
+        problems.append(Problem("unplaced", str(raw), "the raw folder does not exist"))
+        return CheckReport(raw=raw, files=(), problems=tuple(problems))
+    files, bad = place_files(raw, cb, file_map=file_map)
+    for p in bad.unplaced:
+        problems.append(
+            Problem(
+                "unplaced",
+                p.name,
+                "the file map places no such file. For a renamed export add a rule to "
+                "study/file_map.yaml, e.g. `- {pattern: '" + p.name + "', module: respondent, "
+                "wave: endline}`; a file from another survey does not belong here",
+            )
+        )
+    for p in bad.unsupported:
+        problems.append(
+            Problem("unplaced", p.name, "unsupported file type; export .csv, .xlsx, .dta or .sav")
+        )
+    parts: list[MappedTable] = []
+    for f in files:
+        try:
+            table = read_table(f.path)
+            mapping, unknown, tools = _match(table, f, cb)
+        except JBPInputError as exc:
+            problems.append(Problem("unreadable_file", f.name, exc.problem + _hint(exc)))
+            continue
+        if not mapping:
+            problems.append(
+                Problem(
+                    "unreadable_file",
+                    f.name,
+                    "none of the headers is in the codebook: an export of another survey?",
+                )
+            )
+            continue
+        variables = [v for v in cb.module(f.module) if _asked(v, f.wave)]
+        missing = missing_required(variables, set(mapping.values()), f)
+        if missing:
+            problems.append(
+                Problem(
+                    "missing_column",
+                    f.name,
+                    missing_message(missing, unknown, f.module)
+                    + f". Add the aliases to {aliases}, or re-export the form with all questions",
+                )
+            )
+        for msg in _unknown(unknown, f.module, set(mapping.values()), cb):
+            problems.append(Problem("unknown_column", f.name, msg))
+        frame = table.frame.rename(columns=mapping)
+        cols = {
+            v.name: frame[v.name]
+            if v.name in frame.columns
+            else pd.Series(pd.NA, index=frame.index, dtype=pd.StringDtype("pyarrow"))
+            for v in variables
+        }
+        m = MappedTable(
+            source=f,
+            raw=table,
+            frame=pd.DataFrame(cols, index=frame.index),
+            headers={n: h for h, n in mapping.items()},
+            unknown=tuple(unknown),
+            tool_columns=tuple(tools),
+        )
+        if f.wave_from_column:
+            try:
+                parts.extend(split_waves(m, cb))
+            except JBPInputError as exc:
+                problems.append(Problem("wave", f.name, exc.problem + _hint(exc)))
+                continue
+        else:
+            parts.append(m)
+    stats = []
+    for m in parts:
+        vs = [v for v in cb.module(m.source.module) if v.name in m.frame.columns]
+        norm = normalise(m.frame, vs, codebook=cb)
+        stats.append(
+            norm.unreadable.assign(
+                file=m.source.name,
+                header=[m.headers.get(c, "") for c in norm.unreadable["column"]],
+            )
+        )
+    table = unreadable_table(stats)
+    for line in unreadable_problems(table, threshold=threshold, aliases=aliases):
+        file, rest = line.split(", column ", 1)
+        problems.append(Problem("unreadable_values", file, "column " + rest))
+    below = table[(table["unreadable"] > 0) & (table["share"] <= threshold)]
+    notes += [
+        line.removeprefix("unread ") + f" (at or below the {threshold:.1%} threshold)"
+        for line in unreadable_lines(below)
+        if not line.startswith("unread none")
+    ]
+    waves = [
+        w
+        for w in cb.waves
+        if any(m.source.module == "respondent" and m.source.wave == w for m in parts)
+    ]
+    problems += _wave_problems(waves, parts, cb, raw)
+    return CheckReport(
+        raw=raw,
+        files=tuple(f.name for f in files),
+        problems=tuple(problems),
+        notes=tuple(notes),
+        waves=tuple(waves),
+        unreadable=table,
+    )
+
+
+def _hint(exc: JBPInputError) -> str:
+    where = [f"column {exc.column!r}"] if exc.column else []
+    where += [f"row {exc.row}"] if exc.row else []
+    return (f" ({', '.join(where)})" if where else "") + (f". {exc.hint}" if exc.hint else "")
+
+
+def _wave_problems(
+    waves: list[str], parts: list[MappedTable], cb: Codebook, raw: Path
+) -> list[Problem]:
+    out = []
+    order = list(cb.waves)
+    if waves and "baseline" not in waves:
+        out.append(
+            Problem(
+                "wave",
+                str(raw),
+                "no baseline respondents: the baseline defines the respondents. Add the "
+                "baseline respondent export",
+            )
+        )
+    if not waves:
+        out.append(Problem("wave", str(raw), "no respondent file with respondents"))
+    if waves:
+        last = max(order.index(w) for w in waves)
+        for w in order[:last]:
+            if w not in waves:
+                out.append(
+                    Problem(
+                        "wave",
+                        str(raw),
+                        f"wave {w!r} has no respondents although a later wave has: its export "
+                        "is missing, or the file map or the wave column places it elsewhere",
+                    )
+                )
+    for m in parts:
+        if m.source.module == "group" and m.source.wave not in waves:
+            out.append(
+                Problem(
+                    "wave",
+                    m.source.name,
+                    f"group visits for wave {m.source.wave!r}, which has no respondents",
+                )
+            )
+    return out

@@ -1,0 +1,221 @@
+"""Real field-tool exports clean to the same panel as the standard export; nothing is lost.
+
+From one simulated truth, the KoboToolbox "XML values" (choice names; yes/no as names or 1/0),
+"labels" (Bahasa Indonesia, English) and ODK Central exports must give the same processed
+panel, groups and costs as the standard export, cell by cell (NA equal to NA). Each silent-loss
+case of issue 9 is either decoded to the same panel or refused with exit 2 naming the column.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jbp_analysis.clean import run
+from jbp_analysis.cli import main
+from jbp_analysis.simulate import simulate
+from jbp_analysis.study.folder import resolve_study
+
+SMALL = {"seed": 11, "districts": ("3373", "3322"), "groups_per_district": 3, "n_cohorts": 1,
+         "file_format": "csv"}  # fmt: skip
+OUTPUTS = ("panel.parquet", "groups.parquet", "costs.parquet")
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch):
+    monkeypatch.setenv("JBP_SECRET", "test-secret-for-export-flavours-0123456789")
+    monkeypatch.setenv("JBP_STUDY", str(resolve_study()))
+
+
+def _write(tmp: Path, name: str, *, mess: float, flavour: str = "standard") -> Path:
+    out = tmp / name
+    simulate(flavour=flavour, mess=mess, **SMALL).write(out)
+    return out
+
+
+def _assert_same(a: Path, b: Path) -> None:
+    for name in OUTPUTS:
+        pd.testing.assert_frame_equal(pd.read_parquet(a / name), pd.read_parquet(b / name))
+
+
+@pytest.fixture(scope="module")
+def standard(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("std")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JBP_SECRET", "test-secret-for-export-flavours-0123456789")
+        out = {}
+        for mess in (0.0, 1.0):
+            raw = _write(tmp, f"raw{mess}", mess=mess)
+            run(raw, tmp / f"out{mess}")
+            out[mess] = (raw, tmp / f"out{mess}")
+    return out
+
+
+@pytest.mark.parametrize("flavour", ["kobo-xml", "kobo-xml-01", "kobo-labels", "kobo-labels-en",
+                                     "odk"])  # fmt: skip
+def test_every_flavour_cleans_to_the_standard_panel(standard, tmp_path, flavour) -> None:
+    raw = _write(tmp_path, "raw", mess=0.0, flavour=flavour)
+    names = sorted(p.name for p in raw.iterdir() if p.suffix == ".csv")
+    assert not any(n.startswith("responden_") for n in names)  # named as the tool names them
+    result = run(raw, tmp_path / "out")
+    _assert_same(standard[0.0][1], tmp_path / "out")
+    assert result.n_rejects == 0
+
+
+@pytest.mark.parametrize("flavour", ["kobo-xml", "odk"])
+def test_flavours_with_planted_mess_clean_to_the_standard_panel(standard, tmp_path, flavour):
+    raw = _write(tmp_path, "raw", mess=1.0, flavour=flavour)
+    run(raw, tmp_path / "out")
+    _assert_same(standard[1.0][1], tmp_path / "out")
+
+
+def test_kobo_export_looks_like_kobo(tmp_path) -> None:
+    raw = _write(tmp_path, "raw", mess=0.0, flavour="kobo-xml")
+    (resp,) = raw.glob("JBP_responden_-_all_versions_-_False_-_*.csv")
+    df = pd.read_csv(resp, dtype=str)
+    assert list(df.columns[:4]) == ["start", "end", "today", "deviceid"]
+    assert list(df.columns[-10:]) == ["_id", "_uuid", "_submission_time", "_validation_status",
+                                      "_notes", "_status", "_submitted_by", "__version__",
+                                      "_tags", "_index"]  # fmt: skip
+    assert "kerja/r1_bekerja_seminggu" in df.columns and "wawancara/tanggal_wawancara" in df
+    assert set(df["latar/jenis_kelamin"].dropna()) <= {"laki_laki", "perempuan", "menolak"}
+    assert set(df["kerja/r1_bekerja_seminggu"].dropna()) <= {"ya", "tidak", "menolak"}
+    odk = _write(tmp_path, "odk", mess=0.0, flavour="odk")
+    o = pd.read_csv(odk / "jbp_responden.csv", dtype=str)
+    assert o.columns[0] == "SubmissionDate" and "meta-instanceID" in o.columns
+    assert o["meta-instanceID"].str.startswith("uuid:").all()
+    assert "kerja-r1_bekerja_seminggu" in o.columns
+
+
+# ------------------------------------------------------------------ silent-loss cases
+def _edit(standard, tmp_path: Path, edit) -> Path:
+    raw = tmp_path / "raw"
+    shutil.copytree(standard[0.0][0], raw)
+    p = raw / "responden_baseline.csv"
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    edit(df)
+    df.to_csv(p, index=False)
+    return raw
+
+
+def _clean(raw: Path, out: Path, capsys, *extra: str) -> tuple[int, str]:
+    capsys.readouterr()
+    rc = main(["clean", "--raw", str(raw), "--out", str(out), *extra])
+    return rc, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("column", "mapping"),
+    [
+        ("latar/jenis_kelamin", {"1": "laki_laki", "2": "perempuan"}),  # choice names
+        ("kerja/r1_bekerja_seminggu", {"1": "Yes", "2": "No"}),  # English labels
+        ("kerja/r1_bekerja_seminggu", {"1": "1", "2": "0"}),  # 1/0 yes/no
+        ("kesadaran/ks01_tahu_dana_desa", {"5": "SANGAT-SETUJU", "1": "Strongly disagree"}),
+    ],
+)
+def test_other_spellings_decode_to_the_same_panel(standard, tmp_path, capsys, column, mapping):
+    def edit(df):
+        df[column] = df[column].map(lambda x: mapping.get(x, x))
+
+    raw = _edit(standard, tmp_path, edit)
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 0, err
+    _assert_same(standard[0.0][1], tmp_path / "out")
+
+
+def test_select_multiple_dummy_is_not_taken_for_a_question(standard, tmp_path, capsys) -> None:
+    def edit(df):
+        df["bantuan/bantuan_diterima"] = "pendidikan"
+        df["bantuan/bantuan_diterima/pendidikan"] = "1"
+        del df["latar/pendidikan"]
+
+    raw = _edit(standard, tmp_path, edit)
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 2 and "latar/pendidikan" in err and "education" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_renamed_group_path_is_refused_then_read_with_an_alias(standard, tmp_path, capsys):
+    def edit(df):
+        df.insert(
+            len(df.columns), "pekerjaan/r1_bekerja_seminggu", df.pop("kerja/r1_bekerja_seminggu")
+        )
+
+    raw = _edit(standard, tmp_path, edit)
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 2
+    assert "kerja/r1_bekerja_seminggu" in err and "pekerjaan/r1_bekerja_seminggu" in err
+    assert "aliases.yaml" in err and not (tmp_path / "out").exists()
+    study = tmp_path / "study"
+    shutil.copytree(resolve_study(), study)
+    (study / "aliases.yaml").write_text(
+        "headers:\n  respondent:\n    worked_last_week: ['pekerjaan/r1_bekerja_seminggu']\n"
+        "answers: {}\n"
+    )
+    rc, err = _clean(raw, tmp_path / "out", capsys, "--study", str(study))
+    assert rc == 0, err
+    _assert_same(standard[0.0][1], tmp_path / "out")
+
+
+def test_unreadable_answers_stop_the_run_naming_every_column(standard, tmp_path, capsys):
+    def edit(df):
+        df["latar/jenis_kelamin"] = df["latar/jenis_kelamin"].map({"1": "pria", "2": "wanita"})
+        df["latar/umur"] = df["latar/umur"].where(df.index % 3 > 0, "dua puluh")
+
+    raw = _edit(standard, tmp_path, edit)
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 2 and not (tmp_path / "out").exists()
+    assert "'latar/jenis_kelamin' (sex)" in err and "'pria'" in err and "'wanita'" in err
+    assert "'latar/umur' (age)" in err and "'dua puluh'" in err
+    assert "aliases.yaml" in err and "answers: sex" in err
+    study = tmp_path / "study"
+    shutil.copytree(resolve_study(), study)
+    (study / "aliases.yaml").write_text(
+        "headers: {}\nanswers:\n  sex:\n    1: [pria]\n    2: [wanita]\n"
+    )
+    raw2 = _edit(standard, tmp_path / "b", lambda df: df.__setitem__(
+        "latar/jenis_kelamin", df["latar/jenis_kelamin"].map({"1": "pria", "2": "wanita"})))  # fmt: skip
+    rc, err = _clean(raw2, tmp_path / "out", capsys, "--study", str(study))
+    assert rc == 0, err
+    _assert_same(standard[0.0][1], tmp_path / "out")
+
+
+def test_out_of_range_is_not_unreadable(standard, tmp_path, capsys) -> None:
+    def edit(df):
+        df["latar/umur"] = "61"  # every age out of range: logged, not an unreadable value
+
+    raw = _edit(standard, tmp_path, edit)
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 0, err
+    log = pd.read_csv(tmp_path / "out" / "cleaning_log.csv", dtype=str)
+    assert (log.loc[log["column"] == "age", "rule"] == "out_of_range").sum() > 0
+
+
+# ------------------------------------------------------------------ waves one at a time
+@pytest.mark.parametrize("keep", [("baseline",), ("baseline", "endline")])
+def test_waves_not_yet_collected(standard, tmp_path, capsys, keep) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(standard[1.0][0], raw)
+    for p in raw.glob("*_*.csv"):
+        wave = p.stem.split("_")[-1]
+        if wave in ("baseline", "endline", "followup") and wave not in keep:
+            p.unlink()
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 0, err
+    panel = pd.read_parquet(tmp_path / "out" / "panel.parquet")
+    assert sorted(panel["wave"].astype(str).unique()) == sorted(keep)
+    import json
+
+    q = json.loads((tmp_path / "out" / "quality.json").read_text())
+    assert q["waves"]["collected"] == list(keep)
+    assert all(a["attrition"] < 0.5 for a in q["attrition"])
+    m = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert m["waves"]["not_yet_collected"] == [
+        w for w in ("baseline", "endline", "followup") if w not in keep
+    ]
+    full = pd.read_parquet(standard[1.0][1] / "panel.parquet")
+    full = full[full["wave"].astype(str).isin(keep)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(panel, full)
