@@ -135,3 +135,50 @@ def test_bad_input(panel: pd.DataFrame) -> None:
     one_period = panel[~((panel["arm"] == "karitatif") & (panel["period"] == 1))]
     with pytest.raises(JBPInputError, match="no rows in one of the periods"):
         did_table(one_period, outcome="y", arm="arm", control="kontrol", time="period")
+
+
+def test_text_periods_need_an_order_and_then_keep_the_sign(panel: pd.DataFrame) -> None:
+    text = panel.assign(period=np.where(panel["period"] == 1, "post", "pre"))
+    opts = dict(outcome="y", arm="arm", control="kontrol", time="period", cluster="cluster")
+    with pytest.raises(JBPInputError, match="'post' would come before 'pre'") as err:
+        did_table(text, **opts)
+    assert "waves=['post', 'pre'] or waves=['pre', 'post']" in err.value.hint
+    numeric = did_table(panel, **opts).tidy()
+    named = did_table(text, **opts, waves=["pre", "post"]).tidy()
+    np.testing.assert_allclose(named["estimate"], numeric["estimate"], rtol=1e-12)
+    assert (
+        named.loc[named["quantity"] == "baseline_mean", "n_obs"].tolist()
+        == numeric.loc[numeric["quantity"] == "baseline_mean", "n_obs"].tolist()
+    )
+
+
+def test_auto_inference_bootstraps_the_did_rows_with_few_clusters() -> None:
+    """12 groups: "auto" is the wild bootstrap for the DiD rows (the engine on the table's own
+    pooled regression), CR1 for the descriptive rows; the CR1 default is unchanged."""
+    from jbp_analysis.inference import cr2, wild_cluster_bootstrap
+
+    small = trial_panel(clustered_trial(seed=4, n_clusters=12, cluster_size=8))
+    opts = dict(outcome="y", arm="arm", control="kontrol", time="period", cluster="cluster")
+    default = did_table(small, **opts).tidy()
+    auto = did_table(small, **opts, inference="auto", draws=999).tidy()
+    fit, names = reference(small)
+    did = auto[auto["quantity"] == "did"]
+    assert did["inference"].eq("wild (auto: 12 clusters < 50)").all()
+    assert auto.loc[auto["quantity"] != "did", "inference"].eq("cr1").all()
+    np.testing.assert_allclose(auto["estimate"], default["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(auto["std_error"], default["std_error"], rtol=1e-12)
+    X = fit.model.exog
+    for row in did.itertuples():
+        r = np.zeros(len(names))
+        r[names.index(f"{row.arm}:post")] = 1.0
+        wb = wild_cluster_bootstrap(X, small["y"].to_numpy(), small["cluster"].to_numpy(),
+                                    restriction=r, B=999, seed=0, warn_few_treated=False)  # fmt: skip
+        assert row.p_value == pytest.approx(wb.p_value, abs=1e-12)
+        assert (row.ci_low, row.ci_high) == pytest.approx((wb.ci_low, wb.ci_high), rel=1e-9)
+    # CR2: standard errors, p-values and intervals of the engine
+    c2 = did_table(small, **opts, inference="cr2").tidy()
+    rows = np.array([[n == f"{a}:post" for n in names] for a in ARMS[1:]], dtype=float)
+    ref = cr2(X, small["y"].to_numpy(), small["cluster"].to_numpy(), contrasts=rows).tidy()
+    got = c2[c2["quantity"] == "did"]
+    np.testing.assert_allclose(got["std_error"], ref["std_error"], rtol=1e-9)
+    np.testing.assert_allclose(got["p_value"], ref["p_value"], rtol=1e-9)

@@ -7,6 +7,7 @@ Reference fits (statsmodels) are written out next to their assertions; tolerance
 from __future__ import annotations
 
 import doctest
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from jbp_analysis.analyses.dynamics import (
     COHORT_COLUMNS,
     WAVE_COLUMNS,
     cohort_effects,
+    stack_cohorts,
     wave_effects,
 )
 from jbp_analysis.core.errors import ConfigError, JBPInputError
@@ -41,7 +43,9 @@ def two_wave_panel(seed: int, *, cohort: int = 1, n_clusters: int = 45) -> pd.Da
     rng = np.random.default_rng(seed + 100)
     b = a.assign(y=0.6 * a["y"] + rng.normal(0, 0.8, len(a)) - 0.3 * (a["arm"] == "pendampingan"))
     out = pd.concat([a.assign(wave="endline"), b.assign(wave="followup")], ignore_index=True)
-    out["wave"] = pd.Categorical(out["wave"], categories=["baseline", "endline", "followup"])
+    out["wave"] = pd.Categorical(
+        out["wave"], categories=["baseline", "endline", "followup"], ordered=True
+    )
     out["cohort"] = cohort
     out["cluster"] = out["cluster"] + 1000 * cohort  # groups are distinct across cohorts
     out["unit"] = out["unit"] + 100_000 * cohort
@@ -119,7 +123,7 @@ def test_equality_test_matches_stacked_statsmodels_fit(panel: pd.DataFrame) -> N
     group across waves, written out for statsmodels; its F-tests of equal effects must match."""
     res = wave_effects(
         panel, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
-        cluster="cluster",
+        cluster="cluster", inference=None,
     )  # fmt: skip
     d = panel[panel["y"].notna()]
     cols = {}
@@ -170,7 +174,7 @@ def test_equality_test_matches_stacked_statsmodels_fit(panel: pd.DataFrame) -> N
 def test_cohort_cell_matches_statsmodels_fit_of_one_cohort(cohorts: pd.DataFrame) -> None:
     res = cohort_effects(
         cohorts, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
-        cluster="cluster",
+        cluster="cluster", inference=None,
     )  # fmt: skip
     t = res.tidy()
     assert list(t.columns) == list(COHORT_COLUMNS)
@@ -189,40 +193,94 @@ def test_cohort_cell_matches_statsmodels_fit_of_one_cohort(cohorts: pd.DataFrame
         assert (rows["n_clusters"] == one["cluster"].nunique()).all()
 
 
-def test_aggregate_is_weighted_average_with_sqrt_wVw(cohorts: pd.DataFrame) -> None:
+def _stacked_reference(df: pd.DataFrame, weights: dict, wave: str, contrast: str):
+    """ATT(e) as a contrast of one stacked statsmodels regression: every cell's ANCOVA
+    (arms, baseline, strata) with cohort-specific coefficients, clustered by group across
+    cohorts, without small-sample correction. Shared groups give cross-cohort covariances."""
+    cells = [(g, df[(df["cohort"] == g) & (df["wave"] == wave) & df["y"].notna()]) for g in weights]
+    blocks = [sm_ancova(c)[0].model.exog for _, c in cells]
+    cols = [sm_ancova(c)[1] for _, c in cells]
+    n = sum(b.shape[0] for b in blocks)
+    X = np.zeros((n, sum(b.shape[1] for b in blocks)))
+    r = c0 = 0
+    R = np.zeros(X.shape[1])
+    for (g, _), b, names_g in zip(cells, blocks, cols, strict=True):
+        X[r : r + b.shape[0], c0 : c0 + b.shape[1]] = b
+        R[c0 : c0 + b.shape[1]] = weights[g] * sm_contrast(None, names_g, contrast)
+        r += b.shape[0]
+        c0 += b.shape[1]
+    y = np.concatenate([c["y"].to_numpy() for _, c in cells])
+    groups = np.concatenate([c["cluster"].to_numpy() for _, c in cells])
+    fit = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
+    G = len(np.unique(groups))
+    return float(R @ fit.params), float(np.sqrt(R @ fit.cov_params() @ R * G / (G - 1))), G
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_aggregate_covariance_is_the_stacked_influence_function(
+    cohorts: pd.DataFrame, shared: bool
+) -> None:
+    """Given (fixed) weights: ATT(e) and its SE equal a contrast of the stacked regression
+    clustered by group, G/(G-1) factor; with groups shared across cohorts too."""
+    df = cohorts.copy()
+    if shared:  # cohort 2's groups reuse cohort 1's labels: cross-cohort covariance
+        df.loc[df["cohort"] == 2, "cluster"] -= 1000
+    weights = {1: 0.7, 2: 0.3}
     res = cohort_effects(
-        cohorts, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
-        cluster="cluster",
+        df, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
+        cluster="cluster", cohort_weights=weights, inference=None,
     )  # fmt: skip
     t = res.tidy()
     for w in ("endline", "followup"):
-        cells = t[(t["estimand"] == "ATT(g,e)") & (t["wave"] == w)]
         agg = t[(t["estimand"] == "ATT(e)") & (t["wave"] == w)].set_index("contrast")
-        n = cells.drop_duplicates("cohort").set_index("cohort")["n_obs"]
-        weights = n / n.sum()  # cohort size: 45 vs 30 groups of 8
-        close(weights.to_numpy(), [0.6, 0.4])
-        close(cells.drop_duplicates("cohort")["weight"], weights.to_numpy())
         for c in CONTRASTS:
-            cc = cells[cells["contrast"] == c].set_index("cohort")
-            est = (weights * cc["estimate"]).sum()
-            se = np.sqrt((weights**2 * cc["std_error"] ** 2).sum())  # w'Vw, V block-diagonal
-            df = cc["n_clusters"].sum() - 1
-            crit = stats.t(df).ppf(0.975)
+            est, se, G = _stacked_reference(df, weights, w, c)
             close(agg.loc[c, "estimate"], est)
             close(agg.loc[c, "std_error"], se)
-            close(agg.loc[c, "p_value"], 2 * stats.t(df).sf(abs(est / se)))
-            close(agg.loc[c, ["ci_low", "ci_high"]], [est - crit * se, est + crit * se])
-        assert (agg["n_cohorts"] == 2).all() and (agg["cohort"] == "all").all()
-        assert (agg["n_obs"] == cells.drop_duplicates("cohort")["n_obs"].sum()).all()
-        # the full covariance: w' V w with V the block-diagonal of the cells' contrast covariances
-        V = [
-            res.cell(g, w).contrast_matrix
-            @ res.cell(g, w).cov_array
-            @ res.cell(g, w).contrast_matrix.T
-            for g in (1, 2)
-        ]  # noqa: E501
-        wv = weights.to_numpy()
-        close(res.aggregate_cov(w).to_numpy(), wv[0] ** 2 * V[0] + wv[1] ** 2 * V[1], rtol=1e-12)
+            close(agg.loc[c, "p_value"], 2 * stats.t(G - 1).sf(abs(est / se)))
+    assert (
+        t.loc[t.estimand == "ATT(e)", "inference"] == "stacked influence functions, t(G - 1)"
+    ).all()
+
+
+def test_size_weights_count_treated_units_and_add_their_influence(cohorts: pd.DataFrame) -> None:
+    """ "size" weights are shares of treated rows (controls do not count); the SE adds the
+    influence of estimating them (CS2021's wif), computed here by hand from statsmodels fits."""
+    res = cohort_effects(
+        cohorts, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
+        cluster="cluster", inference=None,
+    )  # fmt: skip
+    t = res.tidy()
+    for w in ("endline", "followup"):
+        cells = {g: cohorts[(cohorts["cohort"] == g) & (cohorts["wave"] == w) & cohorts["y"].notna()]
+                 for g in (1, 2)}  # fmt: skip
+        n_treated = {g: int((c["arm"] != "kontrol").sum()) for g, c in cells.items()}
+        total = sum(n_treated.values())
+        weights = {g: n / total for g, n in n_treated.items()}
+        rows = t[(t["estimand"] == "ATT(g,e)") & (t["wave"] == w)].drop_duplicates("cohort")
+        close(rows["weight"], [weights[1], weights[2]])
+        agg = t[(t["estimand"] == "ATT(e)") & (t["wave"] == w)].set_index("contrast")
+        for c in CONTRASTS:
+            infl: dict = {}
+            theta_g = {}
+            for g, one in cells.items():
+                ref, names = sm_ancova(one)
+                r = sm_contrast(ref, names, c)
+                X, u = ref.model.exog, ref.resid.to_numpy()
+                q = np.linalg.solve(X.T @ X, r)
+                psi = pd.Series((X @ q) * u).groupby(one["cluster"].to_numpy()).sum()
+                theta_g[g] = float(r @ ref.params)
+                for k, v in psi.items():
+                    infl[k] = infl.get(k, 0.0) + weights[g] * v
+            theta = sum(weights[g] * theta_g[g] for g in cells)
+            close(agg.loc[c, "estimate"], theta)
+            for g, one in cells.items():
+                per_group = one[one["arm"] != "kontrol"].groupby("cluster").size()
+                for k, n in per_group.items():
+                    infl[k] = infl.get(k, 0.0) + n * (theta_g[g] - theta) / total
+            v = np.array(list(infl.values()))
+            G = len(infl)
+            close(agg.loc[c, "std_error"], np.sqrt(G / (G - 1) * (v**2).sum()))
     # the aggregated contrasts are coherent: pair = difference of the two arm-vs-control rows
     agg = t[t["estimand"] == "ATT(e)"].set_index(["wave", "contrast"])["estimate"]
     close(
@@ -262,7 +320,7 @@ def test_did_cells_match_impact_did(cohorts: pd.DataFrame) -> None:
         [
             cohorts[cohorts["wave"] == "endline"].assign(
                 wave=pd.Categorical(["baseline"] * int((cohorts["wave"] == "endline").sum()),
-                                    categories=["baseline", "endline", "followup"]),
+                                    categories=["baseline", "endline", "followup"], ordered=True),
                 y=lambda d: d["y0"],
             ),
             cohorts,
@@ -345,7 +403,14 @@ def test_few_cluster_inference_passes_through_to_each_wave(panel: pd.DataFrame) 
         rows = got[got["wave"] == w]
         assert np.array_equal(rows["p_value"].to_numpy(), one.p_value)
         close(rows["std_error"], one.std_error)
-    close(got["equality_p"], cr1["equality_p"])  # the equality test stays CR1
+    # the equality test becomes the wild bootstrap Wald of the same statistic
+    close(got["equality_F"], cr1["equality_F"])
+    assert got["equality_test"].str.startswith("wild bootstrap Wald").all()
+    assert cr1["equality_test"].str.startswith("F(1, ").all()
+    assert not np.allclose(got["equality_p"], cr1["equality_p"])
+    auto = wave_effects(small, **opts)  # 15 groups: "auto" is the wild bootstrap
+    assert auto.tidy()["inference"].str.startswith("wild (auto: 15 clusters").all()
+    assert auto.equality_test().method == "wild" and auto.equality_test().df_num == 2
 
 
 # --------------------------------------------------------------------------- bad input
@@ -367,11 +432,6 @@ def test_bad_inputs(panel: pd.DataFrame, cohorts: pd.DataFrame) -> None:
     ]
     with pytest.raises(JBPInputError, match="cohort 2, wave 'followup': .*'kontrol'"):
         cohort_effects(broken, **opts)
-    # a group that appears in two cohorts
-    shared = cohorts.copy()
-    shared.loc[shared["cohort"] == 2, "cluster"] -= 1000
-    with pytest.raises(JBPInputError, match="cluster .* occurs in cohorts 1, 2"):
-        cohort_effects(shared, **opts)
     with pytest.raises(ConfigError, match="cohort_weights"):
         cohort_effects(cohorts, cohort_weights="treated", **opts)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="no weight for cohort"):
@@ -403,3 +463,80 @@ def test_results_render_and_are_immutable(panel: pd.DataFrame, cohorts: pd.DataF
 def test_docstring_examples() -> None:
     result = doctest.testmod(dyn_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 5 and result.failed == 0
+
+
+# --------------------------------------------------------------------------- csdid, castle data
+CASTLE = Path(__file__).resolve().parent / "reference" / "castle_csdid"
+
+
+@pytest.fixture(scope="module")
+def castle_effects():
+    """Callaway & Sant'Anna on the castle-doctrine data (causaldata ships it; no download),
+    never-treated controls: the stacked cohorts through cohort_effects(method="did")."""
+    from causaldata import castle
+
+    d = castle.load_pandas().data
+    first = d[d["post"] > 0].groupby("sid")["year"].min()
+    d["effyear"] = d["sid"].map(first).fillna(0).astype(int)
+    stacked = stack_cohorts(d, unit="sid", time="year", first_treated="effyear")
+    return cohort_effects(
+        stacked, outcome="l_homicide", arm="arm", control="control", cohort="cohort",
+        wave="event_time", waves=[0, 1, 2, 3, 4], baseline_wave=-1, method="did", unit="sid",
+        cluster="sid", inference=None,
+    ).tidy()  # fmt: skip
+
+
+def test_castle_att_e_matches_csdid(castle_effects: pd.DataFrame) -> None:
+    """ATT(e) to 1e-6 and its SE within 2% of csdid 0.4.3 (analytic influence-function SEs;
+    ours add the cluster factor G/(G-1), 1-2% here). Script and log in tests/reference/."""
+    ref = pd.read_csv(CASTLE / "att_e.csv")
+    got = castle_effects[castle_effects["estimand"] == "ATT(e)"].set_index("wave")
+    for row in ref.itertuples():
+        one = got.loc[str(row.event_time)]
+        assert one["estimate"] == pytest.approx(row.att, rel=1e-6, abs=1e-9)
+        assert one["std_error"] == pytest.approx(row.se, rel=0.02)
+    # the old aggregation (rows incl. controls as weights) gave 0.090 at e = 1
+    assert got.loc["1", "estimate"] == pytest.approx(0.0146215665, abs=1e-9)
+
+
+def test_castle_att_gt_matches_csdid(castle_effects: pd.DataFrame) -> None:
+    ref = pd.read_csv(CASTLE / "att_gt.csv")
+    cells = castle_effects[castle_effects["estimand"] == "ATT(g,e)"]
+    cells = cells.set_index(["cohort", "wave"])
+    for row in ref.itertuples():
+        e = row.year - row.group
+        if e > 4:
+            continue
+        one = cells.loc[(str(row.group), str(e))]
+        assert one["estimate"] == pytest.approx(row.att, rel=1e-6, abs=1e-9)
+        # CR1 cells: csdid's analytic SE times the small-sample factor (a few %)
+        assert one["std_error"] == pytest.approx(row.se, rel=0.06)
+
+
+def test_text_time_labels_give_the_right_sign_or_a_clear_error() -> None:
+    """'pre'/'post' sorts 'post' first as text: an error naming both labels, or the right sign
+    with the order given (organ-donation data: California's policy, Kessler & Roth 2014)."""
+    from causaldata import organ_donations
+
+    od = organ_donations.load_pandas().data
+    od["period"] = np.where(od["Quarter"].isin(["Q32011", "Q42011", "Q12012"]), "post", "pre")
+    od = od.groupby(["State", "period"], as_index=False)["Rate"].mean()  # policy: July 2011
+    od["arm"] = np.where(od["State"] == "California", "california", "other")
+    opts = dict(outcome="Rate", arm="arm", control="other", method="did", unit="State",
+                time="period")  # fmt: skip
+    with pytest.raises(JBPInputError, match="'post' would come before 'pre'") as err:
+        impact(od, **opts)
+    assert "waves=" in err.value.hint
+    right = impact(od, **opts, waves=["pre", "post"]).estimate[0]
+    num = impact(od.assign(period=(od["period"] == "post").astype(int)), **opts).estimate[0]
+    ordered = od.assign(
+        period=pd.Categorical(od["period"], categories=["pre", "post"], ordered=True)
+    )
+    assert impact(ordered, **opts).estimate[0] == pytest.approx(right, rel=1e-12)
+    assert right == pytest.approx(num, rel=1e-12)
+    by_hand = od.pivot_table(index="arm", columns="period", values="Rate")
+    diff = by_hand["post"] - by_hand["pre"]
+    assert right == pytest.approx(diff["california"] - diff["other"], rel=1e-9)
+    assert right == pytest.approx(
+        -0.0225, abs=0.0005
+    )  # as in Huntington-Klein (2021), The Effect, ch. 18

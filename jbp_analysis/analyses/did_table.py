@@ -23,6 +23,7 @@ Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,9 +31,16 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
-from jbp_analysis.estimate.covariance import InferenceInput, resolve_inference, run_inference
+from jbp_analysis.estimate.covariance import (
+    InferenceInput,
+    inference_label,
+    replication_count,
+    resolve_inference,
+    run_inference,
+)
 from jbp_analysis.estimate.design import arm_levels, numeric, time_levels
 from jbp_analysis.estimate.ols import fit_ols
+from jbp_analysis.inference import cr2, wild_cluster_bootstrap
 from jbp_analysis.study.design import uses_design
 
 __all__ = ["DiDTable", "did_table", "QUANTITIES"]
@@ -98,6 +106,10 @@ def did_table(
     cluster: str | None = None,
     weights: str | None = None,
     level: float = 0.95,
+    waves: Sequence[Any] | None = None,
+    inference: str | None = None,
+    draws: int = 9999,
+    seed: int = 0,
 ) -> DiDTable:
     """Build the 2x2 (or 2 x arms) DiD table of ``outcome`` between the two periods of ``time``.
 
@@ -107,7 +119,9 @@ def did_table(
     Parameters
     ----------
     data
-        Long data: one row per unit and period (two periods; the earlier is the baseline).
+        Long data: one row per unit and period (two periods; the earlier is the baseline,
+        from ``waves``, an ordered categorical or numbers: text such as ``"pre"``/``"post"``
+        without an order is an error, since sorting it as text would flip the sign).
     outcome, arm, control, time
         Columns and the control category.
     cluster
@@ -116,6 +130,18 @@ def did_table(
         Regression weights.
     level
         Confidence level.
+    waves
+        The time order of the periods (earliest first), e.g. the plan's waves.
+    inference
+        ``None`` (default): CR1 (HC1 without ``cluster``). ``"auto"``: the package's one rule
+        (:func:`jbp_analysis.estimate.covariance.resolve_inference`): below 50 clusters the DiD
+        rows take their p-value and interval from the restricted wild cluster bootstrap of the
+        table's pooled regression (Cameron, Gelbach & Miller 2008); ``"wild"`` the same at any
+        size; ``"cr2"``: CR2 with Satterthwaite df (Bell & McCaffrey 2002). Means and first
+        differences keep CR1 standard errors and intervals: they are descriptive. The
+        ``inference`` column says what the DiD rows use.
+    draws, seed
+        Bootstrap draws and seed.
 
     Examples
     --------
@@ -145,7 +171,7 @@ def did_table(
         ok &= data[cluster].notna().to_numpy()
     sub = data.loc[ok]
     y = y[ok]
-    post, periods = time_levels(sub[time])
+    post, periods = time_levels(sub[time], order=waves)
     codes = np.full(len(sub), -1)
     for j, lev in enumerate(levels):
         codes[(sub[arm] == lev).to_numpy(dtype=bool)] = j
@@ -193,13 +219,32 @@ def did_table(
             n_pair = int(np.isin(codes, [0, j]).sum())
             spec.append((a, "did", f"{a} - {levels[0]}", did, n_pair))
     L = np.vstack([s[3] for s in spec])
-    chosen = resolve_inference("auto", n_clusters=n_clusters)
+    chosen = resolve_inference(inference, n_clusters=n_clusters)
+    base = "cr1" if n_clusters is not None else "hc1"
     inf = run_inference(
-        chosen,
+        base,
         InferenceInput(
             fit=fit, L=L, clusters=clusters, n_clusters=n_clusters, n_absorbed=0, level=level
         ),
     )
+    p_value, ci_low, ci_high = inf.p_value.copy(), inf.ci_low.copy(), inf.ci_high.copy()
+    std_error = inf.std_error.copy()
+    did_rows = [i for i, s_ in enumerate(spec) if s_[1] == "did"]
+    if chosen in ("wild", "cr2", "ri"):
+        fx = _few_cluster_did(
+            fit.X,
+            y,
+            clusters,
+            L[did_rows],
+            method=chosen,
+            level=float(level),
+            draws=replication_count(draws),
+            seed=seed,
+        )
+        p_value[did_rows], ci_low[did_rows], ci_high[did_rows], se = fx
+        if se is not None:
+            std_error[did_rows] = se
+    label = inference_label(inference, chosen, n_clusters=n_clusters)
     tidy = pd.DataFrame(
         {
             "outcome": outcome,
@@ -207,20 +252,58 @@ def did_table(
             "quantity": [s[1] for s in spec],
             "contrast": [s[2] for s in spec],
             "estimate": inf.estimate,
-            "std_error": inf.std_error,
-            "ci_low": inf.ci_low,
-            "ci_high": inf.ci_high,
-            "p_value": inf.p_value,
+            "std_error": std_error,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "p_value": p_value,
             "n_obs": [s[4] for s in spec],
-            "inference": inf.name,
+            "inference": [label if s[1] == "did" else inf.name for s in spec],
         }
     )
     return DiDTable(
         outcome=outcome,
         arm_levels=levels,
         periods=periods,
-        inference=inf.name,
+        inference=label,
         n_obs=int(len(sub)),
         n_clusters=n_clusters,
         _tidy=tidy,
     )
+
+
+def _few_cluster_did(
+    X: np.ndarray,
+    y: np.ndarray,
+    clusters: np.ndarray | None,
+    rows: np.ndarray,
+    *,
+    method: str,
+    level: float,
+    draws: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """p-values, intervals (and CR2 standard errors) of the DiD rows: wild bootstrap or CR2.
+
+    The wild bootstrap gives no standard error: the rows keep CR1's (as in ``impact``)."""
+    groups = np.arange(X.shape[0]) if clusters is None else clusters
+    if method == "ri":
+        raise ConfigError(
+            "did_table does not re-randomise; use impact(method='did', inference='ri') for a "
+            "randomisation p-value of the DiD"
+        )
+    if method == "cr2":
+        res = cr2(X, y, groups, contrasts=rows, df="bm", level=level)
+        t = res.tidy()
+        return (
+            t["p_value"].to_numpy(float),
+            t["ci_low"].to_numpy(float),
+            t["ci_high"].to_numpy(float),
+            t["std_error"].to_numpy(float),
+        )
+    out = np.full((3, rows.shape[0]), np.nan)
+    for i, r in enumerate(rows):  # loop over the few treated arms
+        wb = wild_cluster_bootstrap(
+            X, y, groups, restriction=r, B=draws, seed=seed, level=level, warn_few_treated=False
+        )
+        out[:, i] = (wb.p_value, wb.ci_low, wb.ci_high)
+    return out[0], out[1], out[2], None

@@ -40,7 +40,13 @@ from scipy import stats
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.estimate import ImpactResult, contrast_labels, impact
-from jbp_analysis.estimate.covariance import WaldTest, cr1, wald_test
+from jbp_analysis.estimate.covariance import (
+    WaldTest,
+    cr1,
+    replication_count,
+    resolve_inference,
+    wald_test,
+)
 from jbp_analysis.estimate.design import (
     ModelSpec,
     as_tuple,
@@ -49,6 +55,7 @@ from jbp_analysis.estimate.design import (
     require_columns,
 )
 from jbp_analysis.estimate.ols import OLSFit, fit_ols
+from jbp_analysis.inference.joint import JointTest, wild_wald_test
 from jbp_analysis.study.design import uses_design
 
 __all__ = [
@@ -56,6 +63,7 @@ __all__ = [
     "WaveEffectsResult",
     "WAVE_COLUMNS",
     "cohort_effects",
+    "stack_cohorts",
     "CohortEffectsResult",
     "COHORT_COLUMNS",
 ]
@@ -77,6 +85,7 @@ WAVE_COLUMNS: tuple[str, ...] = (
     "equality_F",
     "equality_df",
     "equality_p",
+    "equality_test",
     "method",
     "inference",
 )
@@ -122,18 +131,13 @@ def _waves(
     return chosen
 
 
-#: Few-cluster methods :func:`wave_effects` passes through to each wave's ``impact()``.
-_PASS_THROUGH: tuple[str, ...] = ("cr2", "wild", "ri")
+#: Inference methods whose joint tests use the wild bootstrap Wald (few clusters).
+_FEW_CLUSTER: tuple[str, ...] = ("cr2", "wild", "ri")
 
 
-def _inference(inference: str, cluster: str | None) -> str:
-    if inference not in ("auto", "cr1", "hc1"):
-        raise ConfigError(f"unknown inference {inference!r}; choose one of: auto, cr1, hc1")
-    if inference == "auto":
-        return "cr1" if cluster is not None else "hc1"
-    if inference == "cr1" and cluster is None:
-        raise ConfigError("inference='cr1' needs a cluster column (cluster=...)")
-    return inference
+def _check_inference(inference: str | None, cluster: str | None) -> None:
+    """Fail early on an unknown method (``resolve_inference`` applies the rule per cell)."""
+    resolve_inference(inference, n_clusters=None if cluster is None else 0)
 
 
 def _in_cell(context: str, call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -175,7 +179,10 @@ class WaveEffectsResult:
     stacked_L
         Contrast vectors over ``stacked_params``, contrast-major (row ``c * W + w``).
     df
-        Denominator degrees of freedom of the equality tests (G - 1).
+        Denominator degrees of freedom of the CR1 equality tests (G - 1).
+    joint_tests
+        With few-cluster inference: the wild bootstrap Wald equality test of every contrast
+        (keyed by its label) and of all treated arms (key ``"all"``).
     """
 
     outcome: str
@@ -189,6 +196,7 @@ class WaveEffectsResult:
     df: float = float("nan")
     n_clusters: int = 0
     notes: tuple[str, ...] = ()
+    joint_tests: Mapping[str, JointTest] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("stacked_params", "stacked_cov", "stacked_L"):
@@ -196,24 +204,26 @@ class WaveEffectsResult:
             a.flags.writeable = False
             object.__setattr__(self, name, a)
 
-    def equality_test(self, contrasts: Sequence[str] | None = None) -> WaldTest:
-        """Joint Wald F-test that the named contrasts have the same effect in every wave.
+    def equality_test(self, contrasts: Sequence[str] | None = None) -> WaldTest | JointTest:
+        """Joint test that the named contrasts have the same effect in every wave.
 
-        Default: every treated arm against control, ``(K - 1)(W - 1)`` restrictions. F with
-        G - 1 denominator degrees of freedom, from the stacked regression clustered by group.
+        Default: every treated arm against control, ``(K - 1)(W - 1)`` restrictions. With
+        few-cluster inference (``"auto"`` below 50 clusters, ``"wild"``, ``"cr2"``, ``"ri"``)
+        the test of one contrast and the default test are restricted wild cluster bootstrap
+        Wald tests on the stacked regression (Cameron, Gelbach & Miller 2008); otherwise, and
+        for other sets of contrasts, the Wald F with G - 1 denominator degrees of freedom from
+        the stacked regression clustered by group.
         """
         n_treated = len(self.per_wave[0].treated)
         names = list(contrasts) if contrasts is not None else list(self.contrasts[:n_treated])
         unknown = [n for n in names if n not in self.contrasts]
         if unknown:
             raise KeyError(f"no contrast {unknown[0]!r}; have {', '.join(self.contrasts)}")
-        W = len(self.waves)
-        rows = []
-        for name in names:
-            c = self.contrasts.index(name)
-            first = self.stacked_L[c * W]
-            rows += [self.stacked_L[c * W + w] - first for w in range(1, W)]
-        return wald_test(self.stacked_params, self.stacked_cov, np.array(rows), df_denom=self.df)
+        key = "all" if contrasts is None else (names[0] if len(names) == 1 else None)
+        if key is not None and key in self.joint_tests:
+            return self.joint_tests[key]
+        rows = _equality_rows(self.stacked_L, self.contrasts, len(self.waves), names)
+        return wald_test(self.stacked_params, self.stacked_cov, rows, df_denom=self.df)
 
     def tidy(self) -> pd.DataFrame:
         """One row per wave and contrast; columns :data:`WAVE_COLUMNS`.
@@ -230,6 +240,12 @@ class WaveEffectsResult:
         out["equality_F"] = out["contrast"].map({c: t.statistic for c, t in tests.items()})
         out["equality_df"] = out["contrast"].map({c: t.df_num for c, t in tests.items()})
         out["equality_p"] = out["contrast"].map({c: t.p_value for c, t in tests.items()})
+        out["equality_test"] = out["contrast"].map(
+            {
+                c: (t.label if isinstance(t, JointTest) else f"F({t.df_num}, {t.df_denom:g})")
+                for c, t in tests.items()
+            }
+        )
         out = out.astype({"equality_F": float, "equality_df": np.int64, "equality_p": float})
         return out[list(WAVE_COLUMNS)]
 
@@ -272,7 +288,9 @@ def wave_effects(
     weights: str | None = None,
     method: Literal["ancova", "diff_in_means"] = "ancova",
     level: float = 0.95,
-    inference: Literal["auto", "cr1", "hc1", "cr2", "wild", "ri"] = "auto",
+    inference: Literal["auto", "cr1", "hc1", "cr2", "wild", "ri"] | None = "auto",
+    draws: int = 9999,
+    seed: int = 0,
 ) -> WaveEffectsResult:
     """Impacts at each post-treatment wave, and a test that they are equal across waves.
 
@@ -306,11 +324,13 @@ def wave_effects(
     method
         ``"ancova"`` or ``"diff_in_means"``.
     inference
-        ``"auto"``/``"cr1"`` (cluster-robust CR1, t with G - 1 df) or ``"hc1"`` for the per-wave
-        rows, or one of the few-cluster methods of :func:`~jbp_analysis.estimate.impact`
-        (``"cr2"``, ``"wild"``, ``"ri"``, with their default options), passed through to each
-        wave's :func:`~jbp_analysis.estimate.impact`; the equality test is always clustered
-        (CR1).
+        Passed to each wave's :func:`~jbp_analysis.estimate.impact`: ``"auto"`` (default: the
+        package's one rule, the wild cluster bootstrap below 50 clusters, CR1 at or above),
+        ``None``/``"cr1"`` (CR1, t with G - 1 df), ``"hc1"``, ``"cr2"``, ``"wild"`` or ``"ri"``.
+        With few-cluster inference the equality tests are wild bootstrap Wald tests on the
+        stacked regression; with CR1 they are F(q, G - 1).
+    draws, seed
+        Bootstrap draws / re-randomisations and their seed (per wave and for the equality test).
 
     Returns
     -------
@@ -363,7 +383,8 @@ def wave_effects(
         )
     if not (0.0 < float(level) < 1.0):
         raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
-    chosen = inference if inference in _PASS_THROUGH else _inference(inference, cluster)
+    _check_inference(inference, cluster)
+    draws = replication_count(draws)
     levels = _waves(data, wave, waves, baseline_wave)
     if len(levels) < 2:
         raise JBPInputError(
@@ -389,6 +410,7 @@ def wave_effects(
     complete = data[needed].notna().all(axis=1).to_numpy()
     spec = ModelSpec(method="ancova", **options)
     per_wave: list[ImpactResult] = []
+    absorbed: list[Any] = []
     blocks: list[tuple[np.ndarray, np.ndarray, list[str], np.ndarray, int]] = []
     for w in levels:  # loop over the few waves
         rows = (data[wave] == w).to_numpy(dtype=bool)
@@ -398,7 +420,9 @@ def wave_effects(
             data.loc[rows],
             method=method,
             level=level,
-            inference=chosen,
+            inference=inference,
+            draws=draws,
+            seed=seed,
             **options,
         )
         per_wave.append(res)
@@ -408,6 +432,7 @@ def wave_effects(
             raise RuntimeError("internal error: the design dropped rows after the filter")
         names = [f"{w}: {n}" for n in design.names]
         blocks.append((design.X, design.y, names, kept[cluster].to_numpy(), design.n_absorbed))
+        absorbed.append(design)
     labels = list(per_wave[0].contrasts)
     for w, res in zip(levels, per_wave, strict=True):
         if list(res.contrasts) != labels:
@@ -429,6 +454,19 @@ def wave_effects(
             if minus >= 0:
                 L[c * W + k, position[f"{w}: {treated[minus]}"]] = -1.0
     notes = [f"{w}: {n}" for w, res in zip(levels, per_wave, strict=True) for n in res.notes]
+    joint: dict[str, JointTest] = {}
+    if per_wave[0].inference_method in _FEW_CLUSTER:
+        X_full, R_of = _with_absorbed(fit.X, absorbed)
+        y_stacked = np.concatenate([b[1] for b in blocks])
+        for name in labels:
+            R = R_of(_equality_rows(L, labels, W, [name]))
+            joint[name] = wild_wald_test(X_full, y_stacked, clusters, R=R, draws=draws, seed=seed)
+        R = R_of(_equality_rows(L, labels, W, labels[: len(treated)]))
+        joint["all"] = wild_wald_test(X_full, y_stacked, clusters, R=R, draws=draws, seed=seed)
+        notes.append(
+            "equality tests: restricted wild cluster bootstrap Wald on the stacked regression "
+            f"(Cameron, Gelbach & Miller 2008), {joint['all'].label}"
+        )
     return WaveEffectsResult(
         outcome=outcome,
         waves=tuple(levels),
@@ -441,7 +479,46 @@ def wave_effects(
         df=float(n_clusters - 1),
         n_clusters=n_clusters,
         notes=tuple(notes),
+        joint_tests=joint,
     )
+
+
+def _equality_rows(
+    L: np.ndarray, contrasts: Sequence[str], n_waves: int, names: Sequence[str]
+) -> np.ndarray:
+    """Rows ``tau_c(w) - tau_c(w_1) = 0`` (w = 2..W) for the named contrasts."""
+    rows = []
+    for name in names:
+        c = list(contrasts).index(name)
+        first = L[c * n_waves]
+        rows += [L[c * n_waves + w] - first for w in range(1, n_waves)]
+    return np.array(rows)
+
+
+def _with_absorbed(X: np.ndarray, designs: Sequence[Any]) -> tuple[np.ndarray, Any]:
+    """The stacked regression with each block's absorbed effects back in as dummy columns.
+
+    The wild bootstrap needs every fixed effect that is not nested in the clusters as a column
+    (see :mod:`jbp_analysis.estimate.few_clusters`); the blocks' strata (or intercepts) are
+    wave-specific. Returns the full matrix and a function padding restriction rows with zeros.
+    """
+    n = X.shape[0]
+    width = sum(d.n_absorb_levels for d in designs)
+    D = np.zeros((n, width))
+    r = c = 0
+    for d in designs:  # loop over the few waves
+        rows = np.arange(r, r + d.y.shape[0])
+        D[rows, c + d.absorb_codes] = 1.0 if d.sqrt_weights is None else d.sqrt_weights
+        r += d.y.shape[0]
+        c += d.n_absorb_levels
+    k = X.shape[1]
+
+    def pad(R: np.ndarray) -> np.ndarray:
+        out = np.zeros((R.shape[0], k + width))
+        out[:, :k] = R
+        return out
+
+    return np.hstack([X, D]), pad
 
 
 def _stack(
@@ -560,7 +637,7 @@ class CohortEffectsResult:
                 "weight": [np.nan] * m,
                 "n_cohorts": [len(pairs)] * m,
                 "method": [self.method] * m,
-                "inference": [self.inference] * m,
+                "inference": ["stacked influence functions, t(G - 1)"] * m,
             }
         )
 
@@ -588,7 +665,9 @@ class CohortEffectsResult:
 
 
 def _cohort_weights(
-    how: str | Mapping[Any, float], present: Sequence[tuple[Any, ImpactResult]]
+    how: str | Mapping[Any, float],
+    present: Sequence[tuple[Any, ImpactResult]],
+    influence: Sequence[_Influence],
 ) -> dict[Any, float]:
     if isinstance(how, Mapping):
         absent = [g for g, _ in present if g not in how]
@@ -596,7 +675,7 @@ def _cohort_weights(
             raise ConfigError(f"cohort_weights has no weight for cohort(s) {absent}")
         raw = np.array([float(how[g]) for g, _ in present])
     elif how == "size":
-        raw = np.array([float(res.n_obs) for _, res in present])
+        raw = np.array([float(inf.treated_clusters.shape[0]) for inf in influence])
     elif how == "equal":
         raw = np.ones(len(present))
     else:
@@ -627,9 +706,11 @@ def cohort_effects(
     method: Literal["ancova", "diff_in_means", "did"] = "ancova",
     unit: str | None = None,
     level: float = 0.95,
-    inference: Literal["auto", "cr1", "hc1"] = "auto",
+    inference: Literal["auto", "cr1", "hc1", "cr2", "wild", "ri"] | None = "auto",
     aggregate: bool = True,
     cohort_weights: Literal["size", "equal"] | Mapping[Any, float] = "size",
+    draws: int = 9999,
+    seed: int = 0,
 ) -> CohortEffectsResult:
     """Cohort-by-wave effects ATT(g, e) and their aggregation ATT(e), after Callaway & Sant'Anna.
 
@@ -656,21 +737,25 @@ def cohort_effects(
       comparison crosses cohorts: each cohort's wait-list controls are untreated until after
       their cohort's follow-up, i.e. never treated within the evaluation window and also not yet
       treated, so both CS2021 choices select the same clean, randomised controls.
-    * ATT(e) aggregates the cohorts observed at e with weights proportional to cohort size, as
-      CS2021's event-study aggregation weights by P(G = g | G + e <= T): ``cohort_weights="size"``
-      uses each cohort's number of rows in its estimation sample at e (its interviewed
-      members). With the same allocation ratio in every cohort this is proportional to the
-      treated units CS2021 count, and using the same weights for every contrast keeps the
-      aggregated contrasts coherent (ATT(e) of pendampingan - karitatif = the difference of the
-      two arms' ATT(e)). A cohort not yet observed at e (a late cohort without its follow-up)
-      drops out of that e's aggregate, as the indicator ``1{g + e <= T}`` does. The weights are
-      treated as fixed by the design (the programme sets cohort sizes), so they add no variance.
-    * Inference: each ATT(g, e) is cluster-robust (CR1, t with G_g - 1 df; Cameron & Miller
-      2015). Groups are distinct across cohorts (checked), so the cohorts' estimates are
-      independent and ``V[ATT(e)] = w' V w`` with ``V`` block-diagonal in the cohorts' contrast
-      covariances (the stacked influence functions of CS2021 have no cross-cohort terms). The
-      aggregate uses t with sum_g G_g - 1 df, as a pooled regression with cohort-specific
-      coefficients clustered by group would.
+    * ATT(e) aggregates the cohorts observed at e with weights proportional to their *treated*
+      units, as CS2021's event-study aggregation weights by P(G = g | G + e <= T):
+      ``cohort_weights="size"`` uses each cohort's number of treated rows (units in a treated
+      arm; with ``method="did"``, at wave e) in its estimation sample. Control units do not
+      count: a cohort compared with many shared controls does not weigh more. The same weights
+      serve every contrast, which keeps the aggregated contrasts coherent (ATT(e) of
+      pendampingan - karitatif = the difference of the two arms' ATT(e)). A cohort not yet
+      observed at e drops out of that e's aggregate, as the indicator ``1{g + e <= T}`` does.
+    * Inference: each ATT(g, e) is :func:`~jbp_analysis.estimate.impact`'s, with its
+      ``inference`` (``"auto"``: the wild bootstrap below 50 clusters, CR1 at or above). The
+      covariance of ATT(e) comes from the stacked influence functions of CS2021 (section 4):
+      the influence of cluster c on ATT(e) is ``sum_g w_g psi_g(c)`` with
+      ``psi_g(c) = L (X_g'X_g)^-1 X_gc' u_gc`` its score in cell g, plus, for ``"size"``
+      weights, the influence of estimating the weights (CS2021's ``wif``:
+      ``(ATT(g, e) - ATT(e)) / N_treated`` for each treated unit of cohort g), and
+      ``V = G / (G - 1) sum_c IF_c IF_c'`` over the G clusters in the aggregate, with t(G - 1).
+      Cohorts that share controls or clusters (staggered adoption with never-treated
+      comparison units, as in :func:`stack_cohorts`) are covered by the cross-cohort terms;
+      with distinct clusters those terms vanish.
 
     Length: the cohort-by-wave cells and their aggregation share the influence functions and weights
     collected in one loop.
@@ -695,12 +780,16 @@ def cohort_effects(
     unit
         The unit (respondent) column for ``method="did"``.
     inference
-        ``"auto"``/``"cr1"`` (with a cluster column) or ``"hc1"``.
+        Passed to each cell's :func:`~jbp_analysis.estimate.impact` (``"auto"``: the package's
+        rule; ``None``, ``"cr1"``, ``"hc1"``, ``"cr2"``, ``"wild"``, ``"ri"``). ATT(e) rows use the
+        stacked influence functions (see above) whatever the cells' inference.
     aggregate
         Whether to add the ATT(e) rows (needs at least two cohorts).
     cohort_weights
-        ``"size"`` (default), ``"equal"``, or a mapping ``{cohort: weight}`` (normalised over
-        the cohorts observed at each wave).
+        ``"size"`` (default: treated units), ``"equal"``, or a mapping ``{cohort: weight}``
+        (normalised over the cohorts observed at each wave; fixed, so no weight influence).
+    draws, seed
+        Bootstrap draws / re-randomisations of the cells' inference, and their seed.
 
     Returns
     -------
@@ -710,9 +799,9 @@ def cohort_effects(
     Raises
     ------
     JBPInputError
-        Unknown column; a single cohort with ``aggregate=True``; a cluster that occurs in two
-        cohorts; a cohort-wave cell without control or treated groups (named by cohort and
-        wave), and every other problem :func:`~jbp_analysis.estimate.impact` rejects.
+        Unknown column; a single cohort with ``aggregate=True``; a cohort-wave cell without
+        control or treated groups (named by cohort and wave), and every other problem
+        :func:`~jbp_analysis.estimate.impact` rejects.
     ConfigError
         Bad inference, level or cohort weights; ``method="did"`` without ``unit``.
 
@@ -753,7 +842,8 @@ def cohort_effects(
     )
     if not (0.0 < float(level) < 1.0):
         raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
-    chosen = _inference(inference, cluster)
+    _check_inference(inference, cluster)
+    draws = replication_count(draws)
     if method == "did" and unit is None:
         raise ConfigError("method='did' needs the unit column (unit=...)")
     cohorts = present_levels(data[cohort])
@@ -766,8 +856,6 @@ def cohort_effects(
             column=cohort,
             hint="Use aggregate=False, or wave_effects() for a single cohort.",
         )
-    if cluster is not None:
-        _check_distinct_clusters(data, cluster=cluster, cohort=cohort)
     levels = _waves(data, wave, waves, baseline_wave)
     if not levels:
         raise JBPInputError(
@@ -785,13 +873,15 @@ def cohort_effects(
         weights=weights,
         method=method,
         level=level,
-        inference=chosen,
     )
+    cell_options = dict(options, inference=inference, draws=draws, seed=seed)
     if method == "did":
         options.update(unit=unit, time=wave)
+        cell_options.update(unit=unit, time=wave)
     cohort_values = data[cohort].to_numpy()
     is_baseline = (data[wave] == baseline_wave).to_numpy(dtype=bool)
     cells: dict[tuple[Any, Any], ImpactResult] = {}
+    influence: dict[tuple[Any, Any], _Influence] = {}
     notes: list[str] = []
     n_missing_cohort = int(data[cohort].isna().sum())
     if n_missing_cohort:
@@ -803,9 +893,16 @@ def cohort_effects(
             if not rows.any():
                 notes.append(f"cohort {g} is not observed at wave {w}")
                 continue
+            order: dict[str, Any] = {}
             if method == "did":
                 rows = rows | (is_baseline & in_g)
-            cells[(g, w)] = _in_cell(f"cohort {g!r}, wave {w!r}", impact, data.loc[rows], **options)
+                order = {"waves": (baseline_wave, w)}  # the baseline is the pre period
+            cells[(g, w)] = _in_cell(
+                f"cohort {g!r}, wave {w!r}", impact, data.loc[rows], **cell_options, **order
+            )
+            influence[(g, w)] = _cell_influence(
+                data.loc[rows], {**options, **order}, cells[(g, w)], g
+            )
     if not cells:
         raise JBPInputError("no cohort is observed at any requested wave", column=wave)
     first = next(iter(cells.values()))
@@ -823,8 +920,11 @@ def cohort_effects(
             present = [(g, cells[(g, w)]) for g in cohorts if (g, w) in cells]
             if not present:
                 continue
-            weights_by_wave[w] = _cohort_weights(cohort_weights, present)
-            aggregated[w] = _aggregate(present, weights_by_wave[w], chosen)
+            inf = [influence[(g, w)] for g, _ in present]
+            weights_by_wave[w] = _cohort_weights(cohort_weights, present, inf)
+            aggregated[w] = _aggregate(
+                present, inf, weights_by_wave[w], with_wif=cohort_weights == "size"
+            )
             if len(present) == 1:
                 notes.append(
                     f"wave {w}: only cohort {present[0][0]} is observed; ATT(e) is its ATT"
@@ -838,33 +938,143 @@ def cohort_effects(
         weights=weights_by_wave,
         aggregated=aggregated,
         method=method,
-        inference=chosen,
+        inference=first.inference,
         level=float(level),
         notes=tuple(notes),
     )
 
 
-def _aggregate(
-    present: Sequence[tuple[Any, ImpactResult]], wts: Mapping[Any, float], inference: str
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """``sum_g w_g theta_g`` and ``sum_g w_g^2 V_g`` (cohorts independent), with its df."""
-    est = sum(wts[g] * res.estimate for g, res in present)
-    cov = sum(wts[g] ** 2 * _contrast_cov(res) for g, res in present)
-    if inference == "cr1":
-        df = float(sum(int(res.n_clusters or 0) for _, res in present) - 1)
+@dataclass(frozen=True, eq=False)
+class _Influence:
+    """One cell's influence on its contrasts, by cluster.
+
+    ``labels`` (G_g cluster labels) and ``psi`` (G_g x m): ``L (X'X)^-1 X_c' u_c`` for each
+    cluster c of the cell's regression (no small-sample factor); ``treated_clusters`` holds the
+    cluster label of each treated unit (row) of the cell (at the post wave for DiD).
+    """
+
+    labels: np.ndarray
+    psi: np.ndarray
+    treated_clusters: np.ndarray
+
+
+def _cell_influence(
+    cell: pd.DataFrame, options: Mapping[str, Any], res: ImpactResult, cohort: Any
+) -> _Influence:
+    """Rebuild the cell's regression (the one :func:`impact` fitted) and its cluster scores."""
+    spec = ModelSpec(
+        **{
+            k: options.get(k)
+            for k in ("outcome", "arm", "control", "baseline", "strata", "cluster", "weights")
+        },
+        covariates=tuple(options.get("covariates", ())),
+        method=options["method"],
+        unit=options.get("unit"),
+        time=options.get("time"),
+        time_order=options.get("waves"),
+    )
+    design = build_design(cell, spec)
+    fit = fit_ols(design.X, design.y, names=design.names)
+    if tuple(fit.names) != tuple(res.coef_names):  # pragma: no cover - same data, same fit
+        raise RuntimeError("internal error: the cell's regression differs from impact's")
+    if design.clusters is None:  # every row its own cluster, distinct across cells
+        labels = np.array([(cohort, int(r)) for r in design.rows] + [None], dtype=object)[:-1]
+        codes = np.arange(design.n_obs)
     else:
-        df = float(sum(res.df for _, res in present))
-    return np.asarray(est, dtype=float), np.asarray(cov, dtype=float), df
+        labels = np.asarray(design.cluster_levels, dtype=object)
+        codes = design.clusters
+    n_groups = labels.shape[0]
+    scores = np.zeros((n_groups, fit.k))
+    np.add.at(scores, codes, fit.X * fit.resid[:, None])
+    psi = scores @ fit.bread @ res.contrast_matrix.T
+    treated = design.arm_codes != 0
+    if design.post is not None:
+        treated &= design.post == 1
+    return _Influence(labels=labels, psi=psi, treated_clusters=labels[codes[treated]])
 
 
-def _check_distinct_clusters(data: pd.DataFrame, *, cluster: str, cohort: str) -> None:
-    pairs = data[[cluster, cohort]].dropna().drop_duplicates()
-    shared = pairs[pairs[cluster].duplicated(keep=False)]
-    if not shared.empty:
-        first = shared.iloc[0][cluster]
-        in_cohorts = sorted(shared.loc[shared[cluster] == first, cohort].tolist(), key=str)
+def _aggregate(
+    present: Sequence[tuple[Any, ImpactResult]],
+    influence: Sequence[_Influence],
+    wts: Mapping[Any, float],
+    *,
+    with_wif: bool,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """ATT(e) = sum_g w_g ATT(g, e), its covariance from the stacked influence functions (CS2021,
+    with the influence of estimated "size" weights), and t df G - 1 (module doc)."""
+    thetas = np.array([res.estimate for _, res in present])  # cohorts x m
+    w = np.array([wts[g] for g, _ in present])
+    est = w @ thetas
+    all_labels = np.concatenate([inf.labels for inf in influence])
+    keys = pd.Index(pd.unique(pd.Series(all_labels, dtype=object)))
+    total = np.zeros((len(keys), thetas.shape[1]))
+    for wg, inf in zip(w, influence, strict=True):  # loop over the few cohorts
+        total[keys.get_indexer(pd.Series(inf.labels, dtype=object))] += wg * inf.psi
+    if with_wif:
+        n_treated = sum(inf.treated_clusters.shape[0] for inf in influence)
+        for theta_g, inf in zip(thetas, influence, strict=True):
+            idx = keys.get_indexer(pd.Series(inf.treated_clusters, dtype=object))
+            np.add.at(total, idx, (theta_g - est)[None, :] / n_treated)
+    G = len(keys)
+    cov = G / (G - 1) * (total.T @ total) if G > 1 else np.full((est.size, est.size), np.nan)
+    return np.asarray(est, dtype=float), (cov + cov.T) / 2.0, float(G - 1)
+
+
+def stack_cohorts(
+    data: pd.DataFrame,
+    *,
+    unit: str,
+    time: str,
+    first_treated: str,
+    never_treated: Any = 0,
+    cohort: str = "cohort",
+    event_time: str = "event_time",
+    arm: str = "arm",
+) -> pd.DataFrame:
+    """Reshape a staggered-adoption panel into one experiment per cohort for :func:`cohort_effects`.
+
+    For every cohort g (units first treated in period g), the stack holds the rows of its units
+    (``arm == "treated"``) and of the never-treated units (``arm == "control"``), with
+    ``event_time = time - g``. Then ``cohort_effects(stacked, method="did", unit=unit,
+    cohort=cohort, wave=event_time, baseline_wave=-1, control="control", cluster=unit)`` gives
+    Callaway & Sant'Anna's (2021) ATT(g, g + e) with never-treated controls and base period
+    g - 1 (their default for e >= 0), and ATT(e) with their event-study weights; the
+    never-treated units enter every stack, and the stacked influence functions account for it.
+    ``time`` must be numeric (periods one apart, e.g. years).
+
+    Raises
+    ------
+    JBPInputError
+        Unknown column, non-numeric time, no never-treated unit or no cohort.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3], "year": [1, 2] * 3, "g": [2, 2, 0, 0, 2, 2]})
+    >>> s = stack_cohorts(d, unit="id", time="year", first_treated="g")
+    >>> s[["id", "cohort", "event_time", "arm"]].values.tolist()[:2]
+    [[1, 2, -1, 'treated'], [1, 2, 0, 'treated']]
+    """
+    require_columns(data, [("unit", unit), ("time", time), ("first_treated", first_treated)])
+    if not pd.api.types.is_numeric_dtype(data[time]):
         raise JBPInputError(
-            f"cluster {first!r} occurs in cohorts {', '.join(map(repr, in_cohorts))}; groups must "
-            "belong to one cohort for the cohorts' estimates to be independent",
-            column=cluster,
+            "stack_cohorts needs a numeric time column (periods such as years)", column=time
         )
+    g = data[first_treated]
+    never = g.isna() | (g == never_treated) if never_treated is not None else g.isna()
+    if not never.any():
+        raise JBPInputError(
+            "no never-treated unit: the stacked comparison needs units that are never treated",
+            column=first_treated,
+        )
+    cohorts = sorted(pd.unique(g[~never]).tolist())
+    if not cohorts:
+        raise JBPInputError("no treated cohort in the data", column=first_treated)
+    controls = data.loc[never.to_numpy()]
+    frames = []
+    for c in cohorts:  # loop over the few cohorts
+        own = data.loc[(g == c).to_numpy() & ~never.to_numpy()]
+        part = pd.concat([own.assign(**{arm: "treated"}), controls.assign(**{arm: "control"})])
+        part[cohort] = c
+        part[event_time] = part[time] - c
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
