@@ -140,9 +140,7 @@ def test_select_multiple_dummy_is_not_taken_for_a_question(standard, tmp_path, c
 
 def test_renamed_group_path_is_refused_then_read_with_an_alias(standard, tmp_path, capsys):
     def edit(df):
-        df.insert(
-            len(df.columns), "pekerjaan/r1_bekerja_seminggu", df.pop("kerja/r1_bekerja_seminggu")
-        )
+        df["pekerjaan/r1_bekerja_seminggu"] = df.pop("kerja/r1_bekerja_seminggu")
 
     raw = _edit(standard, tmp_path, edit)
     rc, err = _clean(raw, tmp_path / "out", capsys)
