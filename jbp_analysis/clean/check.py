@@ -172,12 +172,14 @@ def check_raw(
             Problem("unplaced", p.name, "unsupported file type; export .csv, .xlsx, .dta or .sav")
         )
     parts: list[MappedTable] = []
+    failed: set[str] = set()  # modules with a file that could not be read (no wave follow-ups)
     for f in files:
         try:
             table = read_table(f.path)
             mapping, unknown, tools = _match(table, f, cb)
         except JBPInputError as exc:
             problems.append(Problem("unreadable_file", f.name, exc.problem + _hint(exc)))
+            failed.add(f.module)
             continue
         if not mapping:
             problems.append(
@@ -187,6 +189,7 @@ def check_raw(
                     "none of the headers is in the codebook: an export of another survey?",
                 )
             )
+            failed.add(f.module)
             continue
         variables = [v for v in cb.module(f.module) if _asked(v, f.wave)]
         missing = missing_required(variables, set(mapping.values()), f)
@@ -221,6 +224,7 @@ def check_raw(
                 parts.extend(split_waves(m, cb))
             except JBPInputError as exc:
                 problems.append(Problem("wave", f.name, exc.problem + _hint(exc)))
+                failed.add(f.module)
                 continue
         else:
             parts.append(m)
@@ -249,7 +253,8 @@ def check_raw(
         for w in cb.waves
         if any(m.source.module == "respondent" and m.source.wave == w for m in parts)
     ]
-    problems += _wave_problems(waves, parts, cb, raw)
+    if "respondent" not in failed:  # else the waves are unknown, not missing
+        problems += _wave_problems(waves, parts, cb, raw)
     return CheckReport(
         raw=raw,
         files=tuple(f.name for f in files),

@@ -82,8 +82,12 @@ def command(
         str,
         typer.Option(
             "--format",
-            help="auto (mixed up to 50,000 respondents, else csv), mixed (endline respondent "
-            "and group files as XLSX, the rest CSV), csv, or xlsx (every per-wave file).",
+            help="The suite's standard export: auto (= standard; mixed up to 50,000 "
+            "respondents, else csv), mixed (endline respondent and group files as XLSX, the rest "
+            "CSV), csv, or xlsx (every per-wave file). Or as the field tools export the shipped "
+            "forms: kobo-xml (KoboToolbox 'XML values and headers'), kobo-xml-01 (yes/no as "
+            "1/0), kobo-labels / kobo-labels-en (labels in Bahasa Indonesia / English), odk "
+            "(ODK Central CSV).",
         ),
     ] = "auto",
     study: StudyOption = None,
@@ -97,8 +101,12 @@ def command(
     The outcome model and the mess catalogue are described in docs/simulation.md.
     """
     from jbp_analysis.simulate import SimConfig, simulate
+    from jbp_analysis.simulate.kobo import FLAVOURS
 
     use_study(study)
+    flavour = file_format if file_format in FLAVOURS else "standard"
+    if file_format in FLAVOURS:
+        file_format = "auto"
     codes = parse_districts(districts)
     settings: dict[str, object] = {
         "seed": seed,
@@ -115,7 +123,7 @@ def command(
             raise ConfigError(f"--scale must be a positive number of respondents, got {scale}")
         settings["groups_per_district"] = max(1, math.ceil(scale / (25 * n_districts)))
     cfg = SimConfig(**settings)  # type: ignore[arg-type]
-    sim = simulate(cfg)
+    sim = simulate(cfg, flavour=flavour)
     written = sim.write(out)
     typer.echo(
         f"Simulated {cfg.n_respondents:,} respondents in {cfg.n_groups:,} groups "
