@@ -38,8 +38,11 @@ from jbp_analysis.report import narrative as nar
 from jbp_analysis.report import tables
 from jbp_analysis.report.estimable import (
     BALANCE_VARIABLES,
+    PRIMARY_OUTCOMES,
     REPORT_OUTCOMES,
+    attrition_view,
     balance_view,
+    estimate_heterogeneity,
     estimate_impacts,
 )
 from jbp_analysis.report.setup import start_report
@@ -94,6 +97,8 @@ display(
 
 # %%
 display(nar.heading("section.impacts", lang))
+display(Markdown(nar.unemployment_text(lang)))
+# primary ANCOVA: baseline outcome, pre-specified baseline covariates, strata fixed effects
 impacts = estimate_impacts(
     followups, outcomes=REPORT_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
 )
@@ -120,9 +125,30 @@ display(
 )
 
 # %%
+display(nar.heading("section.robustness", lang, level=3))
+without_covariates = estimate_impacts(
+    followups,
+    outcomes=REPORT_OUTCOMES,
+    waves=rep.waves,
+    strata=STRATA,
+    level=LEVEL,
+    seed=seed,
+    covariates=(),
+)
+display(
+    rep.pack.table(
+        tables.robustness_reader(
+            impacts, without_covariates, lang=lang, level=LEVEL, min_cell=min_cell
+        ),
+        "robustness",
+        title=rep.t("section.robustness"),
+    )
+)
+
+# %%
 display(
     rep.pack.figure(
-        plots.trajectories.plot(rep.data, y="openly_unemployed", lang=lang, min_cell=min_cell),
+        plots.trajectories.plot(rep.data, y="unemployed_bps", lang=lang, min_cell=min_cell),
         "trajectory_unemployment",
     )
 )
@@ -157,12 +183,12 @@ display(nar.bullets(nar.mentoring_vs_charitable_lines(impacts, lang=lang, min_ce
 
 # %%
 display(nar.heading("section.heterogeneity", lang))
-by_sex = estimate_impacts(
+# one interacted model (arm x sex) per outcome and wave; its interaction test, adjusted
+by_sex = estimate_heterogeneity(
     followups,
-    outcomes=REPORT_OUTCOMES,
+    outcomes=PRIMARY_OUTCOMES,
     waves=rep.waves,
     by="sex",
-    levels=["male", "female"],
     strata=STRATA,
     level=LEVEL,
     seed=seed,
@@ -177,8 +203,6 @@ display(
 )
 
 # %%
-from jbp_analysis.analyses.attrition import attrition
-
 display(nar.heading("section.attrition", lang))
 rates = plots.attrition.summarise(rep.data, waves=rep.waves, min_cell=min_cell)
 display(Markdown(" ".join(nar.attrition_lines(rates, lang=lang))))
@@ -188,23 +212,28 @@ display(
         "attrition",
     )
 )
-lost = attrition(
-    rep.data[rep.data["wave"].astype(str).isin(rep.waves)],
-    arm="arm",
-    control="kontrol",
-    cluster="group_id",
-    strata=STRATA,
+lost = attrition_view(
+    rep.data, outcomes=PRIMARY_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
 )
 display(
     rep.pack.table(
-        tables.attrition_reader(lost.tests(), rates, lang=lang, min_cell=min_cell),
+        tables.attrition_reader(lost.tests, rates, lang=lang, min_cell=min_cell),
         "attrition",
         title=rep.t("section.attrition"),
     )
 )
+display(Markdown(" ".join(nar.lee_text(lost, lang=lang))))
+if not lost.lee.empty:
+    display(
+        rep.pack.table(
+            tables.lee_reader(lost, lang=lang, level=LEVEL, min_cell=min_cell),
+            "lee_bounds",
+            title=rep.t("col.lee_bounds"),
+        )
+    )
 
 # %%
-from jbp_analysis.analyses.cost_effectiveness import cost_effectiveness
+from jbp_analysis.analyses.cost_effectiveness import cost_effectiveness_from_impacts
 
 display(nar.heading("section.cost", lang))
 per_participant = plots.cost_effectiveness.cost_per_participant(rep.costs, rep.panel)
@@ -215,15 +244,11 @@ display(
         "cost_per_participant",
     )
 )
-ce = cost_effectiveness(
+# the effects and their intervals are the impact table's own (same ANCOVA, same inference)
+ce = cost_effectiveness_from_impacts(
     rep.costs,
-    followups[followups["wave"].astype(str) == rep.waves[-1]],
-    employment="employed",
-    income="income_household",
-    strata=STRATA,
+    impacts[impacts["wave"].astype(str) == rep.waves[-1]],
     participants=plots.cost_effectiveness.roster_by_group(rep.panel),
-    n_boot=499,
-    seed=seed,
     level=LEVEL,
 )
 display(

@@ -55,10 +55,10 @@ OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
 LEVEL = 0.95
 LAST_WAVE = rep.waves[-1]
 FOREST_WAVE = nar.wave_label(LAST_WAVE, lang)
+UNIT_WORDS = {"share": "unit.pp", "rupiah": "unit.rp_month", "sd": "unit.sd"}
 UNITS = {
-    "openly_unemployed": rep.t("unit.pp"),
-    "income_household": rep.t("unit.rp_month"),
-    "awareness_anderson": rep.t("unit.sd"),
+    o: rep.t(UNIT_WORDS[nar.unit_of(o)]) if nar.unit_of(o) in UNIT_WORDS else ""
+    for o in OUTCOME_LIST
 }
 followups = rep.data[rep.data["wave"].astype(str).isin(rep.waves) & rep.data["responded"]]
 display(nar.heading("overview.title", lang, level=1))
@@ -66,6 +66,7 @@ display(Markdown(nar.intro_text(rep.panel, label=rep.label, lang=lang)))
 
 # %%
 display(nar.heading("section.pooled", lang))
+display(Markdown(nar.unemployment_text(lang)))
 pooled = estimate_impacts(
     followups,
     outcomes=REPORT_OUTCOMES,

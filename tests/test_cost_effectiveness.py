@@ -172,3 +172,71 @@ def test_costs_by_group_and_bad_inputs() -> None:
         cost_effectiveness(cost, data, treated=["placebo"], n_boot=10)
     with pytest.raises(ConfigError, match="n_boot"):
         cost_effectiveness(cost, data, n_boot=1)
+
+
+# --------------------------------------------------------------------------- from the report's impacts
+def test_ratio_interval_inverts_the_effect_interval() -> None:
+    from jbp_analysis.analyses.cost_effectiveness import ratio_interval
+
+    # effect 0.1 in [0.05, 0.2]: cost 1m per participant -> 10m per unit, in [5m, 20m]
+    assert ratio_interval(1e6, 0.1, 0.05, 0.2) == pytest.approx((1e7, 5e6, 2e7))
+    # the interval includes 0: no upper bound
+    est, lo, hi = ratio_interval(1e6, 0.1, -0.05, 0.2)
+    assert (est, lo) == pytest.approx((1e7, 5e6)) and np.isinf(hi)
+    # a negative estimate whose interval reaches above 0: no estimate, unbounded interval
+    est, lo, hi = ratio_interval(1e6, -0.01, -0.05, 0.2)
+    assert np.isnan(est) and lo == pytest.approx(5e6) and np.isinf(hi)
+    # no gain anywhere in the interval, or no extra cost: nothing to report
+    assert np.isnan(ratio_interval(1e6, -0.1, -0.2, -0.05)).all()
+    assert np.isnan(ratio_interval(0.0, 0.1, 0.05, 0.2)).all()
+
+
+def test_cost_effectiveness_from_impacts_uses_the_impact_rows() -> None:
+    from jbp_analysis.analyses.cost_effectiveness import cost_effectiveness_from_impacts
+    from jbp_analysis.estimate import impact_table
+
+    rng = np.random.default_rng(4)
+    g = np.repeat(np.arange(18), 15)
+    arm = np.array(["kontrol", "karitatif", "pendampingan"])[g % 3]
+    y0 = (rng.random(g.size) < 0.3).astype(float)
+    y = (rng.random(g.size) < 0.3 - 0.1 * (arm == "pendampingan")).astype(float)
+    inc = rng.normal(2e6, 4e5, g.size) + 3e5 * (arm == "pendampingan")
+    data = pd.DataFrame(
+        {"group_id": g, "arm": arm, "unemployed_bps": y, "unemployed_bps_bl": y0,
+         "income_household": inc, "income_household_bl": rng.normal(2e6, 4e5, g.size)}
+    )  # fmt: skip
+    imp = impact_table(
+        data,
+        outcomes=["unemployed_bps", "income_household"],
+        baseline="{outcome}_bl",
+        arm="arm",
+        control="kontrol",
+        cluster="group_id",
+        inference="auto",
+    )
+    groups = data.groupby("group_id")["arm"].first().reset_index()
+    costs = groups.assign(
+        cost_rp=groups["arm"].map({"kontrol": 0, "karitatif": 3e6, "pendampingan": 6e6})
+    )
+    people = groups.assign(participants=15)
+    res = cost_effectiveness_from_impacts(costs, imp, participants=people, level=0.95)
+    t_ = res.tidy().set_index(["comparison", "metric"])
+    row = imp.set_index(["contrast", "outcome"]).loc[("pendampingan - kontrol", "unemployed_bps")]
+    red = t_.loc[("pendampingan vs kontrol", "unemployment_reduction")]
+    # the reduction is minus the impact table's estimate, with the same interval
+    assert red["estimate"] == pytest.approx(-row["estimate"])
+    assert (red["ci_low"], red["ci_high"]) == pytest.approx((-row["ci_high"], -row["ci_low"]))
+    d_cost = 6e6 / 15 - 0.0
+    assert t_.loc[
+        ("pendampingan vs kontrol", "incremental_cost_per_participant_rp"), "estimate"
+    ] == (pytest.approx(d_cost))
+    cpu = t_.loc[("pendampingan vs kontrol", "cost_per_youth_out_of_unemployment_rp")]
+    assert cpu["estimate"] == pytest.approx(d_cost / -row["estimate"])
+    assert cpu["ci_low"] == pytest.approx(d_cost / -row["ci_low"])
+    assert bool(cpu["unbounded"]) == (row["ci_high"] >= 0)
+    gain = t_.loc[("pendampingan vs kontrol", "income_gain_per_rp")]
+    inc_row = imp.set_index(["contrast", "outcome"]).loc[
+        ("pendampingan - kontrol", "income_household")
+    ]
+    assert gain["estimate"] == pytest.approx(inc_row["estimate"] * 12 / d_cost)
+    assert res.tidy()["inference"].str.startswith("wild").all()

@@ -29,9 +29,9 @@ def test_rows_are_marked_prespecified_or_exploratory() -> None:
     res = pd.DataFrame(
         {
             "outcome": [
-                "openly_unemployed",
-                "openly_unemployed",
-                "unemployed_ilo",
+                "unemployed_bps",
+                "unemployed_bps",
+                "employed",
                 "income_household",
             ],
             "contrast": ["pendampingan - kontrol", "kontrol - pendampingan"]
@@ -79,10 +79,10 @@ def test_plan_changes_show_as_deviations(tmp_path: Path) -> None:
     p = study / "analysis_plan.yaml"
     raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     del raw["outcomes"]["awareness"]
-    raw["models"]["covariates"] = ["age"]
+    raw["models"]["covariates"] = [*raw["models"]["covariates"], "marital_status"]
     p.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     plan = load_plan(study)
     table = deviations_table(plan, registered_plan(study), estimates=_impacts(plan), lang="en")
     items = dict(zip(table.data["item"], table.data["kind"], strict=True))
-    assert items == {"family awareness": "dropped", "covariate age": "added"}
+    assert items == {"family awareness": "dropped", "covariate marital_status": "added"}
     assert list(table.shown.columns) == ["Item", "Kind", "Detail"]

@@ -10,9 +10,10 @@ import pytest
 import statsmodels.formula.api as smf
 
 from jbp_analysis.analyses.balance import balance_table
-from jbp_analysis.estimate import impact_table
+from jbp_analysis.estimate import impact, impact_table
 from jbp_analysis.report.estimable import (
     balance_view,
+    covariate_columns,
     estimate_impacts,
     joint_test_estimable,
     randomization_joint_test,
@@ -127,7 +128,7 @@ def test_estimate_impacts_matches_impact_table_and_flags_missing_arms() -> None:
     df["y_bl"] = rng.normal(0, 1, len(df))
     df["sex"] = np.where(rng.random(len(df)) < 0.5, "male", "female")
     df.loc[(df["sex"] == "female") & (df["arm"] == "kontrol"), "sex"] = "male"  # no women
-    out = estimate_impacts(df, outcomes={"f": ["y"]}, waves=["endline"])
+    out = estimate_impacts(df, outcomes={"f": ["y"]}, waves=["endline"], covariates=())
     ref = impact_table(
         df,
         outcomes={"f": ["y"]},
@@ -144,13 +145,20 @@ def test_estimate_impacts_matches_impact_table_and_flags_missing_arms() -> None:
     np.testing.assert_allclose(out["std_error"], ref["std_error"], rtol=1e-12)
     assert out["estimable"].all() and (out["wave"] == "endline").all()
     by = estimate_impacts(
-        df, outcomes={"f": ["y"]}, waves=["endline"], by="sex", levels=["male", "female"]
+        df,
+        outcomes={"f": ["y"]},
+        waves=["endline"],
+        by="sex",
+        levels=["male", "female"],
+        covariates=(),
     )
     men, women = by[by["subgroup"] == "male"], by[by["subgroup"] == "female"]
     assert men["estimable"].all() and men["estimate"].notna().all()
     assert len(women) == 3 and not women["estimable"].any() and women["estimate"].isna().all()
     # an absent treated arm only drops its contrasts
-    two = estimate_impacts(df[df["arm"] != "karitatif"], outcomes={"f": ["y"]}, waves=["endline"])
+    two = estimate_impacts(
+        df[df["arm"] != "karitatif"], outcomes={"f": ["y"]}, waves=["endline"], covariates=()
+    )
     assert two["contrast"].tolist() == ["pendampingan - kontrol"] and two["estimable"].all()
 
 
@@ -163,7 +171,7 @@ def test_two_groups_per_arm_keep_the_estimate_but_no_interval() -> None:
     df = _groups(6, seed=5).assign(wave="endline")  # 2 groups per arm
     df["y"] = rng.normal(0, 1, len(df))
     df["y_bl"] = rng.normal(0, 1, len(df))
-    out = estimate_impacts(df, outcomes={"f": ["y"]}, waves=["endline"])
+    out = estimate_impacts(df, outcomes={"f": ["y"]}, waves=["endline"], covariates=())
     with pytest.warns(FewTreatedClustersWarning):  # the estimator's own warning, handled above
         ref = impact_table(
             df,
@@ -183,3 +191,118 @@ def test_two_groups_per_arm_keep_the_estimate_but_no_interval() -> None:
     assert t("note.few_groups_ci", "en") in rt.footnotes
     lines = narrative.impact_lines(out.assign(n_obs=100), lang="en")
     assert len(lines) == 3 and all("no confidence interval: too few groups" in x for x in lines)
+
+
+def test_families_span_waves_and_covariates_enter_the_ancova() -> None:
+    """q-values and Romano-Wolf p-values adjust over every outcome, wave and contrast of a
+    family; the baseline covariates enter the regression (mean-filled with a missing dummy)."""
+    from jbp_analysis.inference import sharpened_qvalues
+
+    rng = np.random.default_rng(11)
+    one = _groups(12, seed=11)
+    df = pd.concat([one.assign(wave="endline"), one.assign(wave="followup")], ignore_index=True)
+    df["y"] = rng.normal(0, 1, len(df)) + 0.4 * (df["arm"] == "pendampingan")
+    df["z"] = rng.normal(0, 1, len(df))
+    df["y_bl"] = rng.normal(0, 1, len(df))
+    df["z_bl"] = rng.normal(0, 1, len(df))
+    df["age_bl"] = rng.normal(22, 3, len(df)).round()
+    df.loc[df.index[:7], "age_bl"] = np.nan
+    out = estimate_impacts(
+        df, outcomes={"f": ["y", "z"]}, waves=["endline", "followup"], covariates=["age"]
+    )
+    assert len(out) == 2 * 2 * 3 and out["family"].eq("f").all()
+    np.testing.assert_allclose(
+        out["q_value"], sharpened_qvalues(out["p_value"].to_numpy()), rtol=1e-12
+    )
+    assert out["p_romano_wolf"].notna().all()
+    assert (out["p_romano_wolf"] >= out["p_value"] - 1e-12).all()
+    # each row is the impact() of that wave's rows with the mean-filled covariate and its dummy
+    cov, names = covariate_columns(df, ["age"])
+    assert names == ["age_bl", "age_bl_missing"]
+    end = cov[cov["wave"] == "endline"]
+    ref = impact(
+        end,
+        outcome="z",
+        baseline="z_bl",
+        covariates=names,
+        arm="arm",
+        control="kontrol",
+        cluster="group_id",
+        inference="auto",
+        seed=0,
+    ).tidy()
+    got = out[(out["wave"] == "endline") & (out["outcome"] == "z")]
+    np.testing.assert_allclose(got["estimate"], ref["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(got["p_value"], ref["p_value"], rtol=1e-10)
+    assert out["covariates"].eq("age").all()
+    # the robustness version without covariates differs
+    bare = estimate_impacts(
+        df, outcomes={"f": ["y", "z"]}, waves=["endline", "followup"], covariates=()
+    )
+    assert not np.allclose(bare["estimate"], out["estimate"])
+    assert bare["covariates"].eq("").all()
+
+
+def test_heterogeneity_uses_the_interacted_model_and_adjusts_its_tests() -> None:
+    from jbp_analysis.analyses.heterogeneity import heterogeneity
+    from jbp_analysis.inference import sharpened_qvalues
+    from jbp_analysis.report import narrative, tables
+    from jbp_analysis.report.estimable import estimate_heterogeneity
+
+    rng = np.random.default_rng(21)
+    df = _groups(12, seed=21).assign(wave="endline")
+    df["sex"] = np.where(df["female"], "female", "male")
+    df["y"] = rng.normal(0, 1, len(df)) + 0.5 * (df["arm"] == "pendampingan") * df["female"]
+    df["y_bl"] = rng.normal(0, 1, len(df))
+    df["w"] = rng.normal(0, 1, len(df))
+    df["w_bl"] = rng.normal(0, 1, len(df))
+    out = estimate_heterogeneity(
+        df, outcomes=["y", "w"], waves=["endline"], by="sex", covariates=()
+    )
+    ref = heterogeneity(
+        df,
+        outcome="y",
+        arm="arm",
+        control="kontrol",
+        by="sex",
+        baseline="y_bl",
+        cluster="group_id",
+        inference="auto",
+    ).tidy()
+    got = out[out["outcome"] == "y"].reset_index(drop=True)
+    np.testing.assert_allclose(got["estimate"], ref["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(got["interaction_p"], ref["interaction_p"], rtol=1e-10)
+    assert got["interaction_test"].str.startswith("wild").all()  # 12 groups: few-cluster test
+    # q-values over the 2 outcomes x 2 contrasts against control
+    tests = out[out["contrast"].str.endswith(" - kontrol")].drop_duplicates(["outcome", "contrast"])
+    np.testing.assert_allclose(
+        tests["interaction_q"], sharpened_qvalues(tests["interaction_p"].to_numpy()), rtol=1e-12
+    )
+    assert out.loc[~out["contrast"].str.endswith(" - kontrol"), "interaction_q"].isna().all()
+    lines = narrative.heterogeneity_lines(out, lang="en", min_cell=1)
+    assert len(lines) == 2 and all("interaction test" in s for s in lines)
+    assert not any("significant" in s for s in lines)  # no per-subgroup verdicts
+    rt = tables.heterogeneity_reader(out, lang="en", min_cell=1)
+    assert "q-value (adjusted)" in rt.shown.columns and len(rt.shown) == 2
+
+
+def test_attrition_view_bounds_primary_outcomes_where_attrition_differs() -> None:
+    from jbp_analysis.report import tables
+    from jbp_analysis.report.estimable import attrition_view
+
+    rng = np.random.default_rng(8)
+    one = _groups(12, seed=8)
+    df = pd.concat([one.assign(wave="endline"), one.assign(wave="followup")], ignore_index=True)
+    rate = np.where(df["wave"] == "endline", 0.9, df["arm"].map({"kontrol": 0.7}).fillna(0.9))
+    df["responded"] = rng.random(len(df)) < rate
+    df["y"] = rng.normal(0, 1, len(df))
+    df["y"] = df["y"].where(df["responded"])
+    view = attrition_view(df, outcomes=["y"], waves=["endline", "followup"], draws=50)
+    spread = view.differential.set_index("wave")["max_difference"]
+    assert spread["followup"] > view.threshold
+    flagged = set(spread[spread > view.threshold].index)
+    assert set(view.lee["wave"]) == flagged and "followup" in flagged
+    assert view.lee["ci_low"].le(view.lee["lower"]).all()
+    assert view.tests["inference"].str.startswith("wild").all()
+    rt = tables.lee_reader(view, lang="en", min_cell=1)
+    assert len(rt.shown) == len(view.lee)

@@ -29,6 +29,7 @@ from openpyxl import load_workbook
 from jbp_analysis.cli.report import command
 from jbp_analysis.i18n import t
 from jbp_analysis.report import runner
+from jbp_analysis.report.estimable import REPORT_OUTCOMES
 from jbp_analysis.report.html import external_resources
 from jbp_analysis.report.runner import (
     DISTRICT_NOTEBOOK,
@@ -150,9 +151,11 @@ def test_district_report_reads_well(run) -> None:
     impacts = pd.read_csv(run["reports"] / "3322-kab-semarang" / "tables" / "impacts.csv")
     assert t("col.estimate") in impacts.columns and t("col.ci_low") in impacts.columns
     assert set(impacts[t("col.wave")]) == {t("wave.endline"), t("wave.followup")}
-    # the reader's impact table: 8 columns, effects written in their unit
+    # the reader's impact table: 10 columns (with the family's q-value and Romano-Wolf p),
+    # effects written in their unit
     heads = [h for h in re.findall(r"<thead><tr>(.*?)</tr>", html) if t("col.estimate") in h]
-    assert heads and len(re.findall(r"<th ", heads[0])) == 8
+    assert heads and len(re.findall(r"<th ", heads[0])) == 10
+    assert t("col.q_value") in heads[0] and t("col.p_romano_wolf") in heads[0]
     assert re.search(r"[−+]\d+,\d pp", text) and re.search(r"[−+]Rp \d", text)
 
 
@@ -164,7 +167,7 @@ def test_summary_json_has_headline_and_provenance(run) -> None:
     impacts = s["headline"]["impacts"]
     assert set(impacts) == {
         f"{o}.{w}"
-        for o in ("openly_unemployed", "income_household", "awareness_anderson")
+        for o in [o for fam in REPORT_OUTCOMES.values() for o in fam]
         for w in ("endline", "followup")
     }
     assert s["headline"]["n_districts"] == len(DISTRICTS)

@@ -34,11 +34,11 @@ def _edit(study: Path, change) -> None:
 
 def test_shipped_plan_is_valid_and_says_what_reports_estimate() -> None:
     plan = load_plan()
-    assert plan.report_outcomes == {
-        "unemployment": ["openly_unemployed"],
-        "income": ["income_household"],
-        "awareness": ["awareness_anderson"],
-    }
+    families = plan.report_outcomes
+    assert families["unemployment"] == ["unemployed_bps", "unemployed_ilo"]
+    assert families["income"] == ["income_household"]
+    assert families["awareness"] == ["awareness_anderson"]
+    assert plan.covariates == ("age", "female", "education", "household_size")
     assert plan.contrast_labels == (
         "karitatif - kontrol",
         "pendampingan - kontrol",
@@ -47,7 +47,7 @@ def test_shipped_plan_is_valid_and_says_what_reports_estimate() -> None:
     assert plan.design.control == "kontrol"
     assert plan.design.cluster == "group_id"
     assert plan.design.analysis_waves == ("endline", "followup")
-    assert plan.outcome("openly_unemployed").better == -1
+    assert plan.outcome("unemployed_bps").better == -1
     assert len(plan.sha256) == 64
 
 
@@ -107,14 +107,14 @@ def test_deviations_list_a_dropped_family_and_an_added_covariate(study: Path) ->
 
     def change(r):
         del r["outcomes"]["awareness"]
-        r["models"]["covariates"] = ["age"]
+        r["models"]["covariates"] = [*r["models"]["covariates"], "marital_status"]
 
     _edit(study, change)
     plan = load_plan(study)
     dev = plan.deviations(registered_plan(study))
     got = {(row.item, row.kind) for row in dev.itertuples()}
     assert ("family awareness", "dropped") in got
-    assert ("covariate age", "added") in got
+    assert ("covariate marital_status", "added") in got
     assert plan.report_outcomes.keys() == {"unemployment", "income"}
     assert not plan.is_prespecified("awareness_anderson")
 

@@ -22,6 +22,14 @@ policy in developing countries", J-PAL):
 Effects default to differences in means of the respondent-level outcomes (the panel rows the
 caller passes, e.g. endline respondents); any estimator can be supplied as a callable.
 
+Reports use :func:`cost_effectiveness_from_impacts` instead: the effect is the report's own
+ANCOVA estimate of the reported outcome (the row of its impact table) and the interval of a
+cost ratio comes from that estimate's interval (same inference: the wild cluster bootstrap with
+few groups). Programme costs are accounting totals, known without sampling error, so Fieller's
+(1954) interval for ``cost / effect`` is the set of ``cost / tau`` over the effect's interval
+(:func:`ratio_interval`): when that interval includes 0 the cost per unit has no upper bound
+(shown as unbounded), and when it lies below 0 no cost buys a gain.
+
 Confidence intervals: percentile intervals of a cluster bootstrap that resamples groups with
 replacement within each arm x stratum cell, recomputing costs and effects together (Efron &
 Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 13; Davison & Hinkley 1997, section 3.8
@@ -45,6 +53,9 @@ from jbp_analysis.study.design import uses_design
 __all__ = [
     "CEResult",
     "cost_effectiveness",
+    "cost_effectiveness_from_impacts",
+    "ratio_interval",
+    "IMPACT_METRICS",
     "costs_by_group",
     "cost_per_participant",
     "METRICS",
@@ -417,3 +428,148 @@ def _percentile(values: np.ndarray, alpha: float) -> tuple[float, float]:
         return float("nan"), float("nan")
     lo, hi = np.quantile(values, [alpha / 2, 1 - alpha / 2])
     return float(lo), float(hi)
+
+
+#: Metrics of :func:`cost_effectiveness_from_impacts`, in order.
+IMPACT_METRICS: tuple[str, ...] = (
+    "cost_per_participant_rp",
+    "incremental_cost_per_participant_rp",
+    "unemployment_reduction",
+    "out_of_unemployment_per_100m_rp",
+    "cost_per_youth_out_of_unemployment_rp",
+    "income_effect_rp",
+    "income_gain_per_rp",
+)
+
+
+def ratio_interval(
+    cost: float, effect: float, ci_low: float, ci_high: float
+) -> tuple[float, float, float]:
+    """Cost per unit of effect, ``cost / effect``, and its interval from the effect's interval.
+
+    With a known ``cost > 0`` (accounting totals), Fieller's (1954) interval for the ratio is
+    ``{cost / tau : tau in [ci_low, ci_high]}`` for the positive ``tau``:
+    ``[cost / ci_high, cost / ci_low]`` when ``ci_low > 0``; ``[cost / ci_high, inf]``
+    (unbounded: the data do not rule out that the programme achieves nothing) when the interval
+    includes 0; NaN when ``ci_high <= 0`` (no gain at any cost). The estimate is NaN unless
+    ``effect > 0``. Its coverage is the effect interval's.
+
+    Examples
+    --------
+    >>> ratio_interval(1e6, 0.1, 0.05, 0.2)
+    (10000000.0, 5000000.0, 20000000.0)
+    >>> ratio_interval(1e6, 0.1, -0.05, 0.2)
+    (10000000.0, 5000000.0, inf)
+    """
+    if not (np.isfinite(cost) and cost > 0) or not np.isfinite(ci_high) or ci_high <= 0:
+        return (np.nan, np.nan, np.nan)
+    est = cost / effect if np.isfinite(effect) and effect > 0 else np.nan
+    hi = cost / ci_low if np.isfinite(ci_low) and ci_low > 0 else np.inf
+    return (float(est), float(cost / ci_high), float(hi))
+
+
+def _oriented_effect(rows: pd.DataFrame, name: str, sign: float) -> tuple[float, float, float]:
+    """``(estimate, ci_low, ci_high)`` of outcome ``name`` times ``sign`` (NaN if absent)."""
+    if name not in rows.index:
+        return (np.nan, np.nan, np.nan)
+    r = rows.loc[name]
+    lo, hi = sign * float(r["ci_low"]), sign * float(r["ci_high"])
+    return (sign * float(r["estimate"]), min(lo, hi), max(lo, hi))
+
+
+def cost_effectiveness_from_impacts(
+    costs: pd.DataFrame,
+    impacts: pd.DataFrame,
+    *,
+    participants: pd.DataFrame,
+    unemployment: str = "unemployed_bps",
+    income: str = "income_household",
+    control: str = "kontrol",
+    group: str = "group_id",
+    arm: str = "arm",
+    cost: str = "cost_rp",
+    income_months: float = 12.0,
+    level: float = 0.95,
+) -> CEResult:
+    """Cost-effectiveness from the report's own impact estimates (same model, same inference).
+
+    ``impacts`` holds one wave's rows of an impact table (``contrast, outcome, estimate,
+    ci_low, ci_high, inference``; e.g. :func:`jbp_analysis.report.estimable.estimate_impacts`):
+    its ANCOVA estimate of ``unemployment`` (lower is better) and ``income`` for each contrast
+    ``"a - b"``. Per comparison ``a vs b``:
+
+    - ``cost_per_participant_rp`` (arm ``a``) and ``incremental_cost_per_participant_rp``
+      (``a`` minus ``b``), from ``costs`` and ``participants`` (known: no interval);
+    - ``unemployment_reduction``: minus the unemployment effect, with its interval;
+    - ``out_of_unemployment_per_100m_rp``: young people out of open unemployment per Rp 100
+      million, ``reduction / incremental cost x 1e8`` (interval scaled alike);
+    - ``cost_per_youth_out_of_unemployment_rp``: incremental cost / reduction, with the interval
+      of :func:`ratio_interval` (``ci_high = inf``: unbounded);
+    - ``income_effect_rp`` and ``income_gain_per_rp`` (``effect x income_months / incremental
+      cost``).
+
+    Ratios are NaN where the incremental cost is not positive.
+
+    Examples
+    --------
+    >>> costs = pd.DataFrame({"group_id": ["k", "t"], "arm": ["kontrol", "pendampingan"],
+    ...                       "cost_rp": [0, 25_000_000]})
+    >>> people = pd.DataFrame({"group_id": ["k", "t"], "arm": ["kontrol", "pendampingan"],
+    ...                        "participants": [25, 25]})
+    >>> imp = pd.DataFrame({"contrast": ["pendampingan - kontrol"] * 2,
+    ...     "outcome": ["unemployed_bps", "income_household"], "estimate": [-0.1, 2e5],
+    ...     "ci_low": [-0.2, -1e5], "ci_high": [0.05, 5e5], "inference": "wild"})
+    >>> t = cost_effectiveness_from_impacts(costs, imp, participants=people).table
+    >>> t.set_index("metric").loc["cost_per_youth_out_of_unemployment_rp",
+    ...                           ["estimate", "ci_low", "ci_high"]].tolist()
+    [10000000.0, 5000000.0, inf]
+    """
+    need = ["contrast", "outcome", "estimate", "ci_low", "ci_high"]
+    missing = [c for c in need if c not in impacts.columns]
+    if missing:
+        raise JBPInputError(f"the impact table has no column(s) {missing}")
+    per_group = _merge_costs(
+        costs, participants, group=group, arm=arm, cost=cost, count="participants"
+    )
+    totals = per_group.groupby(per_group[arm].astype(str), observed=True)[
+        [cost, "participants"]
+    ].sum()
+    cpp = (totals[cost] / totals["participants"]).to_dict()
+    rows = []
+    inference = ""
+    for contrast in dict.fromkeys(impacts["contrast"]):
+        a, b = (x.strip() for x in str(contrast).split(" - ", 1))
+        if a not in cpp or b not in cpp:
+            continue
+        d_cost = cpp[a] - cpp[b]
+        pos = d_cost > 0
+        sub = impacts[impacts["contrast"] == contrast].set_index("outcome")
+
+        if "inference" in sub.columns and len(sub):
+            inference = str(sub["inference"].iloc[0])
+        red = _oriented_effect(sub, unemployment, -1.0)
+        inc = _oriented_effect(sub, income, 1.0)
+        per_100m = tuple(v / d_cost * 1e8 if pos else np.nan for v in red)
+        gain = tuple(v * income_months / d_cost if pos else np.nan for v in inc)
+        values = {
+            "cost_per_participant_rp": (cpp[a], np.nan, np.nan),
+            "incremental_cost_per_participant_rp": (d_cost, np.nan, np.nan),
+            "unemployment_reduction": red,
+            "out_of_unemployment_per_100m_rp": per_100m,
+            "cost_per_youth_out_of_unemployment_rp": ratio_interval(d_cost, *red),
+            "income_effect_rp": inc,
+            "income_gain_per_rp": gain,
+        }
+        for metric in IMPACT_METRICS:
+            est, lo, hi = values[metric]
+            rows.append((f"{a} vs {b}", metric, float(est), float(lo), float(hi)))
+    table = pd.DataFrame(rows, columns=["comparison", "metric", "estimate", "ci_low", "ci_high"])
+    table["unbounded"] = np.isinf(table["ci_high"].to_numpy(dtype=float))
+    table["inference"] = inference
+    return CEResult(
+        table=table,
+        n_boot=0,
+        level=level,
+        income_months=income_months,
+        replicates=pd.DataFrame(),
+    )

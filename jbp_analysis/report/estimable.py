@@ -73,6 +73,15 @@ __all__ = [
     "joint_test_estimable",
     "randomization_joint_test",
     "estimate_impacts",
+    "estimate_heterogeneity",
+    "attrition_view",
+    "AttritionView",
+    "covariate_columns",
+    "PRIMARY_OUTCOMES",
+    "COVARIATES",
+    "HETEROGENEITY",
+    "ATTRITION_THRESHOLD",
+    "LEE_DRAWS",
 ]
 
 #: The study's analysis plan (``study/analysis_plan.yaml``, or ``$JBP_STUDY``), read when the
@@ -84,6 +93,25 @@ REPORT_OUTCOMES: dict[str, list[str]] = PLAN.report_outcomes
 
 #: Baseline characteristics in the balance table (the plan's ``balance.variables``).
 BALANCE_VARIABLES: tuple[str, ...] = PLAN.balance_variables
+
+#: The primary outcomes (Lee bounds are reported for each of them).
+PRIMARY_OUTCOMES: tuple[str, ...] = tuple(o.name for o in PLAN.outcomes if o.primary)
+
+#: Pre-specified baseline covariates of the primary ANCOVA (the plan's ``models.covariates``),
+#: entered at their baseline values (``{name}_bl``); every impact table has a robustness
+#: version without them.
+COVARIATES: tuple[str, ...] = PLAN.covariates
+
+#: Subgroup dimensions for heterogeneity (the plan's ``heterogeneity.dimensions``).
+HETEROGENEITY: tuple[str, ...] = PLAN.heterogeneity
+
+#: Differential attrition (largest difference in response rates between two arms, in a wave)
+#: above which a report shows Lee bounds for every primary outcome at that wave (the plan's
+#: ``attrition.differential_threshold``).
+ATTRITION_THRESHOLD: float = PLAN.attrition_threshold
+
+#: Bootstrap replications of the clustered Lee-bound intervals in reports.
+LEE_DRAWS: int = 499
 
 _FTEST_COLUMNS = [
     "contrast",
@@ -314,6 +342,81 @@ def _flag_few_groups(
     return out
 
 
+def covariate_columns(
+    data: pd.DataFrame, covariates: Sequence[str], *, suffix: str = "_bl"
+) -> tuple[pd.DataFrame, list[str]]:
+    """Baseline covariates ready for a regression, with missing values handled as in ANCOVA.
+
+    Each covariate is taken at baseline (``{name}{suffix}`` when the column exists, else the
+    column itself). A numeric covariate with missing values is set to its mean there and gets a
+    ``{column}_missing`` dummy; a categorical one gets a ``"missing"`` level (McKenzie 2012;
+    the same rule :func:`~jbp_analysis.estimate.impact` applies to the baseline outcome), so no
+    respondent is dropped for a missing covariate.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"age_bl": [20.0, None, 24.0], "education_bl": ["primary", None, "x"]})
+    >>> out, names = covariate_columns(d, ["age", "education"])
+    >>> names, out["age_bl"].tolist(), out["education_bl"].tolist()
+    (['age_bl', 'age_bl_missing', 'education_bl'], [20.0, 22.0, 24.0], ['primary', 'missing', 'x'])
+    """
+    from jbp_analysis.estimate.design import numeric
+
+    out, names = data.copy(), []
+    for cov in covariates:
+        col = f"{cov}{suffix}" if f"{cov}{suffix}" in data.columns else cov
+        if col not in data.columns:
+            raise JBPInputError(f"covariate {cov!r} is not in the data", column=col)
+        s_ = data[col]
+        if (
+            isinstance(s_.dtype, pd.CategoricalDtype)
+            or s_.dtype == object
+            or (pd.api.types.is_string_dtype(s_.dtype) and not pd.api.types.is_bool_dtype(s_.dtype))
+        ):
+            out[col] = s_.astype(object).where(s_.notna(), "missing").astype(str)
+            names.append(col)
+            continue
+        x = numeric(s_, role="covariate")
+        miss = np.isnan(x)
+        if miss.all():
+            raise JBPInputError(f"covariate {cov!r} is missing for everyone", column=col)
+        out[col] = np.where(miss, np.nanmean(x), x)
+        names.append(col)
+        if miss.any():
+            out[f"{col}_missing"] = miss.astype(np.float64)
+            names.append(f"{col}_missing")
+    return out, names
+
+
+def _wave_outcomes(sub: pd.DataFrame, outs: Sequence[str], waves: Sequence[str]) -> tuple:
+    """One column per outcome and wave (``outcome@wave``: the outcome in that wave, else NaN)."""
+    wave = sub["wave"].astype(str)
+    cols, base = {}, {}
+    for o in outs:
+        for w in waves:
+            name = f"{o}@{w}"
+            if o in sub.columns:
+                cols[name] = sub[o].astype("Float64").where(wave.eq(w).to_numpy())
+            base[name] = f"{o}_bl"
+    return pd.DataFrame(cols, index=sub.index), base
+
+
+def _failed_rows(names, family, outcome, sub) -> pd.DataFrame:
+    from jbp_analysis.estimate import TIDY_COLUMNS, contrast_labels
+
+    labels = [c[0] for c in contrast_labels(names)]
+    tab = pd.DataFrame({c: [np.nan] * len(labels) for c in TIDY_COLUMNS})
+    return tab.assign(
+        family=family,
+        outcome=outcome,
+        contrast=labels,
+        n_obs=int(sub[outcome].notna().sum()) if outcome in sub else 0,
+        estimable=False,
+        q_value=np.nan,
+        p_romano_wolf=np.nan,
+    )
+
+
 def estimate_impacts(
     data: pd.DataFrame,
     *,
@@ -322,6 +425,7 @@ def estimate_impacts(
     by: str | None = None,
     levels: Sequence[str] | None = None,
     baseline: str = "{outcome}_bl",
+    covariates: Sequence[str] | None = None,
     arm: str = "arm",
     control: str = "kontrol",
     cluster: str = "group_id",
@@ -332,11 +436,18 @@ def estimate_impacts(
 ) -> pd.DataFrame:
     """ANCOVA impacts (:func:`jbp_analysis.estimate.impact_table`) per wave (and subgroup).
 
-    The specification is defined here once for every report: the outcome on the arm dummies and
-    the outcome's baseline value, strata fixed effects when given, errors clustered by group.
+    The specification is defined here once for every report: the outcome on the arm dummies,
+    the outcome's baseline value and the pre-specified baseline covariates (:data:`COVARIATES`
+    by default; ``covariates=()`` gives the robustness version without them, see
+    :func:`covariate_columns`), strata fixed effects when given, errors clustered by group.
     Inference ``"auto"`` is the estimator's documented rule: a wild cluster bootstrap below 50
     groups (a district), where CR1 over-rejects (Cameron, Gelbach & Miller 2008), CR1 above
     (the province); the ``inference`` column says which.
+
+    Multiple testing: a family is an outcome domain (``outcomes``' keys) across ``waves``: every
+    outcome, wave and contrast of the family is one hypothesis of its sharpened q-values
+    (``q_value``, Anderson 2008) and Romano-Wolf p-values (``p_romano_wolf``, from wild
+    bootstrap draws that are joint across outcomes and waves: the same group weights).
 
     Parameters
     ----------
@@ -352,61 +463,235 @@ def estimate_impacts(
     Returns
     -------
     pandas.DataFrame
-        The ``impact_table`` columns plus ``wave`` (and ``subgroup``), ``estimable``,
-        ``min_arm_groups`` and ``inference_ok``. An outcome that cannot be estimated in a cell
-        (an arm is absent, the outcome is never observed, the design is singular) gets one row
-        per contrast with missing numbers and ``estimable = False``; the other outcomes are
-        unaffected. A contrast with an arm in at most two groups keeps its estimate but gets a
-        missing interval and p-value and ``inference_ok = False`` (see
+        The ``impact_table`` columns plus ``wave`` (and ``subgroup``), ``covariates`` (the
+        baseline covariates used, comma-separated), ``estimable``, ``min_arm_groups`` and
+        ``inference_ok``. An outcome that cannot be estimated in a cell (an arm is absent, the
+        outcome is never observed, the design is singular) gets one row per contrast with
+        missing numbers and ``estimable = False``; the family's other outcomes are then
+        estimated one by one, with q-values over them and no Romano-Wolf p-values. A contrast
+        with an arm in at most two groups keeps its estimate but gets a missing interval,
+        p-value and adjusted p-values and ``inference_ok = False`` (see
         :func:`_flag_few_groups`).
     """
-    from jbp_analysis.estimate import TIDY_COLUMNS, contrast_labels, impact_table
-    from jbp_analysis.inference import FewTreatedClustersWarning
+    from jbp_analysis.estimate import impact_table
+    from jbp_analysis.inference import FewTreatedClustersWarning, sharpened_qvalues
 
-    cells: list[tuple[str, Any]] = [(w, None) for w in waves]
+    covs = COVARIATES if covariates is None else tuple(covariates)
+    data, cov_names = covariate_columns(data, covs) if covs else (data, [])
+    subsets: list[Any] = [None]
     if by is not None:
-        cells = [(w, s) for w in waves for s in (levels or sorted(data[by].dropna().unique()))]
+        subsets = list(levels or sorted(data[by].dropna().unique()))
     names = list(load_codebook().arms)
     if isinstance(data[arm].dtype, pd.CategoricalDtype):
         names = [str(c) for c in data[arm].cat.categories]
     names = [control, *[n for n in names if n != control]]
+    opts = {
+        "arm": arm,
+        "control": control,
+        "cluster": cluster,
+        "strata": strata,
+        "level": level,
+        "inference": inference,
+        "seed": seed,
+        "covariates": cov_names,
+    }
     frames = []
-    for w, s in cells:
-        keep = data["wave"].astype(str).eq(w)
+    for s_ in subsets:
+        keep = data["wave"].astype(str).isin(list(waves))
         if by is not None:
-            keep &= data[by].eq(s).fillna(False).astype(bool)
+            keep &= data[by].eq(s_).fillna(False).astype(bool)
         sub = data.loc[keep.to_numpy(dtype=bool)]
         for family, outs in outcomes.items():
-            for outcome in outs:
+            wide, base = _wave_outcomes(sub, outs, waves)
+            both = pd.concat([sub, wide], axis=1)
+            cols = list(wide.columns)
+            with warnings.catch_warnings():  # handled: _flag_few_groups drops the CI
+                warnings.simplefilter("ignore", FewTreatedClustersWarning)
                 try:
-                    with warnings.catch_warnings():  # handled: _flag_few_groups drops the CI
-                        warnings.simplefilter("ignore", FewTreatedClustersWarning)
-                        tab = impact_table(
-                            sub,
-                            outcomes={family: [outcome]},
-                            baseline=baseline,
-                            arm=arm,
-                            control=control,
-                            cluster=cluster,
-                            strata=strata,
-                            level=level,
-                            inference=inference,
-                            seed=seed,
-                        ).assign(estimable=True)
-                except (JBPInputError, np.linalg.LinAlgError):
-                    labels = [c[0] for c in contrast_labels(names)]
-                    tab = pd.DataFrame({c: [np.nan] * len(labels) for c in TIDY_COLUMNS})
-                    tab = tab.assign(
-                        family=family,
-                        outcome=outcome,
-                        contrast=labels,
-                        n_obs=int(sub[outcome].notna().sum()) if outcome in sub else 0,
-                        estimable=False,
+                    tab = impact_table(both, outcomes={family: cols}, baseline=base, **opts).assign(
+                        estimable=True
                     )
-                tab = _flag_few_groups(tab, sub, outcome=outcome, arm=arm, cluster=cluster)
-                tab = tab.assign(wave=w)
-                if by is not None:
-                    tab = tab.assign(subgroup=s)
-                frames.append(tab)
+                except (JBPInputError, np.linalg.LinAlgError):
+                    parts = []
+                    for col in cols:
+                        try:
+                            parts.append(
+                                impact_table(
+                                    both,
+                                    outcomes={family: [col]},
+                                    baseline=base,
+                                    p_adjust=None,
+                                    **opts,
+                                ).assign(estimable=True)
+                            )
+                        except (JBPInputError, np.linalg.LinAlgError):
+                            parts.append(_failed_rows(names, family, col, both))
+                    tab = pd.concat(parts, ignore_index=True)
+                    ok = tab["p_value"].notna().to_numpy()
+                    q = np.full(len(tab), np.nan)
+                    if ok.any():
+                        q[ok] = sharpened_qvalues(tab.loc[ok, "p_value"].to_numpy(dtype=float))
+                    tab["q_value"] = q
+                    tab["p_romano_wolf"] = np.nan
+            split = tab["outcome"].str.rsplit("@", n=1)
+            tab = tab.assign(outcome=split.str[0], wave=split.str[1])
+            flagged = []
+            for (o, w), t_ in tab.groupby(["outcome", "wave"], sort=False):
+                sub_w = sub[sub["wave"].astype(str).eq(w).to_numpy()]
+                flagged.append(_flag_few_groups(t_, sub_w, outcome=o, arm=arm, cluster=cluster))
+            tab = pd.concat(flagged)
+            for c in ("q_value", "p_romano_wolf"):
+                tab[c] = tab[c].where(tab["inference_ok"])
+            tab = tab.assign(covariates=", ".join(covs))
+            if by is not None:
+                tab = tab.assign(subgroup=s_)
+            frames.append(tab)
     out = pd.concat(frames, ignore_index=True)
-    return out
+    order = {w: i for i, w in enumerate(waves)}
+    out = out.iloc[np.argsort(out["wave"].map(order).to_numpy(), kind="stable")]
+    return out.reset_index(drop=True)
+
+
+def estimate_heterogeneity(
+    data: pd.DataFrame,
+    *,
+    outcomes: Sequence[str],
+    waves: Sequence[str],
+    by: str,
+    baseline: str = "{outcome}_bl",
+    covariates: Sequence[str] | None = None,
+    arm: str = "arm",
+    control: str = "kontrol",
+    cluster: str = "group_id",
+    strata: str | None = None,
+    level: float = 0.95,
+    inference: str = "auto",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Effects by subgroup from one interacted model per outcome and wave, with the test that
+    the effect is the same in every subgroup, adjusted for multiple testing.
+
+    Calls :func:`jbp_analysis.analyses.heterogeneity.heterogeneity_table` (arm dummies fully
+    interacted with ``by``; the interaction test is the wild bootstrap Wald test below 50
+    groups) with the primary specification's baseline outcome, covariates (less ``by`` itself)
+    and strata. ``interaction_q`` holds the sharpened q-values (Anderson 2008) of the interaction
+    p-values of every outcome, wave and contrast against control: the report reads the
+    interaction test, never "significant in one subgroup, not in the other" (Gelman & Stern
+    2006). An outcome whose interacted model cannot be estimated in a wave is left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`~jbp_analysis.analyses.heterogeneity.HETEROGENEITY_COLUMNS` plus ``wave``
+        and ``interaction_q``.
+    """
+    from jbp_analysis.analyses.heterogeneity import heterogeneity_table
+    from jbp_analysis.inference import FewTreatedClustersWarning, sharpened_qvalues
+
+    covs = [c for c in (COVARIATES if covariates is None else covariates) if c != by]
+    if by == "sex":
+        covs = [c for c in covs if c != "female"]
+    data, cov_names = covariate_columns(data, covs) if covs else (data, [])
+    frames = []
+    for w in waves:
+        sub = data[data["wave"].astype(str).eq(w).to_numpy()]
+        for o in outcomes:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", FewTreatedClustersWarning)
+                    tab = heterogeneity_table(
+                        sub,
+                        outcomes=[o],
+                        by=by,
+                        baseline=baseline,
+                        arm=arm,
+                        control=control,
+                        cluster=cluster,
+                        strata=strata,
+                        covariates=cov_names,
+                        level=level,
+                        inference=inference,
+                        seed=seed,
+                    )
+            except (JBPInputError, np.linalg.LinAlgError, ValueError):
+                continue
+            frames.append(tab.assign(wave=w))
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    vs_control = out["contrast"].str.endswith(f" - {control}").to_numpy()
+    tests = out[vs_control].drop_duplicates(["outcome", "wave", "contrast"])
+    ok = tests["interaction_p"].notna()
+    q = pd.Series(np.nan, index=tests.index)
+    if ok.any():
+        q[ok] = sharpened_qvalues(tests.loc[ok, "interaction_p"].to_numpy(dtype=float))
+    key = tests[["outcome", "wave", "contrast"]].assign(interaction_q=q.to_numpy())
+    return out.merge(key, on=["outcome", "wave", "contrast"], how="left")
+
+
+@dataclass(frozen=True)
+class AttritionView:
+    """Attrition for a report: tests of differential attrition and Lee bounds where it matters.
+
+    ``differential`` has per wave the largest difference in response rates between two arms;
+    ``lee`` the Lee bounds of every primary outcome at each wave where it exceeds
+    ``threshold`` (:data:`ATTRITION_THRESHOLD`).
+    """
+
+    tests: pd.DataFrame
+    joint: pd.DataFrame
+    differential: pd.DataFrame
+    lee: pd.DataFrame
+    threshold: float
+
+
+def attrition_view(
+    data: pd.DataFrame,
+    *,
+    outcomes: Sequence[str],
+    waves: Sequence[str],
+    threshold: float | None = None,
+    arm: str = "arm",
+    control: str = "kontrol",
+    cluster: str = "group_id",
+    strata: str | None = None,
+    level: float = 0.95,
+    draws: int | None = None,
+    seed: int = 0,
+) -> AttritionView:
+    """Differential attrition with few-cluster inference, and Lee bounds where it exceeds the
+    threshold.
+
+    :func:`jbp_analysis.analyses.attrition.attrition` on the ``waves`` rows (every randomised
+    respondent, interviewed or not): response-rate differences by contrast with
+    ``inference="auto"``, and, at each wave whose largest difference in response rates between
+    two arms exceeds ``threshold``, Lee (2009) bounds for every outcome in ``outcomes``,
+    trimmed within strata, with clustered Imbens-Manski (2004) intervals (``draws``
+    replications, :data:`LEE_DRAWS` by default).
+    """
+    from jbp_analysis.analyses.attrition import attrition, response_rates
+
+    threshold = ATTRITION_THRESHOLD if threshold is None else float(threshold)
+    rows = data[data["wave"].astype(str).isin(list(waves)).to_numpy()]
+    rates = response_rates(rows, arm=arm)
+    spread = rates.groupby(rates["wave"].astype(str), observed=True)["rate"].agg(
+        lambda r: float(r.max() - r.min())
+    )
+    differential = spread.rename("max_difference").reset_index()
+    flagged = [w for w in waves if spread.get(w, 0.0) > threshold]
+    opts = {"arm": arm, "control": control, "cluster": cluster, "strata": strata}
+    rep = attrition(rows, level=level, seed=seed, **opts)
+    lee = pd.DataFrame()
+    if flagged:
+        sub = rows[rows["wave"].astype(str).isin(flagged).to_numpy()]
+        bounded = attrition(
+            sub,
+            outcomes=[o for o in outcomes if o in sub.columns],
+            level=level,
+            draws=LEE_DRAWS if draws is None else draws,
+            seed=seed,
+            inference=None,
+            **opts,
+        )
+        lee = bounded.lee()
+    return AttritionView(rep.tests(), rep.joint(), differential, lee, threshold)

@@ -57,6 +57,8 @@ __all__ = [
     "impact_lines",
     "mentoring_vs_charitable_lines",
     "heterogeneity_lines",
+    "unemployment_text",
+    "lee_text",
     "attrition_lines",
     "cost_text",
     "pooled_lines",
@@ -69,7 +71,11 @@ __all__ = [
 #: How each variable's values and effects are written: share (a yes/no variable: levels in %,
 #: effects in percentage points), rupiah, sd (a standardised index), or number.
 OUTCOME_UNITS: dict[str, str] = {
+    "unemployed_bps": "share",
+    "unemployed_ilo": "share",
     "openly_unemployed": "share",
+    "poor": "share",
+    "income_poor": "share",
     "unemployed": "share",
     "unemployment": "share",
     "employed": "share",
@@ -90,7 +96,13 @@ OUTCOME_UNITS: dict[str, str] = {
 }
 
 #: Direction in which an outcome improves (for rankings): -1 = lower is better.
-BETTER: dict[str, int] = {"openly_unemployed": -1, "unemployed": -1, "unemployment": -1}
+BETTER: dict[str, int] = {
+    "unemployed_bps": -1,
+    "unemployed_ilo": -1,
+    "openly_unemployed": -1,
+    "unemployed": -1,
+    "unemployment": -1,
+}
 
 
 def unit_of(variable: str) -> str:
@@ -317,7 +329,12 @@ def balance_text(view, *, lang: str = "id", alpha: float = 0.05) -> str:
 def impact_lines(
     tidy: pd.DataFrame, *, lang: str = "id", level: float = 0.95, min_cell: int = 10
 ) -> list[str]:
-    """One sentence per publishable row (outcome x contrast x wave): estimate, CI, p-value."""
+    """One sentence per publishable row (outcome x contrast x wave): estimate, CI, p-value.
+
+    The sentence says which p-value it quotes: the unadjusted one, and beside it the sharpened
+    q-value of the row's family (``q_value``, when the table has it; see
+    :func:`jbp_analysis.report.estimable.estimate_impacts`).
+    """
     out = []
     for r in reportable(tidy, min_cell=min_cell).itertuples():
         if not _finite(r.p_value):  # too few groups for an interval (see estimate_impacts)
@@ -332,10 +349,12 @@ def impact_lines(
                 )
             )
             continue
+        q = getattr(r, "q_value", np.nan)
         out.append(
             t(
-                "narr.impact",
+                "narr.impact_adjusted" if _finite(q) else "narr.impact",
                 lang,
+                q=fmt_p(q, lang) if _finite(q) else "",
                 wave=wave_label(str(r.wave), lang) if hasattr(r, "wave") else "",
                 contrast=contrast_label(r.contrast, lang),
                 outcome=outcome_about(r.outcome, lang),
@@ -344,7 +363,9 @@ def impact_lines(
                 ci_low=fmt_effect(r.ci_low, r.outcome, lang),
                 ci_high=fmt_effect(r.ci_high, r.outcome, lang),
                 p=fmt_p(r.p_value, lang),
-            ).replace("p = < ", "p < ")
+            )
+            .replace("p = < ", "p < ")
+            .replace("q = < ", "q < ")
         )
     return out
 
@@ -374,32 +395,70 @@ def mentoring_vs_charitable_lines(
 
 
 def heterogeneity_lines(tidy: pd.DataFrame, *, lang: str = "id", min_cell: int = 10) -> list[str]:
-    """Mentoring vs control by sex (``subgroup`` column male/female), per outcome and wave."""
+    """Mentoring vs control by sex from the interacted model, per outcome and wave.
+
+    ``tidy`` is :func:`jbp_analysis.report.estimable.estimate_heterogeneity`'s table
+    (``subgroup`` male/female, ``interaction_p``, ``interaction_q``). Each sentence gives both
+    subgroup effects, their difference and the interaction test with its adjusted q-value, and
+    never a per-subgroup significance verdict (Gelman & Stern 2006). Effects resting on fewer
+    than ``min_cell`` respondents are suppressed.
+    """
+    if tidy is None or len(tidy) == 0:
+        return []
     rows = select(tidy, arm="pendampingan", comparison="kontrol")
-    ok = reportable(rows, min_cell=min_cell).index
     out = []
     for (outcome, wave), g in rows.groupby(["outcome", "wave"], sort=False, observed=True):
-        vals = {}
+        vals: dict[str, str] = {}
+        est: dict[str, float] = {}
         for s in ("male", "female"):
-            hit = g[g["subgroup"] == s]
-            if hit.empty:
+            hit = g[g["subgroup"].astype(str) == s]
+            if hit.empty or is_small(hit["n_obs"].to_numpy(), min_cell)[0]:
                 vals[s] = MARKER
-            elif hit.index[0] in ok:
-                vals[s] = fmt_effect(float(hit["estimate"].iloc[0]), outcome, lang)
-            elif "estimable" in hit and not bool(hit["estimable"].iloc[0]):
-                vals[s] = t("table.not_estimable_short", lang)
-            else:
-                vals[s] = MARKER
-        out.append(
-            t(
-                "narr.heterogeneity",
-                lang,
-                outcome=outcome_about(outcome, lang),
-                wave=wave_label(str(wave), lang),
-                **vals,
-            )
+                continue
+            est[s] = float(hit["estimate"].iloc[0])
+            vals[s] = fmt_effect(est[s], outcome, lang)
+        if MARKER in vals.values():
+            diff, p, q = MARKER, MARKER, MARKER
+        else:
+            diff = fmt_effect(est["female"] - est["male"], outcome, lang)
+            p = fmt_p(float(g["interaction_p"].iloc[0]), lang)
+            q = fmt_p(float(g["interaction_q"].iloc[0]), lang) if "interaction_q" in g else "-"
+        text = t(
+            "narr.heterogeneity_interaction",
+            lang,
+            outcome=outcome_about(outcome, lang),
+            wave=wave_label(str(wave), lang),
+            difference=diff,
+            p=p,
+            q=q,
+            **vals,
         )
+        out.append(text.replace("p = < ", "p < ").replace("q = < ", "q < "))
     return out
+
+
+def unemployment_text(lang: str = "id") -> str:
+    """Which unemployment definitions the report uses (BPS headline, ILO beside it)."""
+    return t("narr.unemployment_definitions", lang)
+
+
+def lee_text(view, *, lang: str = "id") -> list[str]:
+    """Whether differential attrition calls for Lee bounds, per wave (an
+    :class:`~jbp_analysis.report.estimable.AttritionView`)."""
+    thr = fmt_number(100 * view.threshold, lang, decimals=0)
+    over = view.differential[view.differential["max_difference"] > view.threshold]
+    if over.empty:
+        return [t("narr.lee_none", lang, threshold=thr)]
+    return [
+        t(
+            "narr.lee",
+            lang,
+            wave=wave_label(str(r.wave), lang),
+            gap=fmt_signed(100 * r.max_difference, lang, decimals=1, suffix=" pp").lstrip("+"),
+            threshold=thr,
+        )
+        for r in over.itertuples()
+    ]
 
 
 def attrition_lines(rates: pd.DataFrame, *, lang: str = "id") -> list[str]:

@@ -113,7 +113,7 @@ def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[s
         attach_design_indicators,
         build_outcomes,
     )
-    from jbp_analysis.report.estimable import BALANCE_VARIABLES, REPORT_OUTCOMES
+    from jbp_analysis.report.estimable import BALANCE_VARIABLES, COVARIATES, REPORT_OUTCOMES
 
     d = _project_path(processed_dir).resolve()
     key = (str(d), _stamp(d))
@@ -122,7 +122,8 @@ def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[s
         # the randomisation strata (district x cohort) and `female` are built in outcomes
         outcomes = attach_design_indicators(build_outcomes(data["panel"]))
         names = [o for fam in REPORT_OUTCOMES.values() for o in fam]
-        names += [v for v in BALANCE_VARIABLES if v not in names and v in outcomes]
+        extra = (*BALANCE_VARIABLES, *COVARIATES)
+        names += [v for v in dict.fromkeys(extra) if v not in names and v in outcomes]
         data["outcomes"] = attach_baseline(outcomes, names)
         _CACHE.clear()
         _CACHE[key] = data

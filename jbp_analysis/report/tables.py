@@ -34,6 +34,7 @@ from jbp_analysis.i18n import (
     contrast_arms,
     contrast_label,
     fmt_number,
+    outcome_about,
     outcome_label,
     t,
     wave_label,
@@ -55,6 +56,8 @@ __all__ = [
     "balance_reader",
     "impact_reader",
     "heterogeneity_reader",
+    "robustness_reader",
+    "lee_reader",
     "attrition_reader",
     "ce_reader",
     "ranking_reader",
@@ -202,17 +205,33 @@ _IMPACT_DATA = (
     "ci_low",
     "ci_high",
     "p_value",
+    "q_value",
+    "p_romano_wolf",
     "n_obs",
     "n_clusters",
     "control_mean",
     "inference",
+    "covariates",
 )
+
+
+def _bootstrap_inference(tidy: pd.DataFrame) -> bool:
+    """Whether intervals and p-values come from resampling, not from the printed (CR1) SE."""
+    if "inference" not in tidy:
+        return False
+    return bool(tidy["inference"].astype(str).str.match(r"^(wild|ri)").any())
 
 
 def impact_reader(
     tidy: pd.DataFrame, *, lang: str = "id", level: float = 0.95, min_cell: int = 10
 ) -> ReaderTable:
-    """Impact rows for readers: wave, outcome, contrast, impact, CI, p-value, n, groups."""
+    """Impact rows for readers: wave, outcome, contrast, impact, CI, p-value, the family's
+    sharpened q-value and Romano-Wolf p-value, n, groups.
+
+    The shown table has no standard error. In the data (Excel) the CR1 standard error is kept
+    as ``std_error_cr1`` with a note when the interval and p-value come from the wild bootstrap
+    (or randomisation inference), so that estimate ± 1.96 SE is never mistaken for the interval.
+    """
     tidy = tidy.reset_index(drop=True)
     small, blank = _small_or_blank(tidy, min_cell)
     few_ok = (
@@ -221,10 +240,16 @@ def impact_reader(
         else np.ones(len(tidy), dtype=bool)
     )
     cols = [c for c in _IMPACT_DATA if c in tidy]
-    values = [c for c in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "control_mean")]
+    values = ["estimate", "std_error", "ci_low", "ci_high", "p_value", "q_value"]
+    values += ["p_romano_wolf", "control_mean"]
     sup = suppress(
         tidy[cols], count="n_obs", values=[c for c in values if c in cols], min_cell=min_cell
     )
+    resampled = _bootstrap_inference(tidy)
+    data_table = (
+        sup.table.rename(columns={"std_error": "std_error_cr1"}) if resampled else sup.table
+    )
+    adjusted = "q_value" in tidy and tidy["q_value"].notna().any()
     rows = []
     for i, r in enumerate(tidy.itertuples()):
         s = {
@@ -235,26 +260,35 @@ def impact_reader(
         if "subgroup" in tidy:
             s[t("col.subgroup", lang)] = t(f"subgroup.{r.subgroup}", lang)
         est_col, ci_col = t("col.estimate", lang), t("col.ci_level", lang, level=round(level * 100))
+        q_col, rw_col = t("col.q_value", lang), t("col.p_romano_wolf", lang)
         if small[i]:
             s |= {est_col: MARKER, ci_col: MARKER, t("col.p_value", lang): MARKER}
+            if adjusted:
+                s |= {q_col: MARKER, rw_col: MARKER}
         elif blank[i]:
             s |= {
                 est_col: t("table.not_estimable_short", lang),
                 ci_col: "",
                 t("col.p_value", lang): "",
             }
+            if adjusted:
+                s |= {q_col: "", rw_col: ""}
         elif not few_ok[i]:
             s |= {
                 est_col: fmt_effect(r.estimate, r.outcome, lang),
                 ci_col: t("table.not_estimable_short", lang),
                 t("col.p_value", lang): "",
             }
+            if adjusted:
+                s |= {q_col: "", rw_col: ""}
         else:
             s |= {
                 est_col: fmt_effect(r.estimate, r.outcome, lang),
                 ci_col: _ci(r.ci_low, r.ci_high, r.outcome, lang),
                 t("col.p_value", lang): fmt_p(r.p_value, lang),
             }
+            if adjusted:
+                s |= {q_col: fmt_p(r.q_value, lang), rw_col: fmt_p(r.p_romano_wolf, lang)}
         s[t("col.respondents", lang)] = MARKER if small[i] else _n(r.n_obs, lang)
         s[t("col.groups", lang)] = "" if blank[i] else _n(r.n_clusters, lang)
         rows.append(s)
@@ -267,35 +301,161 @@ def impact_reader(
         notes.append(t("note.few_groups_ci", lang))
     if "inference" in tidy and tidy["inference"].astype(str).str.startswith("wild").any():
         notes.append(t("note.inference_wild", lang))
-    return ReaderTable(sup.table, pd.DataFrame(rows), tuple(notes))
+    if adjusted:
+        notes.append(t("note.adjusted_p", lang))
+    if resampled:
+        notes.append(t("note.se_cr1", lang))
+    covs = tidy["covariates"].dropna().astype(str) if "covariates" in tidy else pd.Series([])
+    if len(covs) and covs.iloc[0]:
+        labels = ", ".join(outcome_about(c.strip(), lang) for c in covs.iloc[0].split(","))
+        notes.append(t("note.covariates", lang, covariates=labels))
+    return ReaderTable(data_table, pd.DataFrame(rows), tuple(notes))
 
 
 def heterogeneity_reader(
     tidy: pd.DataFrame, *, lang: str = "id", level: float = 0.95, min_cell: int = 10
 ) -> ReaderTable:
-    """Mentoring vs control by sex: one row per wave and outcome, men and women side by side."""
+    """Mentoring vs control by sex from the interacted model: one row per wave and outcome,
+    the effect for women and for men (with intervals), their difference, and the interaction
+    test's p-value and adjusted q-value (:func:`~jbp_analysis.report.estimable.
+    estimate_heterogeneity`). Subgroups with fewer than ``min_cell`` respondents are suppressed.
+    """
+    if tidy is None or len(tidy) == 0:
+        return ReaderTable(pd.DataFrame(), pd.DataFrame(), ())
     rows = select(tidy, arm="pendampingan", comparison="kontrol").reset_index(drop=True)
-    full = impact_reader(rows, lang=lang, level=level, min_cell=min_cell)
-    est_col, ci_col = t("col.estimate", lang), t("col.ci_level", lang, level=round(level * 100))
-    shown = full.shown.assign(_w=rows["wave"].astype(str), _o=rows["outcome"], _s=rows["subgroup"])
-    out = []
-    for (w, o), g in shown.groupby(["_w", "_o"], sort=False):
+    data, out = [], []
+    any_small = False
+    for (w, o), g in rows.groupby(["wave", "outcome"], sort=False):
         s = {
-            t("col.wave", lang): wave_label(w, lang),
+            t("col.wave", lang): wave_label(str(w), lang),
             t("col.outcome", lang): outcome_label(o, lang),
         }
-        for sub in ("male", "female"):
-            hit = g[g["_s"] == sub]
+        d: dict[str, Any] = {"wave": w, "outcome": o}
+        est = {}
+        for sub in ("female", "male"):
+            hit = g[g["subgroup"].astype(str) == sub]
             lab = t(f"subgroup.{sub}", lang)
-            if hit.empty:
+            if hit.empty or is_small(hit["n_obs"].to_numpy(), min_cell)[0]:
+                any_small = any_small or not hit.empty
                 s[lab] = MARKER
+                d |= {f"estimate_{sub}": MARKER, f"ci_low_{sub}": MARKER, f"ci_high_{sub}": MARKER}
                 continue
             h = hit.iloc[0]
-            ci = f"\n({h[ci_col]})" if h[ci_col] not in ("", MARKER, "-") else ""
-            s[lab] = f"{h[est_col]}{ci}"
+            est[sub] = float(h["estimate"])
+            ci = _ci(float(h["ci_low"]), float(h["ci_high"]), o, lang)
+            s[lab] = f"{fmt_effect(est[sub], o, lang)}\n({ci})"
+            d |= {
+                f"estimate_{sub}": est[sub],
+                f"ci_low_{sub}": float(h["ci_low"]),
+                f"ci_high_{sub}": float(h["ci_high"]),
+            }
+        both = len(est) == 2
+        p = float(g["interaction_p"].iloc[0]) if both else np.nan
+        q = float(g["interaction_q"].iloc[0]) if both and "interaction_q" in g else np.nan
+        diff = est["female"] - est["male"] if both else np.nan
+        s[t("col.difference_sex", lang)] = fmt_effect(diff, o, lang) if both else MARKER
+        s[t("col.interaction_p", lang)] = fmt_p(p, lang) if both else MARKER
+        s[t("col.interaction_q", lang)] = fmt_p(q, lang) if both else MARKER
+        d |= {
+            "difference": diff,
+            "interaction_p": p,
+            "interaction_q": q,
+            "interaction_test": str(g["interaction_test"].iloc[0]),
+        }
+        data.append(d)
         out.append(s)
-    notes = list(full.footnotes)
-    return ReaderTable(full.data, pd.DataFrame(out), tuple(notes))
+    notes = [t("note.heterogeneity_interaction", lang)]
+    if any_small:
+        notes.append(footnote(lang, min_cell=min_cell))
+    if rows["inference"].astype(str).str.startswith("wild").any():
+        notes.append(t("note.inference_wild", lang))
+    return ReaderTable(pd.DataFrame(data), pd.DataFrame(out), tuple(notes))
+
+
+def robustness_reader(
+    primary: pd.DataFrame,
+    bare: pd.DataFrame,
+    *,
+    lang: str = "id",
+    level: float = 0.95,
+    min_cell: int = 10,
+) -> ReaderTable:
+    """The primary estimates (with the baseline covariates) beside the same model without them,
+    for each treated arm against control (:func:`~jbp_analysis.report.estimable.
+    estimate_impacts` with ``covariates=()``)."""
+    keys = ["wave", "outcome", "contrast"]
+    a = primary[primary["contrast"].str.endswith(" - kontrol")].reset_index(drop=True)
+    b = bare.set_index(keys)
+    rows, data = [], []
+    small, blank = _small_or_blank(a, min_cell)
+    for i, r in a.iterrows():
+        s = {
+            t("col.wave", lang): wave_label(str(r["wave"]), lang),
+            t("col.outcome", lang): outcome_label(r["outcome"], lang),
+            t("col.contrast", lang): contrast_label(r["contrast"], lang),
+        }
+        other = b.loc[tuple(r[k] for k in keys)] if tuple(r[k] for k in keys) in b.index else None
+        for col, src in (("col.with_covariates", r), ("col.without_covariates", other)):
+            if small[i]:
+                s[t(col, lang)] = MARKER
+            elif src is None or blank[i] or not np.isfinite(float(src["estimate"])):
+                s[t(col, lang)] = t("table.not_estimable_short", lang)
+            else:
+                ci = _ci(float(src["ci_low"]), float(src["ci_high"]), r["outcome"], lang)
+                s[t(col, lang)] = (
+                    f"{fmt_effect(float(src['estimate']), r['outcome'], lang)}\n({ci})"
+                )
+        rows.append(s)
+        data.append(
+            {
+                **{k: r[k] for k in keys},
+                "estimate": MARKER if small[i] else r["estimate"],
+                "estimate_without_covariates": MARKER
+                if small[i] or other is None
+                else float(other["estimate"]),
+            }
+        )
+    notes = (footnote(lang, min_cell=min_cell),) if small.any() else ()
+    return ReaderTable(pd.DataFrame(data), pd.DataFrame(rows), notes)
+
+
+def lee_reader(view, *, lang: str = "id", level: float = 0.95, min_cell: int = 10) -> ReaderTable:
+    """Lee bounds of every primary outcome at each wave with differential attrition above the
+    threshold (an :class:`~jbp_analysis.report.estimable.AttritionView`): uncorrected impact,
+    the bounds, and the Imbens-Manski interval that covers them."""
+    lee = view.lee
+    if lee is None or lee.empty:
+        return ReaderTable(pd.DataFrame(), pd.DataFrame(), ())
+    rows = []
+    ci_col = t("col.ci_set", lang, level=round(level * 100))
+    small = is_small(
+        (lee["n_observed_plus"].astype(int) + lee["n_observed_minus"].astype(int)).to_numpy(),
+        min_cell,
+    )
+    for i, r in enumerate(lee.itertuples()):
+        o = r.outcome
+        s = {
+            t("col.wave", lang): wave_label(str(r.wave), lang),
+            t("col.outcome", lang): outcome_label(o, lang),
+            t("col.contrast", lang): contrast_label(r.contrast, lang),
+        }
+        if small[i]:
+            s |= {t("col.naive", lang): MARKER, t("col.lee_bounds", lang): MARKER, ci_col: MARKER}
+        else:
+            s |= {
+                t("col.naive", lang): fmt_effect(r.naive, o, lang),
+                t("col.lee_bounds", lang): _ci(r.lower, r.upper, o, lang),
+                ci_col: _ci(r.ci_low, r.ci_high, o, lang),
+            }
+        rows.append(s)
+    data = lee.copy()
+    for c in ("naive", "lower", "upper", "ci_low", "ci_high", "effect_ci_low", "effect_ci_high"):
+        if c in data:
+            data[c] = data[c].astype(object).where(~small, MARKER)
+    notes = [t("note.lee", lang, draws=fmt_number(int(lee["draws"].iloc[0]), lang, decimals=0))]
+    if small.any():
+        notes.append(footnote(lang, min_cell=min_cell))
+    return ReaderTable(data, pd.DataFrame(rows), tuple(notes))
 
 
 def attrition_reader(
@@ -336,6 +496,9 @@ _CE_FORMAT = {
     "cost_per_additional_employed_rp": "rupiah",
     "income_effect_rp": "rupiah",
     "income_gain_per_rp": "ratio",
+    "unemployment_reduction": "pp",
+    "out_of_unemployment_per_100m_rp": "number",
+    "cost_per_youth_out_of_unemployment_rp": "rupiah",
 }
 
 
@@ -368,13 +531,20 @@ def ce_reader(tidy: pd.DataFrame, *, lang: str = "id") -> ReaderTable:
             r = hit.iloc[0]
             est = _fmt_ce(r["estimate"], kind, lang)
             lo, hi = _fmt_ce(r["ci_low"], kind, lang), _fmt_ce(r["ci_high"], kind, lang)
-            s[contrast_label(c, lang)] = (
-                est if est == "-" else f"{est}\n({lo} {t('misc.to', lang)} {hi})"
-            )
+            if est == "-" and lo == "-":
+                s[contrast_label(c, lang)] = "-"
+            elif lo == "-" and hi == "-":  # a known quantity (costs): no interval
+                s[contrast_label(c, lang)] = est
+            else:
+                s[contrast_label(c, lang)] = f"{est}\n({lo} {t('misc.to', lang)} {hi})"
         rows.append(s)
     lvl = round(100 * float(tidy["level"].iloc[0])) if "level" in tidy and len(tidy) else 95
     nb = int(tidy["n_boot"].iloc[0]) if "n_boot" in tidy and len(tidy) else 0
-    note = t("note.ce_interval", lang, level=lvl, n_boot=fmt_number(nb, lang, decimals=0))
+    if nb > 0:
+        note = t("note.ce_interval", lang, level=lvl, n_boot=fmt_number(nb, lang, decimals=0))
+    else:  # from the report's impact estimates (cost_effectiveness_from_impacts)
+        how = str(tidy["inference"].iloc[0]) if "inference" in tidy and len(tidy) else ""
+        note = t("note.ce_same_model", lang, level=lvl, inference=how)
     return ReaderTable(tidy, pd.DataFrame(rows), (note,))
 
 

@@ -19,10 +19,10 @@ Examples
 --------
 >>> plan = load_plan()
 >>> plan.report_outcomes["unemployment"]
-['openly_unemployed']
->>> plan.outcome("income_household").unit, plan.outcome("openly_unemployed").direction
+['unemployed_bps', 'unemployed_ilo']
+>>> plan.outcome("income_household").unit, plan.outcome("unemployed_bps").direction
 ('rupiah', 'lower')
->>> plan.is_prespecified("openly_unemployed", "pendampingan - kontrol", "followup")
+>>> plan.is_prespecified("unemployed_bps", "pendampingan - kontrol", "followup")
 True
 """
 
