@@ -168,3 +168,41 @@ def test_rupiah_axis_is_readable() -> None:
         "Rp 1,25 jt",
         "Rp 2 jt",
     ]
+
+
+def test_percentage_ticks_never_misstate_a_value() -> None:
+    """27.5% read "28%" and 22.5% read "22%" (issue 11): the formatter picks the decimals that
+    state every tick exactly, for the whole axis."""
+    from jbp_analysis.plots._base import number_formatter, pct_formatter
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [21.0, 29.0])
+    ax.set_yticks([20.0, 22.5, 25.0, 27.5, 30.0])
+    ax.yaxis.set_major_formatter(pct_formatter("id"))
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["20,0%", "22,5%", "25,0%", "27,5%", "30,0%"]
+    ax.set_yticks([20.0, 25.0, 30.0])
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["20%", "25%", "30%"]
+    # steps below one unit get the decimals they need; shares too
+    assert number_formatter("en").format_ticks([0.0, 0.5, 1.0]) == ["0.0", "0.5", "1.0"]
+    assert pct_formatter("en", share=True).format_ticks([0.225, 0.25]) == ["22.5%", "25.0%"]
+    # whatever the ticks, each label read back is the tick value
+    rng = np.random.default_rng(0)
+    f = pct_formatter("en")
+    for _ in range(50):
+        step = rng.choice([0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5])
+        ticks = np.round(rng.integers(0, 40) + step * np.arange(5), 6)
+        back = [float(s.rstrip("%")) for s in f.format_ticks(ticks)]
+        np.testing.assert_allclose(back, ticks, atol=1e-9)
+
+
+@pytest.mark.parametrize("members", [8, 25, 60])
+def test_trajectory_legend_sits_outside_the_data(members: int) -> None:
+    panel = make_processed(seed=3, members=members).panel
+    ax = plots.trajectories.plot(panel, y="household_income", lang="en")
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    axes = ax.get_window_extent()
+    assert legend.x0 >= axes.x1 - 1  # right of the plotting area: it covers no line

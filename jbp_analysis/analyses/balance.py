@@ -45,6 +45,7 @@ from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.estimate import contrast_labels, impact
 from jbp_analysis.estimate.covariance import (
     AUTO_WILD_BELOW_CLUSTERS,
+    WaldTest,
     cr1,
     hc1,
     replication_count,
@@ -230,7 +231,10 @@ def _joint_test(
         G = None
         cov = hc1(fit.X, fit.resid, fit.bread, n_absorbed=n_groups)
         df_denom = n - fit.k - n_groups
-    test = wald_test(fit.params, cov, np.eye(fit.k), df_denom=df_denom)
+    if randomisation:  # the Wald statistic may be singular (q >= G): no F, the RI needs none
+        test = WaldTest(float("nan"), fit.k, float(df_denom), float("nan"))
+    else:
+        test = wald_test(fit.params, cov, np.eye(fit.k), df_denom=df_denom)
     out = {
         "f_statistic": test.statistic,
         "df_num": test.df_num,

@@ -8,7 +8,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 from jbp_analysis.i18n import fmt_number, fmt_pct, fmt_rp, t
 from jbp_analysis.plots.theme import RC, SUPPRESSED_COLOR, theme_context
@@ -20,6 +20,7 @@ __all__ = [
     "caption_text",
     "rp_formatter",
     "pct_formatter",
+    "ExactTickFormatter",
     "number_formatter",
     "mark_suppressed",
     "no_data",
@@ -73,13 +74,63 @@ def add_caption(ax: Axes, text: str, *, width: int | None = None, fontsize: floa
 
 
 def _decimals_for(values: np.ndarray, scale: float) -> int:
-    """Smallest number of decimals that keeps tick labels distinct."""
+    """Smallest number of decimals (0 to 3) that states every tick value exactly and distinctly.
+
+    Examples
+    --------
+    >>> _decimals_for(np.array([20, 22.5, 25, 27.5]), 1), _decimals_for(np.array([0, 5, 10]), 1)
+    (1, 0)
+    """
     vals = np.asarray(values, dtype=float) / scale
-    for d in (0, 1, 2):
+    vals = vals[np.isfinite(vals)]
+    if vals.size == 0:
+        return 0
+    for d in (0, 1, 2, 3):
         r = np.round(vals, d)
-        if len(np.unique(r)) == len(vals) and np.allclose(r, vals, atol=10 ** (-d - 3)):
+        if len(np.unique(r)) == len(vals) and np.allclose(r, vals, rtol=0, atol=10 ** (-d - 3)):
             return d
-    return 2
+    return 3
+
+
+class ExactTickFormatter(Formatter):
+    """Tick labels with the fewest decimals that state every tick exactly (the same for all).
+
+    ``fmt(value, decimals)`` formats one value. Matplotlib hands the formatter the tick
+    locations first (:meth:`set_locs`), so the decimals are chosen for the whole axis: ticks at
+    20, 22.5, 25 read "20,0", "22,5", "25,0", never "22" or "23" for 22.5 (a step below one unit,
+    or a half-unit tick, gets one decimal). ``decimals`` fixes the number instead.
+
+    Examples
+    --------
+    >>> f = ExactTickFormatter(lambda v, d: f"{v:.{d}f}")
+    >>> f.format_ticks([20.0, 22.5, 25.0])
+    ['20.0', '22.5', '25.0']
+    >>> f.format_ticks([0.0, 10.0, 20.0])
+    ['0', '10', '20']
+    """
+
+    def __init__(self, fmt, *, scale: float = 1.0, decimals: int | None = None) -> None:
+        self.fmt = fmt
+        self.scale = scale
+        self.fixed = decimals
+        self.decimals = 0 if decimals is None else decimals
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        if self.fixed is None:
+            axis = getattr(self, "axis", None)
+            shown = np.asarray(locs, dtype=float)
+            if axis is not None and shown.size:
+                lo, hi = sorted(axis.get_view_interval())
+                pad = 1e-9 * max(abs(lo), abs(hi), 1.0)
+                shown = shown[(shown >= lo - pad) & (shown <= hi + pad)]
+            self.decimals = _decimals_for(shown if shown.size else np.asarray(locs), self.scale)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        d = self.decimals if self.fixed is not None or pos is not None else None
+        if d is None:  # a lone value (cursor, annotation): exact for that value
+            d = _decimals_for(np.array([x]), self.scale)
+        return self.fmt(x, d)
 
 
 def rp_formatter(lang: str = "id", *, signed: bool = False) -> FuncFormatter:
@@ -97,18 +148,38 @@ def rp_formatter(lang: str = "id", *, signed: bool = False) -> FuncFormatter:
     return FuncFormatter(_fmt)
 
 
-def pct_formatter(lang: str = "id", *, share: bool = False, decimals: int = 0) -> FuncFormatter:
-    """Tick formatter for percentages (``share=True`` when values are 0..1)."""
+def pct_formatter(
+    lang: str = "id", *, share: bool = False, decimals: int | None = None
+) -> ExactTickFormatter:
+    """Tick formatter for percentages (``share=True`` when values are 0..1).
 
-    def _fmt(x: float, pos: int | None = None) -> str:
-        return fmt_pct(x if share else x / 100, lang, decimals=decimals)
+    By default the decimals are the fewest that state every tick exactly (27.5% reads
+    "27,5%", not "28%"); ``decimals`` fixes them.
 
-    return FuncFormatter(_fmt)
+    Examples
+    --------
+    >>> pct_formatter("en").format_ticks([20.0, 22.5, 25.0, 27.5])
+    ['20.0%', '22.5%', '25.0%', '27.5%']
+    >>> pct_formatter("en", share=True).format_ticks([0.1, 0.2, 0.3])
+    ['10%', '20%', '30%']
+    """
+    scale = 0.01 if share else 1.0
+    return ExactTickFormatter(
+        lambda x, d: fmt_pct(x if share else x / 100, lang, decimals=d),
+        scale=scale,
+        decimals=decimals,
+    )
 
 
-def number_formatter(lang: str = "id", *, decimals: int = 1) -> FuncFormatter:
-    """Tick formatter with the reader's decimal mark."""
-    return FuncFormatter(lambda x, pos=None: fmt_number(x, lang, decimals=decimals))
+def number_formatter(lang: str = "id", *, decimals: int | None = None) -> ExactTickFormatter:
+    """Tick formatter with the reader's decimal mark and the fewest exact decimals.
+
+    Examples
+    --------
+    >>> number_formatter("id").format_ticks([0.0, 0.25, 0.5])
+    ['0,00', '0,25', '0,50']
+    """
+    return ExactTickFormatter(lambda x, d: fmt_number(x, lang, decimals=d), decimals=decimals)
 
 
 def mark_suppressed(ax: Axes, x: float, y: float, *, transform=None, color: str = SUPPRESSED_COLOR):

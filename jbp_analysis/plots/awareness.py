@@ -109,7 +109,7 @@ def plot(
         ax.set_yticks([ypos[i] for i in items], labels)
         ax.set_xlim(1, 5)
         ax.set_ylim(-0.6, len(items) - 0.4)
-        ax.xaxis.set_major_formatter(number_formatter(lang, decimals=0))
+        ax.xaxis.set_major_formatter(number_formatter(lang))
         ax.set_xticks([1, 2, 3, 4, 5])
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(t("chart.awareness.xlabel", lang))

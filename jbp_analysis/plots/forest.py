@@ -90,9 +90,7 @@ def plot(
         if is_rupiah(outcome):  # rupiah labels are long: fewer ticks so they never overlap
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         ax.xaxis.set_major_formatter(
-            rp_formatter(lang, signed=True)
-            if is_rupiah(outcome)
-            else number_formatter(lang, decimals=0 if scale >= 100 else 2)
+            rp_formatter(lang, signed=True) if is_rupiah(outcome) else number_formatter(lang)
         )
         ax.set_yticks(ticks, labels)
         ax.set_ylim(-0.8, (ys.max() if len(ys) else 0) + 0.8)

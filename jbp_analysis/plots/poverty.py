@@ -31,7 +31,14 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from jbp_analysis.i18n import arm_label, fmt_pct, fmt_rp, t
-from jbp_analysis.plots._base import add_caption, caption_text, get_ax, no_data, rp_formatter
+from jbp_analysis.plots._base import (
+    add_caption,
+    caption_text,
+    get_ax,
+    no_data,
+    pct_formatter,
+    rp_formatter,
+)
 from jbp_analysis.plots._data import answered
 from jbp_analysis.plots.theme import ARM_COLORS, ARM_ORDER, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
@@ -132,7 +139,7 @@ def plot(
             )
         )  # fmt: skip
         ax.set_ylim(0, 1)
-        ax.yaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, lang, decimals=0))
+        ax.yaxis.set_major_formatter(pct_formatter(lang, share=True))
         ax.xaxis.set_major_formatter(rp_formatter(lang))
         ax.set_xlabel(t("chart.poverty.xlabel", lang))
         ax.set_ylabel(t("chart.poverty.ylabel", lang))

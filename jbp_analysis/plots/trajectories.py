@@ -105,7 +105,8 @@ def plot(
         short = re.sub(r"\s*\([^)]*\)\s*$", "", name)
         ax.set_title(t("chart.traj.title", lang, outcome=short))
         if not summ.empty:
-            ax.legend(title=t("legend.arm", lang), loc="best")
+            # outside the axes, right of the plot: a legend inside ("best") sat on the lines
+            ax.legend(title=t("legend.arm", lang), loc="upper left", bbox_to_anchor=(1.0, 1.0))
         n = (
             int(answered(data, y)["respondent_id"].nunique())
             if "respondent_id" in data
