@@ -115,7 +115,9 @@ def test_balance_and_heterogeneity_with_design(trial: pd.DataFrame) -> None:
 def test_lee_bounds_with_design(trial: pd.DataFrame) -> None:
     kw = dict(outcome="y", responded="responded")
     a = jbp_analysis.lee_bounds(trial, design=DESIGN, **kw)
-    b = jbp_analysis.lee_bounds(trial, arm="arm", control="kontrol", **kw)
+    b = jbp_analysis.lee_bounds(
+        trial, arm="arm", control="kontrol", cluster="group_id", strata="stratum", **kw
+    )
     _same(a, b)
 
 

@@ -225,8 +225,9 @@ def _contrast_bounds(
             np.stack([w[:, arm_rows & (cells == c)].sum(axis=1) for c in range(n_cells)], 1),
             np.stack([obs_w[:, arm_rows & (cells == c)].sum(axis=1) for c in range(n_cells)], 1),
         )
-    q_plus_all = mass["plus"][1].sum(1) / mass["plus"][0].sum(1)
-    q_minus_all = mass["minus"][1].sum(1) / mass["minus"][0].sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample may lose an arm
+        q_plus_all = mass["plus"][1].sum(1) / mass["plus"][0].sum(1)
+        q_minus_all = mass["minus"][1].sum(1) / mass["minus"][0].sum(1)
     if trim_plus is None:
         trim_plus = bool(q_plus_all[0] >= q_minus_all[0])
     hi, lo = ("plus", "minus") if trim_plus else ("minus", "plus")
