@@ -301,16 +301,16 @@ def test_recovers_planted_effect(method):
 
 
 def test_entropy_influence_se_matches_nonparametric_bootstrap():
-    df = _selected(n=1500, seed=5)
+    df = _selected(n=1000, seed=5)
     r = att(df, outcome="y", treatment="d", covariates=["x1", "x2"], method="entropy")
     rng = np.random.default_rng(0)
     draws = []
-    for _ in range(150):
+    for _ in range(100):
         b = df.iloc[rng.integers(0, len(df), len(df))].reset_index(drop=True)
         draws.append(
             att(b, outcome="y", treatment="d", covariates=["x1", "x2"], method="entropy").estimate
         )
-    assert r.std_error == pytest.approx(np.std(draws, ddof=1), rel=0.2)
+    assert r.std_error == pytest.approx(np.std(draws, ddof=1), rel=0.25)
 
 
 def test_arm_column_with_control_equals_binary_coding():

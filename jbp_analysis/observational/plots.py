@@ -76,10 +76,15 @@ def plot_love(
     return ax
 
 
-def plot_overlap(result: OverlapResult, *, bins: int = 40, ax: Axes | None = None) -> Axes:
+def plot_overlap(
+    result: OverlapResult, *, bins: int = 40, log: bool | None = None, ax: Axes | None = None
+) -> Axes:
     """Histograms of the propensity score, treated above the axis and comparison below.
 
-    The trimming thresholds are drawn as dashed lines when the rule trimmed anything.
+    The trimming thresholds are drawn as dashed lines when the rule trimmed anything. With
+    ``log=True`` (the default when one group's tallest bar is over five times the other's, as with
+    LaLonde's CPS comparison sample) the density axis is symmetric-logarithmic so that both
+    groups stay visible.
 
     Examples
     --------
@@ -107,11 +112,15 @@ def plot_overlap(result: OverlapResult, *, bins: int = 40, ax: Axes | None = Non
             label="comparison",
         )
         ax.axhline(0, color="0.2", linewidth=0.8)
+        if log is None:
+            log = max(h0.max(), h1.max()) > 5 * min(h0.max(), h1.max())
+        if log:
+            ax.set_yscale("symlog", linthresh=1.0)
         if result.alpha > 0:
             for v in (result.alpha, 1 - result.alpha):
                 ax.axvline(v, color="0.4", linestyle="--", linewidth=0.8)
         ax.set_xlim(0, 1)
         ax.set_xlabel("propensity score")
-        ax.set_ylabel("density (comparison below)")
+        ax.set_ylabel("density (comparison below" + (", symlog scale)" if log else ")"))
         ax.legend(frameon=False)
     return ax

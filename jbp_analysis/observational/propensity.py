@@ -1,7 +1,7 @@
 """The propensity score: a logit of treatment on the user's covariate specification.
 
-Fitted with statsmodels (``GLM`` with a binomial family, frequency weights when sampling weights
-are given), as in Rosenbaum & Rubin (1983). Perfect separation is an input error.
+Fitted with statsmodels (``Logit`` by Newton-Raphson; ``GLM`` with a binomial family and
+frequency weights when sampling weights are given), as in Rosenbaum & Rubin (1983). Perfect separation is an input error.
 """
 
 from __future__ import annotations
@@ -102,11 +102,16 @@ def fit_propensity(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fit = sm.GLM(d, X, family=sm.families.Binomial(), freq_weights=w).fit()
+            if np.all(w == 1.0):  # Newton-Raphson: several times faster than IRLS at 1M rows
+                fit = sm.Logit(d, X).fit(disp=0, maxiter=100)
+                if not fit.mle_retvals.get("converged", True):
+                    raise RuntimeError("the logit did not converge")
+            else:
+                fit = sm.GLM(d, X, family=sm.families.Binomial(), freq_weights=w).fit()
         except Exception as err:  # statsmodels raises PerfectSeparationError on some versions
             _raise_separation(d, X, names, str(err))
             raise
-    ps = np.asarray(fit.fittedvalues, dtype=np.float64)
+    ps = np.asarray(fit.predict(X), dtype=np.float64)
     separated = any("separation" in str(c.message).lower() for c in caught)
     # A comparison unit may legitimately have a tiny score (a CPS earner in LaLonde's data); a
     # score of 1 leaves a unit without any comparable counterpart.
