@@ -32,16 +32,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
     frozenset({"jbp_analysis.study.codebook", "jbp_analysis.study.folder"}): (
         "load_codebook() imports study.folder.active_study inside the function"
     ),
-    frozenset({"jbp_analysis.study.design", "jbp_analysis.study.plan"}): (
-        "study.design imports study.plan.load_plan inside a function"
-    ),
-    frozenset({"jbp_analysis.report.inputs", "jbp_analysis.report.setup"}): (
-        "report.inputs imports setup.report_data/_stamp/_project_path and setup.start_report "
-        "imports inputs.inputs_for, both inside functions (fix: move the loading into inputs)"
-    ),
-    frozenset({"jbp_analysis.report.distributed", "jbp_analysis.report.runner"}): (
-        "report.runner imports report.distributed.run_jobs_dask inside run_jobs"
-    ),
     frozenset(
         {
             "jbp_analysis.observational.diagnostics",

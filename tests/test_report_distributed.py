@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fixtures.processed import make_processed, write_processed
 
+from jbp_analysis.report.distributed import run_jobs_dask
 from jbp_analysis.report.runner import district_job, overview_job, run_jobs
 
 pytestmark = pytest.mark.notebook
@@ -45,7 +46,7 @@ def test_local_cluster_gives_byte_identical_reports(tmp_path: Path) -> None:
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
-        remote = run_jobs(jobs, scheduler=cluster, progress=False)
+        remote = run_jobs_dask(jobs, scheduler=cluster, progress=False)
         info = cluster.scheduler_info
         workers_used = len((info() if callable(info) else info)["workers"])
     assert workers_used == 2

@@ -26,7 +26,7 @@ def processed(tmp_path_factory) -> Path:
 
 
 def test_partitions_equal_the_whole_sample_split_by_district(processed, tmp_path) -> None:
-    inputs = prepare_report_inputs(processed, root=tmp_path)
+    inputs = prepare_report_inputs(setup.report_data(processed), processed, root=tmp_path)
     whole = setup.report_data(processed)
     assert sorted(p.name for p in inputs.glob("district=*")) == [f"district={d}" for d in DISTRICTS]
     for code in DISTRICTS:
@@ -35,11 +35,11 @@ def test_partitions_equal_the_whole_sample_split_by_district(processed, tmp_path
             want = whole[name][whole[name]["district_code"].astype(str) == code]
             pd.testing.assert_frame_equal(part[name], want.reset_index(drop=True))
     # built once: a second batch on the same data reuses the folder
-    assert prepare_report_inputs(processed, root=tmp_path) == inputs
+    assert prepare_report_inputs(setup.report_data(processed), processed, root=tmp_path) == inputs
 
 
 def test_a_district_report_opens_only_its_own_partition(processed, tmp_path, monkeypatch) -> None:
-    inputs = prepare_report_inputs(processed, root=tmp_path)
+    inputs = prepare_report_inputs(setup.report_data(processed), processed, root=tmp_path)
     full = setup.start_report(
         district="3373", processed_dir=processed, reports_root=tmp_path, output_dir=tmp_path / "a"
     )
@@ -70,7 +70,7 @@ def test_a_district_report_opens_only_its_own_partition(processed, tmp_path, mon
 
 
 def test_inputs_of_other_data_are_never_used(processed, tmp_path, monkeypatch) -> None:
-    inputs = prepare_report_inputs(processed, root=tmp_path)
+    inputs = prepare_report_inputs(setup.report_data(processed), processed, root=tmp_path)
     monkeypatch.setenv(INPUTS_ENV, str(inputs))
     assert inputs_for(processed) == inputs
     (processed / "costs.parquet").touch()  # the processed data changed since

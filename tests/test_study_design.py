@@ -9,7 +9,7 @@ import pytest
 
 import jbp_analysis
 from jbp_analysis.study.codebook import load_codebook
-from jbp_analysis.study.design import default_design
+from jbp_analysis.study.plan import default_design
 
 PACKAGE = Path(jbp_analysis.__file__).resolve().parent
 ARMS = set(load_codebook().arms)

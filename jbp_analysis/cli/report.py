@@ -125,8 +125,10 @@ def command(
             import os
 
             from jbp_analysis.report.inputs import INPUTS_ENV, prepare_report_inputs
+            from jbp_analysis.report.setup import report_data
 
-            os.environ[INPUTS_ENV] = str(prepare_report_inputs(processed, root=root))
+            shared = report_data(processed, lang=lang)
+            os.environ[INPUTS_ENV] = str(prepare_report_inputs(shared, processed, root=root))
             cleanup.append(lambda: os.environ.pop(INPUTS_ENV, None))
         _run_and_index(all_jobs, root=root, lang=lang, changed=changed, jobs=jobs,
                        progress=progress, load_failed=load_failed, save_failed=save_failed,
@@ -155,7 +157,12 @@ def _run_and_index(
         todo = [j for j in all_jobs if state.get(j.key) != hashes[j.key] or not j.out_dir.is_dir()]
         typer.echo(f"--changed: {len(todo)} of {len(all_jobs)} reports need regenerating")
     workers = jobs or default_workers()
-    results = run_jobs(todo, workers=workers, progress=progress, scheduler=scheduler)
+    if scheduler is not None:
+        from jbp_analysis.report.distributed import run_jobs_dask
+
+        results = run_jobs_dask(todo, scheduler=scheduler, progress=progress)
+    else:
+        results = run_jobs(todo, workers=workers, progress=progress)
     for r in results:
         if r.ok:
             state[r.key] = hashes[r.key]

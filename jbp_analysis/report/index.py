@@ -28,7 +28,7 @@ from jbp_analysis.report.estimable import REPORT_OUTCOMES
 from jbp_analysis.report.export import code_version, safe_path
 from jbp_analysis.report.narrative import fmt_effect
 from jbp_analysis.study.codebook import load_codebook
-from jbp_analysis.study.design import default_design
+from jbp_analysis.study.plan import default_design
 
 __all__ = ["write_index", "render_index"]
 

@@ -43,6 +43,7 @@ __all__ = [
     "INPUTS_ENV",
     "prepare_report_inputs",
     "read_district_inputs",
+    "data_key",
     "inputs_for",
     "FRAMES",
 ]
@@ -50,12 +51,8 @@ __all__ = [
 #: Environment variable through which ``jbp report`` tells its kernels where the inputs are.
 INPUTS_ENV = "JBP_REPORT_INPUTS"
 FRAMES = ("outcomes", "panel", "groups", "costs")
-
-
-def _key(stamp: tuple) -> str:
-    import hashlib
-
-    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
+#: The processed files whose stamps key the prepared inputs.
+PROCESSED_FILES = ("panel.parquet", "groups.parquet", "costs.parquet")
 
 
 def _write_partitions(target: Path, frames: Mapping[str, pd.DataFrame], *, quality: dict) -> None:
@@ -73,24 +70,37 @@ def _write_partitions(target: Path, frames: Mapping[str, pd.DataFrame], *, quali
     )
 
 
-def prepare_report_inputs(processed_dir: str | os.PathLike, *, root: str | os.PathLike) -> Path:
-    """Build the shared indicators once and write them partitioned by district.
+def data_key(processed_dir: str | os.PathLike) -> str:
+    """A key for the processed data as they are now: their files' paths, sizes and times."""
+    import hashlib
+
+    pdir = Path(processed_dir).resolve()
+    stamp = tuple(
+        (n, st.st_mtime_ns, st.st_size)
+        for n in (*PROCESSED_FILES, "quality.json", "manifest.json")
+        if (p := pdir / n).is_file() and (st := p.stat())
+    )
+    return hashlib.sha256(repr((str(pdir), stamp)).encode()).hexdigest()[:16]
+
+
+def prepare_report_inputs(
+    data: Mapping[str, Any], processed_dir: str | os.PathLike, *, root: str | os.PathLike
+) -> Path:
+    """Write the shared indicators (``data``: :func:`~jbp_analysis.report.setup.report_data` of
+    the whole sample) partitioned by district, once per version of the processed data.
 
     Returns the inputs folder (reused when it already exists for the same processed data).
     Older inputs folders under ``<root>/.inputs`` are removed.
     """
-    from jbp_analysis.report.setup import _project_path, _stamp, report_data
-
-    pdir = _project_path(processed_dir).resolve()
     base = Path(root).resolve() / ".inputs"
-    target = base / _key((str(pdir), _stamp(pdir)))
+    target = base / data_key(processed_dir)
     if (target / "meta.json").is_file():
         return target
-    data = report_data(pdir)
     stage = base / f".stage-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         _write_partitions(stage, {n: data[n] for n in FRAMES}, quality=data.get("quality", {}))
-        meta = {"processed_dir": str(pdir), "rows": {n: int(len(data[n])) for n in FRAMES}}
+        meta = {"processed_dir": str(Path(processed_dir).resolve())}
+        meta["rows"] = {n: int(len(data[n])) for n in FRAMES}
         (stage / "meta.json").write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
         for old in base.iterdir():
             if old.is_dir() and old != stage:
@@ -108,11 +118,8 @@ def inputs_for(processed_dir: Path) -> Path | None:
     folder = os.environ.get(INPUTS_ENV)
     if not folder:
         return None
-    from jbp_analysis.report.setup import _stamp
-
     path = Path(folder)
-    pdir = Path(processed_dir).resolve()
-    if path.name != _key((str(pdir), _stamp(pdir))) or not (path / "meta.json").is_file():
+    if path.name != data_key(processed_dir) or not (path / "meta.json").is_file():
         return None
     return path
 

@@ -42,7 +42,7 @@ from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.core.paths import PACKAGE_DATA, PROJECT_ROOT, REPORTS_DIR
 from jbp_analysis.i18n import check_lang
 from jbp_analysis.report.export import safe_path
-from jbp_analysis.study.design import default_design
+from jbp_analysis.study.plan import default_design
 from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
 __all__ = [
@@ -592,12 +592,10 @@ def run_jobs(
     workers: int | None = None,
     progress: bool = True,
     on_result: Callable[[JobResult], None] | None = None,
-    scheduler: Any = None,
 ) -> list[JobResult]:
     """Run ``jobs`` on ``workers`` warm-kernel processes; results in the order of ``jobs``.
 
-    With ``scheduler`` (a Dask scheduler address, ``LocalCluster`` or ``Client``) the jobs run on
-    that cluster instead (:func:`jbp_analysis.report.distributed.run_jobs_dask`).
+    :func:`jbp_analysis.report.distributed.run_jobs_dask` runs the same jobs on a Dask cluster.
 
     Never raises for a failing notebook: each failure is a ``JobResult(ok=False)``.
 
@@ -606,10 +604,6 @@ def run_jobs(
     """
     from tqdm.auto import tqdm
 
-    if scheduler is not None:
-        from jbp_analysis.report.distributed import run_jobs_dask
-
-        return run_jobs_dask(jobs, scheduler=scheduler, progress=progress, on_result=on_result)
     if not jobs:
         return []
     keys = [j.key for j in jobs]

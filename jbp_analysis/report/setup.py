@@ -37,8 +37,7 @@ from jbp_analysis.i18n import check_lang, t
 from jbp_analysis.report.disclosure import check_min_cell
 from jbp_analysis.report.export import ReportPack, safe_path
 from jbp_analysis.study.codebook import load_codebook
-from jbp_analysis.study.design import default_design
-from jbp_analysis.study.plan import AnalysisPlan, load_plan, registered_plan
+from jbp_analysis.study.plan import AnalysisPlan, default_design, load_plan, registered_plan
 from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
 __all__ = [

@@ -8,6 +8,7 @@ analysis function accepts ``design=`` (see :func:`uses_design`); explicit keywor
 
 Examples
 --------
+>>> from jbp_analysis.study.plan import default_design
 >>> d = default_design()
 >>> d.arms, d.control
 (('kontrol', 'karitatif', 'pendampingan'), 'kontrol')
@@ -27,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-__all__ = ["StudyDesign", "default_design", "uses_design", "DESIGN_KEYWORDS"]
+__all__ = ["StudyDesign", "uses_design", "DESIGN_KEYWORDS"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,14 +102,6 @@ class StudyDesign:
             "wave": "wave",
             "baseline_wave": self.baseline,
         }
-
-
-@functools.lru_cache(maxsize=1)
-def default_design() -> StudyDesign:
-    """The design of the default study folder (``JBP_STUDY`` or ``study/``), cached."""
-    from jbp_analysis.study.plan import load_plan
-
-    return load_plan().design
 
 
 #: Keywords that :func:`uses_design` fills from a design when the caller leaves them out.

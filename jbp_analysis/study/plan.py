@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
@@ -52,6 +53,7 @@ __all__ = [
     "register_plan",
     "registered_plan",
     "study_dir",
+    "default_design",
 ]
 
 PLAN_FILE = "analysis_plan.yaml"
@@ -580,6 +582,12 @@ def load_plan(
         bad.add("hypotheses.contrasts", "the plan declares no contrast")
     bad.raise_if_any()
     return plan
+
+
+@functools.lru_cache(maxsize=1)
+def default_design() -> StudyDesign:
+    """The design of the default study folder (``JBP_STUDY`` or ``study/``), cached."""
+    return load_plan().design
 
 
 # ---------------------------------------------------------------------- registration
