@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from jbp_analysis.clean import run
@@ -65,7 +66,7 @@ def test_every_flavour_cleans_to_the_standard_panel(standard, tmp_path, flavour)
     assert result.n_rejects == 0
 
 
-@pytest.mark.parametrize("flavour", ["kobo-xml", "odk"])
+@pytest.mark.parametrize("flavour", ["kobo-xml", "kobo-xml-01", "kobo-labels", "odk"])
 def test_flavours_with_planted_mess_clean_to_the_standard_panel(standard, tmp_path, flavour):
     raw = _write(tmp_path, "raw", mess=1.0, flavour=flavour)
     run(raw, tmp_path / "out")
@@ -217,3 +218,50 @@ def test_waves_not_yet_collected(standard, tmp_path, capsys, keep) -> None:
     full = pd.read_parquet(standard[1.0][1] / "panel.parquet")
     full = full[full["wave"].astype(str).isin(keep)].reset_index(drop=True)
     pd.testing.assert_frame_equal(panel, full)
+
+
+# ------------------------------------------------------------------ select_multiple
+def _with_multiple():
+    import dataclasses
+
+    from jbp_analysis.study.codebook import Variable, load_codebook
+
+    cb = load_codebook()
+    v = Variable(
+        name="aid_received", headers=("bantuan/bantuan_diterima",), module="respondent",
+        waves=("baseline", "endline", "followup"), type="multiple", codes="education",
+        missing=(-98,), required=False, label={"id": "Bantuan diterima", "en": "Aid received"},
+        xlsform={"name": "bantuan_diterima", "group": "bantuan"},
+    )  # fmt: skip
+    return dataclasses.replace(cb, variables=(*cb.variables, v)), v
+
+
+@pytest.mark.parametrize("flavour", ["kobo-xml", "kobo-labels-en", "odk"])
+def test_select_multiple_is_parsed_and_its_dummies_are_known(tmp_path, flavour) -> None:
+    from jbp_analysis.clean.inputs import InputFile, map_headers
+    from jbp_analysis.clean.normalise import normalise
+    from jbp_analysis.clean.readers import read_table
+    from jbp_analysis.simulate.kobo import flavour_exports
+
+    cb, v = _with_multiple()
+    sim = simulate(mess=0.0, **SMALL)
+    tables = dict(sim.tables)
+    answers = ["2 4", "1", None, "-98", "3 5 2"]
+    for name, t in tables.items():
+        if t.module == "respondent":
+            col = pa.array([answers[i % len(answers)] for i in range(t.n_rows)], pa.string())
+            tables[name] = t.with_(
+                variables=(*t.variables, v), columns={**t.columns, v.header: col}
+            )
+    files = flavour_exports(tables, flavour, codebook=cb)
+    (name,) = [n for n in files if "responden" in n]
+    p = tmp_path / name
+    p.write_bytes(files[name])
+    m = map_headers(read_table(p), InputFile(p, "respondent", None, "0", True), cb)
+    assert m.unknown == ()
+    norm = normalise(m.frame, [v], codebook=cb)
+    got = norm.frame["aid_received"].tolist()
+    want = [{"-98": None}.get(a, a) if a else None for a in answers]
+    want = [None if w is None else " ".join(sorted(w.split())) for w in want]
+    assert [None if pd.isna(g) else g for g in got[:5]] == want
+    assert norm.unreadable.set_index("column").loc["aid_received", "unreadable"] == 0

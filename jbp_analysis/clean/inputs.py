@@ -362,7 +362,7 @@ def header_keys(codebook: Codebook, module: str) -> dict[str, str]:
             text = (v.label or {}).get(lang)
             if text:  # KoboToolbox "labels" export: the label, or "Group label/Question label"
                 keys.setdefault(_label_key(text), set()).add(v.name)
-                glabel = groups.get(group, {}).get(lang) if group else None
+                glabel = groups.get(group, {}).get(lang, group) if group else None
                 if glabel:
                     keys.setdefault(_label_key(f"{glabel}/{text}"), set()).add(v.name)
     return {k: next(iter(n)) for k, n in keys.items() if len(n) == 1}
@@ -503,9 +503,14 @@ def _match(
     mapping: dict[str, str] = {}
     unknown: list[str] = []
     tool_hits: list[tuple[str, str | None]] = []
+    dummies = _dummy_keys(codebook, source.module)
     for header in table.frame.columns:
         name = _lookup(keys, header)
         low = str(header).strip().lower()
+        path = "/".join(p for p in _GROUP_SEP.split(low) if p)
+        if name is None and (path in dummies or _label_key(low) in dummies):
+            tool_hits.append((str(header), None))  # a select_multiple's 0/1 column per option
+            continue
         if name is None and low in TOOL_COLUMNS:
             tool_hits.append((str(header), TOOL_COLUMNS[low]))
             continue
@@ -528,6 +533,29 @@ def _match(
         else:
             tools.append(header)
     return mapping, unknown, tools
+
+
+def _dummy_keys(codebook: Codebook, module: str) -> set[str]:
+    """``group/question/option`` keys of the 0/1 columns the tools add per select_multiple option
+    (the answer itself is the question's column)."""
+    from jbp_analysis.clean.normalise import choice_name
+
+    out: set[str] = set()
+    for v in codebook.module(module):
+        if v.type != "multiple" or not v.codes:
+            continue
+        groups = getattr(codebook, "form_groups", {}) or {}
+        for path in _spellings(v):
+            base = "/".join(p for p in _GROUP_SEP.split(path.strip().lower()) if p)
+            for code, spec in codebook.value_sets[v.codes].items():
+                out.add(f"{base}/{choice_name(spec, code).lower()}")
+        for lang in ("id", "en"):  # labels export: Group label/Question label/Option label
+            glabel = groups.get(v.form_group, {}).get(lang, v.form_group) if v.form_group else None
+            qlabel = "/".join(x for x in (glabel, v.label.get(lang)) if x)
+            for spec in codebook.value_sets[v.codes].values():
+                if spec.get(lang):
+                    out.add(_label_key(f"{qlabel}/{spec[lang]}"))
+    return out
 
 
 def with_wave(source: InputFile, wave: str) -> InputFile:

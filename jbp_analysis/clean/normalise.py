@@ -55,6 +55,7 @@ __all__ = [
     "UNREADABLE_FIELDS",
     "answer_key",
     "choice_name",
+    "decode_multiple",
 ]
 
 LOG_FIELDS = ["pos", "column", "old", "new", "rule", "detail"]
@@ -359,6 +360,64 @@ def _decode_unique(
     return values, rules
 
 
+def decode_multiple(
+    uniques: list[Any], variable: Variable, cb: Codebook
+) -> tuple[list[str | None], list[str | None]]:
+    """Decode select_multiple answers: the chosen codes, sorted and space-separated.
+
+    An answer is the choices separated by spaces (KoboToolbox and ODK write the choice names so;
+    codes are accepted too) or, in a labels export, by ``,`` or ``;``. Each choice is read as in
+    :func:`decode_codes`. Rule ``label_to_code`` when the text was not already the codes,
+    ``missing_code`` for an allowed missing code, ``unreadable`` when any choice is no code,
+    name, label or alias.
+
+    Examples
+    --------
+    >>> from jbp_analysis.study.codebook import Variable, load_codebook
+    >>> v = Variable(name="x", headers=("g/x",), module="respondent", waves=("baseline",),
+    ...              type="multiple", label={"id": "x", "en": "x"}, codes="education",
+    ...              missing=(-98,))
+    >>> decode_multiple(["sd sma", "3 1", "SMP/sederajat, Diploma/Sarjana", "-98", "sd lain"],
+    ...                 v, load_codebook())
+    (['2 4', '1 3', '3 5', None, None], ['label_to_code', 'label_to_code', 'label_to_code', 'missing_code', 'unreadable'])
+    """
+    look = _lookup(variable.codes, cb, variable.missing)
+    missing = {str(c) for c in variable.missing}
+    order = {str(c): i for i, c in enumerate(look.code)}
+    code_of = {}
+    for code, spec in cb.value_sets[variable.codes].items():
+        code_of[answer_key(code)] = str(code)
+        for text in (spec.get("id"), spec.get("en"), choice_name(spec, code),
+                     *spec.get("aliases", [])):  # fmt: skip
+            if text is not None and answer_key(text):
+                code_of.setdefault(answer_key(text), str(code))
+    values: list[str | None] = []
+    rules: list[str | None] = []
+    for u in uniques:
+        key = str(u).strip()
+        if key == "":
+            values.append(None)
+            rules.append(None)
+            continue
+        if key in missing or answer_key(key) in look.missing:
+            values.append(None)
+            rules.append("missing_code")
+            continue
+        parts = re.split(r"\s*[,;]\s*", key) if re.search(r"[,;]", key) else key.split()
+        codes = [code_of.get(answer_key(p)) for p in parts if p.strip()]
+        if not codes or any(c is None for c in codes):
+            whole = code_of.get(answer_key(key))  # one label with spaces
+            codes = [whole] if whole is not None else [None]
+        if any(c is None for c in codes):
+            values.append(None)
+            rules.append("unreadable")
+            continue
+        text = " ".join(sorted(set(codes), key=lambda c: order.get(c, len(order))))
+        values.append(text)
+        rules.append(None if text == key else "label_to_code")
+    return values, rules
+
+
 # --------------------------------------------------------------------------------------- dates
 def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse dates/times; return ``datetime64[ns]`` values (UTC, naive) and the rule per cell.
@@ -378,19 +437,24 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     u = pd.Series(uniques, dtype="object").astype(str)
     iso = u.str.match(r"^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?(Z|[+-]\d\d:?\d\d)?$")
     vals = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    far = pd.Series(False, index=u.index)  # a real date the processed data cannot hold
     if iso.any():
         parsed = pd.to_datetime(u[iso], format="ISO8601", errors="coerce", utc=True)
-        vals[iso] = parsed.dt.tz_localize(None).astype("datetime64[ns]")
+        parsed, out = _in_ns_range(parsed.dt.tz_localize(None))
+        vals[iso] = parsed
+        far[iso] = out
     rule = pd.Series(np.nan, index=u.index, dtype=object)
     rest = vals.isna()
     for fmt in _DAY_FIRST:
-        todo = vals.isna() & ~iso
+        todo = vals.isna() & ~iso & ~far
         if not todo.any():
             break
-        parsed = pd.to_datetime(u[todo], format=fmt, errors="coerce")
-        vals[todo] = parsed.astype("datetime64[ns]")
+        parsed, out = _in_ns_range(pd.to_datetime(u[todo], format=fmt, errors="coerce"))
+        vals[todo] = parsed
+        far[todo] = far[todo] | out
     rule[rest & vals.notna()] = "date_format"
     rule[vals.isna()] = "unparseable"
+    rule[far] = "date_out_of_range"
     present = idx >= 0
     take = np.where(present, idx, 0)
     if len(u):
@@ -400,6 +464,16 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
         out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
         out_rule = pd.Series(np.nan, index=text.index, dtype=object)
     return out.astype("datetime64[ns]"), out_rule
+
+
+_NS_MIN, _NS_MAX = pd.Timestamp.min.ceil("s"), pd.Timestamp.max.floor("s")
+
+
+def _in_ns_range(parsed: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``datetime64[ns]`` values, with dates it cannot hold (before 1677-09-22 or after
+    2262-04-11, e.g. ``0001-01-01`` or ``2999-01-01``) missing, and a mask of those."""
+    far = parsed.notna() & ((parsed < _NS_MIN) | (parsed > _NS_MAX))
+    return parsed.where(~far).astype("datetime64[ns]"), far.to_numpy(dtype=bool)
 
 
 def _fmt(values: pd.Series) -> pd.Series:
@@ -504,6 +578,23 @@ def normalise(
                 new = coded(_typed(values_u, np.arange(len(values_u)), dtype))
                 logs.append(_entries(changed, v.name, old, new, _Coded(rule, idx)))
             out[v.name] = values
+            continue
+        if v.type == "multiple":  # select_multiple: space-separated codes, names or labels
+            u_values, u_rules = decode_multiple(uniq.tolist(), v, cb)
+            out[v.name] = values_of(pd.Series(u_values, dtype="string"))
+            rule = np.array(u_rules + [None], dtype=object)
+            changed = pd.notna(rule)[fill]
+            if changed.any():
+                new = coded(np.array([x if x is not None else "NA" for x in u_values], object))
+                logs.append(_entries(changed, v.name, old, new, _Coded(rule, idx)))
+            stats.append(
+                _unreadable_row(
+                    v, uniq, counts,
+                    blank_or_missing=np.array([r == "missing_code" for r in u_rules], dtype=bool)
+                    | _blank(uniq).isna().to_numpy(dtype=bool),
+                    bad=np.array([r == "unreadable" for r in u_rules], dtype=bool),
+                )
+            )  # fmt: skip
             continue
         if v.type in ("string", "integer", "number", "rupiah", "date", "datetime"):
             u = _blank(uniq)

@@ -126,6 +126,39 @@ def _header(v: Variable, cb: Codebook, flavour: str) -> str:
     return str(v.form_header("/"))
 
 
+def _multiple(s: pd.Series, v: Variable, cb: Codebook, flavour: str) -> dict[str, pd.Series]:
+    """A select_multiple as the tools write it: the answer (space-separated choice names, or
+    labels joined by ``, `` in a labels export), then one 0/1 column per option (not in ODK's
+    default export)."""
+    m = _answer_map(v, cb, flavour)
+    labels = flavour.startswith("kobo-labels")
+    joiner = ", " if labels else " "
+
+    def answer(x: object) -> object:
+        if not isinstance(x, str):
+            return x
+        toks = x.split()
+        if not all(t in m for t in toks):
+            return x  # planted mess is written as is
+        return joiner.join(m[t] for t in toks)
+
+    head = _header(v, cb, flavour)
+    out = {head: s.map(answer)}
+    if flavour == "odk":
+        return out
+    sep = "/"
+    for code, spec in cb.value_sets[v.codes].items():
+        option = (
+            str(spec.get("en" if flavour.endswith("-en") else "id"))
+            if labels
+            else (_choice(spec, code))
+        )
+        out[f"{head}{sep}{option}"] = s.map(
+            lambda x, c=str(code): ("1" if c in x.split() else "0") if isinstance(x, str) else x
+        )
+    return out
+
+
 def _questions(cb: Codebook, module: str) -> list[Variable]:
     """Form questions in form order: each group's questions together where its first one is."""
     qs = [v for v in cb.module(module) if v.xlsform is not None]
@@ -154,7 +187,10 @@ def _module_frame(tables: list[Table], module: str, flavour: str, cb: Codebook) 
         cols: dict[str, pd.Series] = {}
         for v in qs:
             s = _text(t, v.header, n)
-            if v.type in ("category", "multiple") and v.codes:
+            if v.type == "multiple" and v.codes:
+                cols.update(_multiple(s, v, cb, flavour))
+                continue
+            if v.type == "category" and v.codes:
                 m = _answer_map(v, cb, flavour)
                 s = s.map(lambda x, m=m: m.get(x.strip(), x) if isinstance(x, str) else x)
             elif v.type == "district" and not flavour.startswith("kobo-labels"):

@@ -233,4 +233,5 @@ def processed_dtype(variable: Variable, codebook: Codebook | None = None) -> Any
         "datetime": "datetime64[ns]",
         "district": "string",
         "string": "string",
+        "multiple": "string",  # select_multiple: the chosen codes, space-separated, sorted
     }[variable.type]
