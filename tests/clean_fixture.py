@@ -7,7 +7,6 @@ take ``raw_exports()``, plant the mess they test, and write the folder with ``wr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -180,6 +179,8 @@ def write_raw(
             df.to_csv(path, index=False, sep=sep, encoding=enc, lineterminator="\n")
         elif path.suffix == ".xlsx":
             df.to_excel(path, index=False)
-    if simulated:
-        (raw / "SIMULATED.json").write_text(json.dumps({"fixture": True}))
+    if simulated:  # the marker records every file's hash, as `jbp simulate` writes it
+        from jbp_analysis.core.simulated import folder_files, write_marker
+
+        write_marker(raw, {"fixture": True}, folder_files(raw))
     return raw

@@ -340,8 +340,10 @@ def _break_unreadable(raw: Path) -> str:
     ],
 )
 def test_bad_input_via_cli_is_one_paragraph_exit_2_and_writes_nothing(
-    cleaned, tmp_path, capsys, breaker, problem
+    cleaned, tmp_path, capsys, monkeypatch, breaker, problem
 ) -> None:
+    # an edited simulated sample is real data (SIMULATED.json hashes): it needs the secret
+    monkeypatch.setenv("JBP_SECRET", "a-real-project-secret-for-tests")
     raw = tmp_path / "raw"
     shutil.copytree(cleaned["raw"], raw)
     out = tmp_path / "processed"
