@@ -206,7 +206,9 @@ def test_study_check_lists_every_problem_in_one_pass(study_copy, capsys) -> None
     (study_copy / "aliases.yaml").write_text(yaml.safe_dump(aliases))
     assert main(["study", "check", "--study", str(study_copy)]) == 2
     err = capsys.readouterr().err
-    assert "2 problem(s)" in err and "umurr" in err and "no code 9" in err
+    # bad aliases do not stop the deeper checks: the missing template is listed too
+    assert "3 problem(s)" in err and "umurr" in err and "no code 9" in err
+    assert "biaya_program.csv: the blank template is missing" in err
     (study_copy / "aliases.yaml").write_text("headers: {}\n")
     _set_cell(study_copy / "forms" / "jbp_kelompok.xlsx", "omzet_bulanan", "constraint", "")
     assert main(["study", "check", "--study", str(study_copy)]) == 2

@@ -34,6 +34,7 @@ from jbp_analysis.study.folder import (
     StudyFolderError,
     StudyProblem,
     load_study_folder,
+    read_study_folder,
 )
 
 __all__ = [
@@ -59,11 +60,16 @@ _XLSFORM_TYPES = {
 
 def check_study(path: str | Path) -> list[StudyProblem]:
     """Every problem of the study folder at ``path`` (empty list: the folder is consistent)."""
-    try:
-        study = load_study_folder(path)
-    except StudyFolderError as exc:
-        return exc.problems  # the rest needs a loadable folder
-    problems = check_codebook(study)
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        try:
+            load_study_folder(root)
+        except StudyFolderError as exc:
+            return exc.problems
+    study, problems = read_study_folder(root)
+    if study is None:
+        return problems  # without a codebook nothing else can be checked
+    problems += check_codebook(study)
     problems += check_file_map(study)
     for module, form in study.forms.items():
         problems += check_form(study, module, form)

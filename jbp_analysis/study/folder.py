@@ -68,6 +68,7 @@ __all__ = [
     "StudyFolderError",
     "resolve_study",
     "load_study_folder",
+    "read_study_folder",
     "active_study",
     "activate_study",
     "read_districts",
@@ -306,6 +307,20 @@ def _mtime(p: Path) -> int:
 
 
 def _load(root: Path) -> StudyFolder:
+    folder, problems = read_study_folder(root)
+    if problems or folder is None:
+        raise StudyFolderError(root, problems)
+    return folder
+
+
+def read_study_folder(path: str | Path) -> tuple[StudyFolder | None, list[StudyProblem]]:
+    """Read a study folder as far as possible: ``(folder, problems)``, raising nothing.
+
+    ``folder`` is None only when the codebook cannot be read; otherwise it is built from the
+    parts that could be read, so that ``jbp study check`` can go on to the forms and templates
+    and list every problem in one pass. Use :func:`load_study_folder` to run the suite.
+    """
+    root = Path(path).expanduser().resolve()
     problems: list[StudyProblem] = []
     study_yaml = _read_yaml(root, "study.yaml", problems, required=True) or {}
     cb_path = root / "codebook.yaml"
@@ -334,12 +349,10 @@ def _load(root: Path) -> StudyFolder:
     districts = _districts(root, study_yaml, problems)
     form_specs = _forms(root, study_yaml, problems)
     if codebook is None:
-        raise StudyFolderError(root, problems)
+        return None, problems
     file_map = _file_map(root, codebook, problems)
     aliases = _aliases(root, codebook, problems)
-    if problems:
-        raise StudyFolderError(root, problems)
-    return StudyFolder(
+    folder = StudyFolder(
         root=root,
         name=str(study_yaml.get("name") or root.name),
         codebook=merge_aliases(codebook, aliases),
@@ -350,6 +363,7 @@ def _load(root: Path) -> StudyFolder:
         forms={m: f.path for m, f in form_specs.items()},
         form_specs=form_specs,
     )
+    return folder, problems
 
 
 def _read_yaml(
