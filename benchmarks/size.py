@@ -17,7 +17,23 @@ Designs (cluster-level treatment, as JBP's group randomisation):
   (chi-square) errors; a harder case (MacKinnon & Webb 2017).
 
 The acceptance criterion (issue 5) is that the wild bootstrap and CR2 land within 3-7% on the JBP
-design. Run: ``.venv/bin/python benchmarks/size.py [--reps 2000] [--seed 1]``.
+design.
+
+Joint tests (issue 11), through the library's own functions, CR1 F-test against the
+``inference="auto"`` version (few-cluster: wild bootstrap Wald or randomisation Wald), on a
+two-arm design (half the groups treated, within two strata), 20 members per group, ICC 0.1:
+
+- ``interaction``: :func:`~jbp_analysis.analyses.heterogeneity.heterogeneity` by a three-level
+  individual characteristic, test of equal effects in every subgroup (2 restrictions);
+- ``balance``: :func:`~jbp_analysis.analyses.balance.balance_table` joint orthogonality of six
+  baseline variables (three with a group component), CR1 F against the randomisation test;
+- ``attrition``: :func:`~jbp_analysis.estimate.impact` of the response indicator (response
+  80%, varying by group) on the arm, ``wald_test()`` (CR1 F against wild bootstrap Wald);
+- ``waves``: :func:`~jbp_analysis.analyses.dynamics.wave_effects` equality of the effect at two
+  waves of the same people (correlated errors), CR1 F against wild bootstrap Wald.
+
+Run: ``.venv/bin/python benchmarks/size.py [--reps 2000] [--seed 1] [--joint-reps 500]``
+(``--joint-only`` skips the single-coefficient table).
 """
 
 from __future__ import annotations
@@ -27,8 +43,13 @@ import time
 import warnings
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
+from jbp_analysis.analyses.balance import balance_table
+from jbp_analysis.analyses.dynamics import wave_effects
+from jbp_analysis.analyses.heterogeneity import heterogeneity
+from jbp_analysis.estimate import impact
 from jbp_analysis.inference import FewTreatedClustersWarning, cr2, wild_cluster_bootstrap
 
 
@@ -86,7 +107,7 @@ def size_table(design: str, clusters: list[int], reps: int, seed: int) -> list[d
                     ("wild webb", "webb", "include"),
                 ):
                     res = wild_cluster_bootstrap(
-                        X, y, g, restriction=1, B=999, weights=w, seed=rep, ci=False, ties=ties
+                        X, y, g, restriction=1, draws=999, weights=w, seed=rep, ci=False, ties=ties
                     )
                     rejections[name] += res.p_value < 0.05
             c = cr2(X, y, g, contrasts=1)
@@ -99,12 +120,146 @@ def size_table(design: str, clusters: list[int], reps: int, seed: int) -> list[d
     return rows
 
 
+JOINT_TESTS: tuple[str, ...] = ("interaction", "balance", "attrition", "waves")
+
+
+def joint_draw(G: int, rng: np.random.Generator, size: int = 20) -> pd.DataFrame:
+    """A two-arm cluster trial under the null of every joint test (two waves, long format)."""
+    g = np.repeat(np.arange(G), size)
+    stratum_of = np.arange(G) % 2
+    treated_of = np.zeros(G, dtype=int)
+    n_treat = [G // 4 + (G // 2 - 2 * (G // 4)) * (s == 0) for s in (0, 1)]
+    for s in (0, 1):
+        members = np.flatnonzero(stratum_of == s)
+        treated_of[rng.choice(members, n_treat[s], replace=False)] = 1
+    n = g.size
+    icc = 0.1
+    base = pd.DataFrame(
+        {
+            "g": g,
+            "stratum": stratum_of[g],
+            "arm": np.where(treated_of[g] == 1, "t", "c"),
+            "band": rng.integers(0, 3, n),
+            "y0": np.sqrt(icc) * rng.normal(size=G)[g] + np.sqrt(1 - icc) * rng.normal(size=n),
+            "responded": rng.uniform(size=n) < 0.8 + 0.1 * rng.normal(size=G)[g].clip(-1.5, 1.5),
+        }
+    )
+    for j in range(6):  # balance variables: three with a group component, three binary
+        shock = rng.normal(size=G)[g] if j < 3 else 0.0
+        base[f"x{j}"] = (
+            np.sqrt(0.2) * shock + rng.normal(size=n)
+            if j < 3
+            else (rng.uniform(size=n) < 0.4).astype(float)
+        )
+    person = rng.normal(size=n)
+    waves = []
+    for w in ("endline", "followup"):
+        cluster_shock = np.sqrt(icc) * rng.normal(size=G)[g]
+        y = 0.5 * base["y0"] + cluster_shock + 0.6 * person + 0.8 * rng.normal(size=n)
+        waves.append(base.assign(y=y, wave=w))
+    out = pd.concat(waves, ignore_index=True)
+    out["wave"] = pd.Categorical(out["wave"], categories=["endline", "followup"], ordered=True)
+    return out
+
+
+def joint_pvalues(df: pd.DataFrame, *, draws: int, seed: int) -> dict[str, tuple[float, float]]:
+    """(CR1 F p-value, few-cluster p-value) of every joint test on one data set."""
+    opts = dict(arm="arm", control="c", cluster="g")
+    end = df[df["wave"] == "endline"]
+    out = {}
+    few = dict(inference="auto", draws=draws, seed=seed)
+    het = [
+        heterogeneity(end, outcome="y", by="band", baseline="y0", strata="stratum", **opts, **k)
+        for k in ({"inference": None}, few)
+    ]
+    out["interaction"] = tuple(h.interaction_test().p_value for h in het)
+    variables = [f"x{j}" for j in range(6)]
+    bal = []
+    for k in ({"inference": None}, few):
+        try:
+            ft = balance_table(end, variables=variables, strata="stratum", **opts, **k).ftest()
+            bal.append(float(ft["p_value"].iloc[0]))
+        except np.linalg.LinAlgError:  # CR1 F undefined: more variables than clusters identify
+            bal.append(float("nan"))
+    out["balance"] = tuple(bal)
+    att = [
+        impact(
+            end.assign(r=end["responded"].astype(float)),
+            outcome="r",
+            strata="stratum",
+            method="diff_in_means",
+            **opts,
+            **k,
+        ).wald_test()  # fmt: skip
+        for k in ({"inference": None}, few)
+    ]
+    out["attrition"] = tuple(a.p_value for a in att)
+    wav = [
+        wave_effects(df, outcome="y", baseline="y0", strata="stratum", **opts, **k)
+        for k in ({"inference": None}, few)
+    ]
+    out["waves"] = tuple(w.equality_test().p_value for w in wav)
+    return out
+
+
+def joint_size_table(clusters: list[int], reps: int, seed: int, draws: int) -> list[dict]:
+    rows = []
+    for G in clusters:
+        rng = np.random.default_rng([seed, G, 11])
+        hits = {(t, m): 0 for t in JOINT_TESTS for m in ("F", "few")}
+        t0 = time.perf_counter()
+        for rep in range(reps):
+            df = joint_draw(G, rng)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ps = joint_pvalues(df, draws=draws, seed=rep)
+            for t, (p_f, p_few) in ps.items():
+                hits[(t, "F")] += p_f < 0.05
+                hits[(t, "few")] += p_few < 0.05
+        rows.append(
+            {"G": G, "seconds": time.perf_counter() - t0}
+            | {f"{t} {m}": v / reps for (t, m), v in hits.items()}
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clusters", type=int, nargs="+", default=[6, 12, 24])
+    parser.add_argument("--joint-reps", type=int, default=500)
+    parser.add_argument("--joint-draws", type=int, default=999)
+    parser.add_argument("--joint-only", action="store_true")
     args = parser.parse_args()
+    if not args.joint_only:
+        single(args)
+    joint(args)
+
+
+def joint(args: argparse.Namespace) -> None:
+    reps = args.joint_reps
+    mc_se = np.sqrt(0.05 * 0.95 / reps)
+    print(f"\nJoint tests under the null, nominal 5%; {reps} replications per cell")
+    print(
+        f"(Monte Carlo SE {mc_se:.4f}; 95% band {0.05 - 1.96 * mc_se:.3f}-{0.05 + 1.96 * mc_se:.3f});"
+        " F = CR1 Wald F(q, G - 1); auto = the library's inference='auto' (wild bootstrap Wald,"
+        " randomisation Wald for balance)"
+    )
+    head = f"{'G':>4}" + "".join(f"{t + ' F':>15}{t + ' auto':>17}" for t in JOINT_TESTS)
+    print(head + f"{'sec':>8}")
+    failures = []
+    for row in joint_size_table(args.clusters, reps, args.seed, args.joint_draws):
+        line = f"{row['G']:>4}"
+        for t in JOINT_TESTS:
+            line += f"{row[t + ' F']:>15.3f}{row[t + ' few']:>17.3f}"
+            if not 0.03 <= row[t + " few"] <= 0.07:
+                failures.append(f"{t} at G={row['G']}: {row[t + ' few']:.3f}")
+        print(line + f"{row['seconds']:>8.1f}", flush=True)
+    print("criterion (auto joint tests within 3-7%):", "met" if not failures else failures)
+
+
+def single(args: argparse.Namespace) -> None:
     mc_se = np.sqrt(0.05 * 0.95 / args.reps)
     print(f"Size of nominal 5% tests under the null; {args.reps} replications per cell")
     print(

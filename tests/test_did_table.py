@@ -172,7 +172,7 @@ def test_auto_inference_bootstraps_the_did_rows_with_few_clusters() -> None:
         r = np.zeros(len(names))
         r[names.index(f"{row.arm}:post")] = 1.0
         wb = wild_cluster_bootstrap(X, small["y"].to_numpy(), small["cluster"].to_numpy(),
-                                    restriction=r, B=999, seed=0, warn_few_treated=False)  # fmt: skip
+                                    restriction=r, draws=999, seed=0, warn_few_treated=False)  # fmt: skip
         assert row.p_value == pytest.approx(wb.p_value, abs=1e-12)
         assert (row.ci_low, row.ci_high) == pytest.approx((wb.ci_low, wb.ci_high), rel=1e-9)
     # CR2: standard errors, p-values and intervals of the engine

@@ -82,7 +82,7 @@ def test_wild_equals_the_engine_on_the_full_regression(trial, strata, weights) -
     w = None if weights is None else trial[weights].to_numpy()
     ref = [
         wild_cluster_bootstrap(
-            X, trial["y"].to_numpy(), trial["cluster"].to_numpy(), restriction=L[i], B=999,
+            X, trial["y"].to_numpy(), trial["cluster"].to_numpy(), restriction=L[i], draws=999,
             seed=7, sample_weights=w, return_draws=True,
         )
         for i in range(3)
@@ -241,7 +241,7 @@ def test_ri_for_did_is_the_first_difference_test(trial) -> None:
         strata=small["stratum"].to_numpy(),
         arms=list(ARMS),
         control="kontrol",
-        n_permutations=999,
+        draws=999,
         seed=3,
     )
     assert np.array_equal(res.p_value, ref.p_value)
@@ -330,7 +330,7 @@ def test_table_carries_inference_q_values_and_romano_wolf(families) -> None:
         for i in range(3):
             r = wild_cluster_bootstrap(
                 X, families[outcome].to_numpy(), families["cluster"].to_numpy(),
-                restriction=L[i], B=999, seed=4, ci=False, return_draws=True,
+                restriction=L[i], draws=999, seed=4, ci=False, return_draws=True,
             )  # fmt: skip
             t.append(r.t_stat)
             draws.append(r.t_draws)

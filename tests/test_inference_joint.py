@@ -34,7 +34,7 @@ def test_one_restriction_is_the_wild_bootstrap_t(G: int, draws: int) -> None:
     X, y, g = _data(G, seed=G)
     R = np.array([[0.0, 1.0, 0.0, 0.0]])
     joint_ = wild_wald_test(X, y, g, R=R, draws=draws, seed=3)
-    single = wild_cluster_bootstrap(X, y, g, restriction=1, B=draws, seed=3, ci=False)
+    single = wild_cluster_bootstrap(X, y, g, restriction=1, draws=draws, seed=3, ci=False)
     assert joint_.p_value == pytest.approx(single.p_value, abs=1e-12)
     assert joint_.statistic == pytest.approx(single.t_stat**2, rel=1e-9)
     assert joint_.enumerated == (G <= 12)
@@ -110,3 +110,20 @@ def test_randomisation_balance_test_is_brute_force_over_assignments() -> None:
 def test_docstring_examples() -> None:
     result = doctest.testmod(joint)
     assert result.failed == 0 and result.attempted >= 2
+
+
+def test_replication_counts_are_draws_and_old_names_still_work() -> None:
+    from jbp_analysis.inference import randomization_test
+
+    X, y, g = _data(8, seed=3)
+    new = wild_cluster_bootstrap(X, y, g, restriction=1, draws=99, seed=1, enumerate=False)
+    with pytest.warns(DeprecationWarning, match="draws="):
+        old = wild_cluster_bootstrap(X, y, g, restriction=1, B=99, seed=1, enumerate=False)
+    assert (new.p_value, new.B) == (old.p_value, old.B) == (new.p_value, 99)
+    arm = np.where(g % 2 == 0, "c", "t")
+    a = randomization_test(y, arm=arm, group=g, draws=30, seed=2, enumerate=False)
+    with pytest.warns(DeprecationWarning, match="draws="):
+        b = randomization_test(y, arm=arm, group=g, n_permutations=30, seed=2, enumerate=False)
+    assert np.array_equal(a.p_value, b.p_value) and a.n_permutations == 30
+    # the randomisation engine's joint Wald p-value exists and is a valid p-value
+    assert 0.0 < a.joint_p_value <= 1.0 and a.joint_statistic > 0

@@ -111,7 +111,7 @@ def test_romano_wolf_agrees_with_pyfixest_rwolf() -> None:
         peer = pf.rwolf(fits, "d", reps=1999, seed=5).loc["RW Pr(>|t|)"].to_numpy(dtype=float)
     X = np.column_stack([np.ones(g.size), d, x1])
     runs = [
-        wild_cluster_bootstrap(X, df[f"y{s}"].to_numpy(), g, restriction=1, B=9999, seed=8,
+        wild_cluster_bootstrap(X, df[f"y{s}"].to_numpy(), g, restriction=1, draws=9999, seed=8,
                                ci=False, return_draws=True)
         for s in range(3)
     ]  # fmt: skip

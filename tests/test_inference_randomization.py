@@ -47,7 +47,7 @@ def _refit_t(y, arm_codes, group, district, x):
 def test_observed_statistics_equal_statsmodels() -> None:
     y, arm, group, district, x, g_arm, _ = _design()
     res = randomization_test(
-        y, arm=arm, group=group, strata=district, covariates=x, arms=ARMS, n_permutations=99
+        y, arm=arm, group=group, strata=district, covariates=x, arms=ARMS, draws=99
     )
     est, t = _refit_t(y, g_arm[group], group, district, x)
     np.testing.assert_allclose(res.estimate, est, rtol=1e-10)
@@ -64,7 +64,7 @@ def test_every_rerandomisation_equals_a_direct_refit() -> None:
     for statistic in ("t", "estimate"):
         res = randomization_test(
             y, arm=arm, group=group, strata=district, covariates=x, arms=ARMS,
-            n_permutations=300, seed=4, statistic=statistic, return_draws=True, chunk_size=7,
+            draws=300, seed=4, statistic=statistic, return_draws=True, chunk_size=7,
         )  # fmt: skip
         rows = permute_within_strata(g_arm, g_stratum, n_permutations=300, seed=4)
         for b in (0, 1, 150, 299):
@@ -126,7 +126,7 @@ def test_categorical_arm_order_and_contrasts() -> None:
     assert L.tolist() == [[1, 0], [0, 1], [-1, 1]]
     y, arm, group, district, _, _, _ = _design(3)
     cat = pd.Categorical(arm, categories=ARMS)
-    res = randomization_test(y, arm=cat, group=group, strata=district, n_permutations=50)
+    res = randomization_test(y, arm=cat, group=group, strata=district, draws=50)
     assert res.labels[0] == "karitatif - kontrol"
 
 

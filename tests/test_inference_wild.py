@@ -82,7 +82,7 @@ def test_agrees_with_pyfixest_within_monte_carlo_error() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             peer = fit.wildboottest(param="d", reps=1999, seed=7, weights_type=weights)
-        res = wild_cluster_bootstrap(X, y, g, restriction=2, weights=weights, B=9999, seed=3)
+        res = wild_cluster_bootstrap(X, y, g, restriction=2, weights=weights, draws=9999, seed=3)
         p_peer = float(peer["Pr(>|t|)"])
         np.testing.assert_allclose(res.t_stat, float(peer["t value"]), rtol=1e-8)
         assert 0.01 < res.p_value < 0.5  # an informative example
@@ -111,7 +111,7 @@ def test_draws_equal_a_direct_refit_per_draw() -> None:
     G = codes.max() + 1
     for weights in ("rademacher", "webb"):
         res = wild_cluster_bootstrap(
-            X, y, g, restriction=R, r=r, B=40, weights=weights, seed=9, enumerate=False,
+            X, y, g, restriction=R, r=r, draws=40, weights=weights, seed=9, enumerate=False,
             ci=False, return_draws=True,
         )  # fmt: skip
         V = draw_wild_weights(40, G, weights=weights, seed=9)
@@ -135,11 +135,11 @@ def test_draws_equal_a_direct_refit_per_draw() -> None:
 def test_confidence_interval_inverts_the_test() -> None:
     X, y, g = _data(2, 16, effect=0.5)
     for p_type in ("symmetric", "equal-tailed"):
-        res = wild_cluster_bootstrap(X, y, g, restriction=2, B=999, seed=5, p_type=p_type)
+        res = wild_cluster_bootstrap(X, y, g, restriction=2, draws=999, seed=5, p_type=p_type)
         assert res.ci_low < res.estimate < res.ci_high
         width = res.ci_high - res.ci_low
         for bound, outward in ((res.ci_low, -1), (res.ci_high, 1)):
-            kw = dict(restriction=2, B=999, seed=5, p_type=p_type, ci=False)
+            kw = dict(restriction=2, draws=999, seed=5, p_type=p_type, ci=False)
             inside = wild_cluster_bootstrap(X, y, g, r=bound - outward * 1e-6 * width, **kw)
             outside = wild_cluster_bootstrap(X, y, g, r=bound + outward * 1e-6 * width, **kw)
             assert inside.p_value >= 0.05 > outside.p_value
@@ -147,12 +147,14 @@ def test_confidence_interval_inverts_the_test() -> None:
 
 def test_p_value_is_the_same_with_and_without_ci() -> None:
     X, y, g = _data(3, 40)
-    a = wild_cluster_bootstrap(X, y, g, restriction=1, B=3000, seed=2, return_draws=True)
-    b = wild_cluster_bootstrap(X, y, g, restriction=1, B=3000, seed=2, ci=False, return_draws=True)
+    a = wild_cluster_bootstrap(X, y, g, restriction=1, draws=3000, seed=2, return_draws=True)
+    b = wild_cluster_bootstrap(
+        X, y, g, restriction=1, draws=3000, seed=2, ci=False, return_draws=True
+    )
     assert not a.enumerated and a.B == 3000
     assert a.p_value == b.p_value
     np.testing.assert_allclose(a.t_draws, b.t_draws, rtol=1e-10)
-    other = wild_cluster_bootstrap(X, y, g, restriction=1, B=3000, seed=3, return_draws=True)
+    other = wild_cluster_bootstrap(X, y, g, restriction=1, draws=3000, seed=3, return_draws=True)
     assert not np.allclose(np.sort(a.t_draws), np.sort(other.t_draws))
 
 
@@ -177,8 +179,8 @@ def test_contrast_equals_reparametrised_coefficient() -> None:
     ones = np.ones(g.size)
     X_ctrl = np.column_stack([ones, arm == 1, arm == 2]).astype(float)
     X_kar = np.column_stack([ones, arm == 0, arm == 2]).astype(float)
-    a = wild_cluster_bootstrap(X_ctrl, y, g, restriction=[0, -1, 1], B=1999, seed=4)
-    b = wild_cluster_bootstrap(X_kar, y, g, restriction=2, B=1999, seed=4)
+    a = wild_cluster_bootstrap(X_ctrl, y, g, restriction=[0, -1, 1], draws=1999, seed=4)
+    b = wild_cluster_bootstrap(X_kar, y, g, restriction=2, draws=1999, seed=4)
     assert a.estimate == pytest.approx(b.estimate, rel=1e-10)
     assert a.t_stat == pytest.approx(b.t_stat, rel=1e-10)
     assert a.p_value == b.p_value
@@ -267,7 +269,7 @@ def test_sample_weights_match_statsmodels_wls_cluster() -> None:
 
     X, y, g = _data(5, 15, effect=0.3)
     w = np.random.default_rng(2).uniform(0.5, 3.0, y.size)
-    res = wild_cluster_bootstrap(X, y, g, restriction=2, sample_weights=w, B=999, ci=False)
+    res = wild_cluster_bootstrap(X, y, g, restriction=2, sample_weights=w, draws=999, ci=False)
     fit = sm.WLS(y, X, weights=w).fit(cov_type="cluster", cov_kwds={"groups": g})
     assert res.estimate == pytest.approx(fit.params[2], rel=1e-10)
     assert res.std_error == pytest.approx(fit.bse[2], rel=1e-10)

@@ -303,7 +303,7 @@ def _few_cluster_did(
     out = np.full((3, rows.shape[0]), np.nan)
     for i, r in enumerate(rows):  # loop over the few treated arms
         wb = wild_cluster_bootstrap(
-            X, y, groups, restriction=r, B=draws, seed=seed, level=level, warn_few_treated=False
+            X, y, groups, restriction=r, draws=draws, seed=seed, level=level, warn_few_treated=False
         )
         out[:, i] = (wb.p_value, wb.ci_low, wb.ci_high)
     return out[0], out[1], out[2], None

@@ -583,9 +583,9 @@ def _order_from(series: pd.Series, present: list[Any], order: Sequence[Any] | No
         "labels such as 'pre'/'post' and would flip the sign of the estimate",
         column=column,
         hint=(
-            f"Give the order explicitly: waves=[{', '.join(map(repr, text[::-1]))}] (earliest "
-            "first; the study plan's waves), an ordered categorical "
-            "(pd.Categorical(..., categories=[...], ordered=True)) or numbers."
+            f"Say which comes first: waves=[{text[0]!r}, {text[-1]!r}] or waves=[{text[-1]!r}, "
+            f"{text[0]!r}] (earliest first, as the study plan lists its waves), an ordered "
+            "categorical (pd.Categorical(..., categories=[...], ordered=True)) or numbers."
         ),
     )
 

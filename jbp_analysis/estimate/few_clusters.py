@@ -288,7 +288,7 @@ def wild_contrasts(
             ea.y,
             ea.clusters,
             restriction=ea.R[i],
-            B=int(o.bootstrap_draws),
+            draws=int(o.bootstrap_draws),
             weights=o.bootstrap_weights,
             seed=int(o.seed),
             level=inp.level,
@@ -446,7 +446,7 @@ def ri_contrasts(inp: InferenceInput) -> RIContrasts:
         arms=arm_names,
         control=arm_names[0],
         statistic="t",
-        n_permutations=int(o.ri_permutations),
+        draws=int(o.ri_permutations),
         seed=int(o.seed),
     )
     labels = _labels(inp, inp.L.shape[0])

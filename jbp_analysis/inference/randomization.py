@@ -327,11 +327,12 @@ def randomization_test(
     arms: Sequence[str] | None = None,
     control: str | None = None,
     statistic: Statistic = "t",
-    n_permutations: int = 9999,
+    draws: int = 9999,
     seed: int = 0,
     enumerate: bool | None = None,
     return_draws: bool = False,
     chunk_size: int = 512,
+    n_permutations: int | None = None,
 ) -> RIResult:
     """Randomisation p-values for every arm contrast, re-randomising groups within strata.
 
@@ -356,8 +357,8 @@ def randomization_test(
         Control arm (default: the first arm).
     statistic
         ``"t"`` (CR1 t-statistic, clustered by group; default) or ``"estimate"``.
-    n_permutations
-        Number of random re-randomisations.
+    draws
+        Number of random re-randomisations (``n_permutations``: deprecated name).
     seed
         Non-negative integer seed.
     enumerate
@@ -385,12 +386,18 @@ def randomization_test(
     >>> res.labels[2]
     'pendampingan - karitatif'
     """
+    if n_permutations is not None:
+        import warnings
+
+        warnings.warn("n_permutations= is deprecated; use draws=", DeprecationWarning, stacklevel=2)
+        draws = n_permutations
+    n_permutations = draws
     if statistic not in ("t", "estimate"):
         raise ConfigError(f"statistic must be 't' or 'estimate', got {statistic!r}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
     if n_permutations < 1:
-        raise ConfigError("n_permutations must be positive")
+        raise ConfigError("draws must be positive")
     y = np.asarray(y, dtype=np.float64).reshape(-1)
     N = y.shape[0]
     if not np.isfinite(y).all():

@@ -298,7 +298,7 @@ def wild_cluster_bootstrap(
     *,
     restriction: int | Sequence[float] | np.ndarray,
     r: float = 0.0,
-    B: int = 9999,
+    draws: int = 9999,
     weights: WeightsKind = "rademacher",
     seed: int = 0,
     level: float = 0.95,
@@ -311,6 +311,7 @@ def wild_cluster_bootstrap(
     sample_weights: np.ndarray | None = None,
     return_draws: bool = False,
     warn_few_treated: bool = True,
+    B: int | None = None,
 ) -> WildResult:
     """Restricted wild cluster bootstrap-t test (WCR) of ``R'b = r``, with a CI by inversion.
 
@@ -335,7 +336,7 @@ def wild_cluster_bootstrap(
         ``e_pendampingan - e_karitatif`` for the contrast of two arms).
     r
         Hypothesised value of ``R'b``.
-    B
+    draws
         Number of bootstrap draws (ignored under full enumeration, which uses ``2**G``).
     weights
         ``"rademacher"`` or ``"webb"`` (Webb 2014 six-point; better with fewer than ~12 clusters,
@@ -376,6 +377,8 @@ def wild_cluster_bootstrap(
     warn_few_treated
         Warn (:class:`FewTreatedClustersWarning`) when the tested dummies are switched on (or off)
         in at most :data:`FEW_TREATED_CLUSTERS` clusters (MacKinnon & Webb 2017).
+    B
+        Deprecated name of ``draws`` (a :class:`DeprecationWarning`).
 
     Returns
     -------
@@ -394,6 +397,10 @@ def wild_cluster_bootstrap(
     >>> bool(res.ci_low < res.estimate < res.ci_high)
     True
     """
+    if B is not None:
+        warnings.warn("B= is deprecated; use draws=", DeprecationWarning, stacklevel=2)
+        draws = B
+    B = draws
     kind = _check_weights(weights)
     seed = _check_seed(seed)
     if p_type not in ("symmetric", "equal-tailed"):
@@ -403,7 +410,7 @@ def wild_cluster_bootstrap(
     if not 0.0 < level < 1.0:
         raise ConfigError(f"level must be between 0 and 1, got {level}")
     if not isinstance(B, (int, np.integer)) or B < 1:
-        raise ConfigError(f"B must be a positive integer, got {B!r}")
+        raise ConfigError(f"draws must be a positive integer, got {B!r}")
     if not np.isfinite(r):
         raise ConfigError(f"r must be finite, got {r}")
 
