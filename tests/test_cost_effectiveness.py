@@ -240,3 +240,14 @@ def test_cost_effectiveness_from_impacts_uses_the_impact_rows() -> None:
     ]
     assert gain["estimate"] == pytest.approx(inc_row["estimate"] * 12 / d_cost)
     assert res.tidy()["inference"].str.startswith("wild").all()
+    # the generic cost per unit of improvement gives the same cost per youth
+    from jbp_analysis.analyses.cost_effectiveness import cost_per_improvement
+
+    gen = cost_per_improvement(
+        costs, imp, participants=people, outcome="unemployed_bps", better=-1
+    ).set_index("comparison")
+    assert gen.loc["pendampingan vs kontrol", "estimate"] == pytest.approx(cpu["estimate"])
+    assert gen.loc["pendampingan vs kontrol", "ci_low"] == pytest.approx(cpu["ci_low"])
+    assert gen.loc["pendampingan vs kontrol", "unbounded"] == bool(cpu["unbounded"])
+    with pytest.raises(ConfigError, match="better"):
+        cost_per_improvement(costs, imp, participants=people, outcome="unemployed_bps", better=0)

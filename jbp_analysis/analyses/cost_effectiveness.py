@@ -54,6 +54,7 @@ __all__ = [
     "CEResult",
     "cost_effectiveness",
     "cost_effectiveness_from_impacts",
+    "cost_per_improvement",
     "ratio_interval",
     "IMPACT_METRICS",
     "costs_by_group",
@@ -468,6 +469,90 @@ def ratio_interval(
     return (float(est), float(cost / ci_high), float(hi))
 
 
+def _cost_per_participant(
+    costs: pd.DataFrame, participants: pd.DataFrame, *, group: str, arm: str, cost: str
+) -> dict[str, float]:
+    """Programme cost per participant of each arm (arm totals / roster)."""
+    per_group = _merge_costs(
+        costs, participants, group=group, arm=arm, cost=cost, count="participants"
+    )
+    totals = per_group.groupby(per_group[arm].astype(str), observed=True)[
+        [cost, "participants"]
+    ].sum()
+    return (totals[cost] / totals["participants"]).to_dict()
+
+
+def cost_per_improvement(
+    costs: pd.DataFrame,
+    impacts: pd.DataFrame,
+    *,
+    participants: pd.DataFrame,
+    outcome: str,
+    better: int = 1,
+    group: str = "group_id",
+    arm: str = "arm",
+    cost: str = "cost_rp",
+) -> pd.DataFrame:
+    """Incremental cost per unit of improvement in any outcome, from an impact table's rows.
+
+    For each contrast ``"a - b"`` of ``outcome`` in ``impacts`` (``estimate, ci_low,
+    ci_high``): the improvement is ``better * estimate`` (``better=-1`` when lower is better,
+    e.g. poverty or unemployment) and the cost per unit is ``(cost per participant of a - of b) /
+    improvement`` with the interval of :func:`ratio_interval` (the impact's own interval,
+    Fieller 1954 with known costs; ``unbounded`` when it includes 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``comparison, outcome, incremental_cost_rp, improvement, improvement_ci_low,
+        improvement_ci_high, estimate, ci_low, ci_high, unbounded, inference``.
+
+    Examples
+    --------
+    >>> costs = pd.DataFrame({"group_id": ["k", "t"], "arm": ["kontrol", "pendampingan"],
+    ...                       "cost_rp": [0, 10_000_000]})
+    >>> people = pd.DataFrame({"group_id": ["k", "t"], "arm": ["kontrol", "pendampingan"],
+    ...                        "participants": [10, 10]})
+    >>> imp = pd.DataFrame({"contrast": ["pendampingan - kontrol"], "outcome": ["poor"],
+    ...                     "estimate": [-0.05], "ci_low": [-0.08], "ci_high": [-0.02]})
+    >>> r = cost_per_improvement(costs, imp, participants=people, outcome="poor", better=-1)
+    >>> r[["estimate", "ci_low", "ci_high"]].round(0).values.tolist()
+    [[20000000.0, 12500000.0, 50000000.0]]
+    """
+    need = ["contrast", "outcome", "estimate", "ci_low", "ci_high"]
+    missing = [c for c in need if c not in impacts.columns]
+    if missing:
+        raise JBPInputError(f"the impact table has no column(s) {missing}")
+    if better not in (1, -1):
+        raise ConfigError(f"better must be 1 or -1, got {better!r}")
+    cpp = _cost_per_participant(costs, participants, group=group, arm=arm, cost=cost)
+    rows = []
+    for r in impacts[impacts["outcome"] == outcome].itertuples():
+        a, b = (x.strip() for x in str(r.contrast).split(" - ", 1))
+        if a not in cpp or b not in cpp:
+            continue
+        d_cost = cpp[a] - cpp[b]
+        lo, hi = sorted((better * float(r.ci_low), better * float(r.ci_high)))
+        gain = better * float(r.estimate)
+        est, c_lo, c_hi = ratio_interval(d_cost, gain, lo, hi)
+        rows.append(
+            {
+                "comparison": f"{a} vs {b}",
+                "outcome": outcome,
+                "incremental_cost_rp": d_cost,
+                "improvement": gain,
+                "improvement_ci_low": lo,
+                "improvement_ci_high": hi,
+                "estimate": est,
+                "ci_low": c_lo,
+                "ci_high": c_hi,
+                "unbounded": bool(np.isinf(c_hi)),
+                "inference": str(getattr(r, "inference", "")),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _oriented_effect(rows: pd.DataFrame, name: str, sign: float) -> tuple[float, float, float]:
     """``(estimate, ci_low, ci_high)`` of outcome ``name`` times ``sign`` (NaN if absent)."""
     if name not in rows.index:
@@ -528,13 +613,7 @@ def cost_effectiveness_from_impacts(
     missing = [c for c in need if c not in impacts.columns]
     if missing:
         raise JBPInputError(f"the impact table has no column(s) {missing}")
-    per_group = _merge_costs(
-        costs, participants, group=group, arm=arm, cost=cost, count="participants"
-    )
-    totals = per_group.groupby(per_group[arm].astype(str), observed=True)[
-        [cost, "participants"]
-    ].sum()
-    cpp = (totals[cost] / totals["participants"]).to_dict()
+    cpp = _cost_per_participant(costs, participants, group=group, arm=arm, cost=cost)
     rows = []
     inference = ""
     for contrast in dict.fromkeys(impacts["contrast"]):
