@@ -136,8 +136,9 @@ def test_marker_without_hashes_verifies_nothing(sample: Path, tmp_path: Path) ->
     assert {f.reason for f in unverified_files(raw)} == {
         "not verified: SIMULATED.json records no hashes"
     }
-    with pytest.raises(ConfigError, match="treated as real"):
+    with pytest.raises(ConfigError, match="treated as real") as info:
         resolve_secret(raw)
+    assert "run `jbp simulate` again" in str(info.value)  # the way out for an old sample
 
 
 def test_clean_refuses_real_data_without_a_secret(sample: Path, tmp_path: Path, capsys) -> None:

@@ -137,8 +137,20 @@ def is_untouched_simulation(folder: Path) -> bool:
     return read_marker(folder) is not None and not unverified_files(folder)
 
 
+_OLD_MARKER = "SIMULATED.json records no hashes"
+
+
 def describe(files: list[UnverifiedFile], *, limit: int = 8) -> str:
-    """``"a.csv (changed ...), b.csv (not written ...)"``, shortened after ``limit`` files."""
+    """``"a.csv (changed ...), b.csv (not written ...)"``, shortened after ``limit`` files.
+
+    A sample written before the hashes were recorded gets a hint to simulate it again.
+    """
+    if files and all(_OLD_MARKER in f.reason for f in files):
+        return (
+            f"{len(files)} file(s) of a simulated sample written before jbp simulate recorded "
+            "file hashes (nothing can be verified; if the folder holds only that sample, delete "
+            "its files and run `jbp simulate` again)"
+        )
     text = ", ".join(str(f) for f in files[:limit])
     if len(files) > limit:
         text += f" and {len(files) - limit} more"
