@@ -92,3 +92,44 @@ def test_form_relevant_matches_who_answered(exports, module: str, stem: str) -> 
             assert asked.any(), (wave, name)  # the skip logic was exercised both ways
             checked += 1
     assert checked >= (10 if module == "respondent" else 1)
+
+
+_BOUND = re.compile(r"\.\s*(>=|<=|=)\s*(-?[\d.]+)")
+
+
+def _satisfies(constraint: str, values: pd.Series) -> np.ndarray:
+    """Evaluate ``(. >= a and . <= b) or . = c`` on numbers (the forms' constraint subset)."""
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+
+    def term(m: re.Match[str]) -> str:
+        op, number = m.groups()
+        return f"(X {'==' if op == '=' else op} {float(number)!r})"
+
+    python = _BOUND.sub(term, constraint)
+    python = re.sub(r"\band\b", "&", re.sub(r"\bor\b", "|", python))
+    return np.asarray(eval(python, {"X": x}), dtype=bool)  # noqa: S307 - our own form
+
+
+@pytest.mark.parametrize(("module", "stem"), [("respondent", "responden"), ("group", "kelompok")])
+def test_every_clean_answer_satisfies_the_form_constraint(exports, module, stem) -> None:
+    survey = [r for r in _rows(STUDY.forms[module], "survey") if r.get("constraint")]
+    by_form = {v.form_name: v for v in STUDY.codebook.module(module) if v.xlsform is not None}
+    assert survey
+    for wave in STUDY.codebook.waves:
+        df = exports[f"{stem}_{wave}.csv"]
+        for row in survey:
+            v = by_form[row["name"]]
+            if v.header not in df.columns:
+                continue
+            answered = df[v.header][df[v.header].str.strip().ne("")]
+            ok = _satisfies(row["constraint"], answered)
+            assert ok.all(), (wave, row["name"], answered[~ok].head().tolist())
+    # and the check can fail: an age of 31 breaks the respondent form's constraint
+    if module == "respondent":
+        age = next(r for r in survey if r["name"] == "umur")["constraint"]
+        assert _satisfies(age, pd.Series(["31", "16", "-99", "-97"])).tolist() == [
+            False,
+            True,
+            True,
+            False,
+        ]
