@@ -90,3 +90,53 @@ def test_coverage_of_planted_att():
                     covariates=COVARIATES + " + income_baseline")  # fmt: skip
             hits.append(r.ci_low <= s.att_population <= r.ci_high)
     assert 0.91 <= np.mean(hits) <= 0.99
+
+
+# --- the full simulator's observational switch ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full_obs():
+    from jbp_analysis.simulate import SimConfig, simulate
+
+    return simulate(
+        SimConfig(seed=2, groups_per_district=20, group_size=10, design="observational", mess=0)
+    )
+
+
+def test_full_simulator_forms_groups_on_education_and_business(full_obs):
+    b = full_obs.truth.panel
+    b = b[b["wave"] == "baseline"]
+    programme = b["arm"] != "kontrol"
+    edu = b["education"].cat.codes.astype(float)
+    own = b["own_business"].astype("Float64").fillna(0).astype(float)
+    assert edu[programme].mean() > edu[~programme].mean() + 0.05
+    assert own[programme].mean() > 1.3 * own[~programme].mean()
+    assert set(b["arm"].astype(str)) == {"kontrol", "karitatif", "pendampingan"}
+    assert full_obs.config.to_dict()["design"] == "observational"
+
+
+def test_full_simulator_planted_att(full_obs):
+    from jbp_analysis.simulate.design import build_design
+    from jbp_analysis.simulate.observational import planted_att, select_groups
+
+    d = select_groups(build_design(full_obs.config))
+    att_p = planted_att(d, "employed", "pendampingan", "followup")
+    # Effects differ by sex only: the ATT lies between the planted effects for men and women.
+    from jbp_analysis.simulate.effects import effect_table
+
+    tau = effect_table(full_obs.config, "employed")[2, 2]  # pendampingan, follow-up: (men, women)
+    assert tau[0] < att_p < tau[1]
+    women = d.female[d.arm == 2].mean()
+    assert att_p == pytest.approx((1 - women) * tau[0] + women * tau[1])
+    assert planted_att(d, "employed", "pendampingan", "baseline") == 0.0
+    np.testing.assert_array_equal(d.group_arm, full_obs.truth.groups.drop_duplicates("group_id")
+                                  .sort_values("group_id")["arm"].cat.codes.to_numpy())  # fmt: skip
+
+
+def test_randomised_default_is_unchanged():
+    from jbp_analysis.simulate import SimConfig
+
+    assert "design" not in SimConfig().to_dict()  # SIMULATED.json of randomised samples as before
+    with pytest.raises(ConfigError, match="design"):
+        SimConfig(design="quasi")

@@ -190,6 +190,10 @@ class SimConfig:
         (every per-wave file as XLSX).
     rupiah_precision
         Respondents report income and profit rounded to this many rupiah (revenue: 5 times it).
+    design
+        ``"randomised"`` (arms drawn at random within district x cohort) or ``"observational"``
+        (groups join the programme where members are more educated and more often already in
+        business: :func:`jbp_analysis.simulate.observational.select_groups`).
 
     Examples
     --------
@@ -220,6 +224,7 @@ class SimConfig:
     unit_costs: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     file_format: Literal["auto", "mixed", "csv", "xlsx"] = "auto"
     rupiah_precision: int = 10_000
+    design: Literal["randomised", "observational"] = "randomised"
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
@@ -282,6 +287,8 @@ class SimConfig:
                 f"file_format must be auto, mixed, csv or xlsx, got {self.file_format!r}"
             )
         set_("rupiah_precision", _whole("rupiah_precision", self.rupiah_precision, 1))
+        if self.design not in ("randomised", "observational"):
+            raise ConfigError(f"design must be randomised or observational, got {self.design!r}")
         if 1_000_000 % self.rupiah_precision:
             raise ConfigError(
                 "rupiah_precision must divide 1,000,000 (e.g. 1000, 10000, 50000), "
@@ -324,6 +331,8 @@ class SimConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able representation (used in ``SIMULATED.json``)."""
         out = dataclasses.asdict(self)
+        if out["design"] == "randomised":  # keeps SIMULATED.json of randomised samples unchanged
+            del out["design"]
         out["districts"] = list(self.districts)
         for key in ("effects", "attrition", "unit_costs"):
             out[key] = _plain(out[key])

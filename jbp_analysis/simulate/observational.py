@@ -249,3 +249,67 @@ def simulate_observational(
         naive=float(r.loc[t, "income"].mean() - r.loc[~t, "income"].mean()),
         params=params,
     )
+
+
+# ---------------------------------------------------------------------- the full simulator's mode
+def select_groups(design, *, selection: float = 1.0, programme_share: float = 2 / 3):
+    """The design with kelompok assigned by selection on observables instead of at random.
+
+    Used by :func:`jbp_analysis.simulate.simulate` when ``SimConfig(design="observational")``.
+    The members' baseline answers do not depend on the arm (baseline effects are zero and every
+    part of the simulation draws from its own named stream), so they are drawn once to form the
+    groups' means; a group then joins the programme with probability
+    ``logistic(alpha + selection * [0.6 z(mean education rank) + 0.5 z(share running own
+    business)])`` (z: standardised across groups; ``alpha`` sets ``programme_share``), and
+    programme groups are split at random between ``karitatif`` and ``pendampingan``. The rest
+    are ``kontrol``. Draws use the stream ``observational/assignment`` of the seed.
+
+    Examples
+    --------
+    >>> from jbp_analysis.simulate import SimConfig
+    >>> from jbp_analysis.simulate.design import build_design
+    >>> d = build_design(SimConfig(seed=3, districts=("3373",), groups_per_district=9))
+    >>> select_groups(d).group_arm.shape
+    (9,)
+    """
+    import dataclasses
+
+    from jbp_analysis.simulate.config import code_of
+    from jbp_analysis.simulate.outcomes import _education_level, simulate_respondents
+
+    values = simulate_respondents(design).values
+    g = design.member_group
+    size = np.bincount(g, minlength=design.n_groups)
+    edu = _education_level(values["education"][:, 0])
+    own = (values["own_business"][:, 0] == code_of("yes_no", True)).astype(np.float64)
+    mean_edu = np.bincount(g, weights=edu, minlength=design.n_groups) / size
+    mean_own = np.bincount(g, weights=own, minlength=design.n_groups) / size
+
+    def z(v: np.ndarray) -> np.ndarray:
+        sd = v.std()
+        return (v - v.mean()) / sd if sd > 0 else np.zeros_like(v)
+
+    score = selection * (0.6 * z(mean_edu) + 0.5 * z(mean_own))
+    alpha = np.log(programme_share / (1 - programme_share))
+    rng = stream(design.config.seed, "observational/assignment")
+    joins = rng.random(design.n_groups) < 1 / (1 + np.exp(-(alpha + score)))
+    which = rng.integers(1, 3, design.n_groups)  # 1 karitatif, 2 pendampingan (ARMS order)
+    arm = np.where(joins, which, 0).astype(design.group_arm.dtype)
+    return dataclasses.replace(design, group_arm=arm)
+
+
+def planted_att(design, parameter: str, arm: str, wave: str) -> float:
+    """Planted effect of ``arm`` on its own members at ``wave`` (respondent-level parameters).
+
+    Effects differ by sex only (``female_ratio``), so the effect on the treated is the planted
+    effect at the treated members' sex mix; in the observational mode it differs from the
+    all-respondent effect of ``truth.effects`` when selection changes that mix.
+    """
+    from jbp_analysis.simulate.config import ARMS, WAVES
+    from jbp_analysis.simulate.effects import effect_table
+
+    tau = effect_table(design.config, parameter)
+    a = ARMS.index(arm)
+    members = design.arm == a
+    female = design.female[members].astype(np.int64)
+    return float(tau[a, WAVES.index(wave), female].mean()) if members.any() else float("nan")

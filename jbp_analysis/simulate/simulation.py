@@ -106,6 +106,10 @@ class Simulation:
     @cached_property
     def _stages(self) -> tuple[Records, pd.DataFrame, pd.DataFrame]:
         design = build_design(self.config)
+        if self.config.design == "observational":
+            from jbp_analysis.simulate.observational import select_groups
+
+            design = select_groups(design)
         resp = simulate_respondents(design)
         grp = simulate_groups(design, resp.group_effect)
         records = build_records(design, resp, grp)
