@@ -224,3 +224,16 @@ def test_a_mistyped_option_is_a_usage_error_not_an_internal_error(capsys) -> Non
     assert main(["study", "check", "--studdy", "x"]) == 2
     err = capsys.readouterr().err
     assert "No such option" in err and "Internal error" not in err
+
+
+def test_study_init_copies_a_valid_study_and_never_overwrites(tmp_path: Path, capsys) -> None:
+    from jbp_analysis.study.check import check_study
+
+    target = tmp_path / "new_study"
+    assert main(["study", "init", str(target), "--study", str(STUDY_DIR)]) == 0
+    assert not (target / "registered").exists()
+    assert check_study(target) == []
+    before = (target / "codebook.yaml").read_bytes()
+    assert main(["study", "init", str(target)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (target / "codebook.yaml").read_bytes() == before

@@ -5,7 +5,8 @@ is loaded and checked first, then made the active study for the run and its work
 
 Examples
 --------
-``jbp study check``, ``jbp study check --study ../my_study``, ``jbp study forms``.
+``jbp study check``, ``jbp study check --study ../my_study``, ``jbp study forms``,
+``jbp study init ../my_study``.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ StudyOption = Annotated[
 
 app = typer.Typer(
     name="study",
-    help="The study folder: check it (`jbp study check`), regenerate its XLSForms "
-    "(`jbp study forms`).",
+    help="The study folder: check it (`jbp study check`), regenerate its XLSForms and templates "
+    "(`jbp study forms`), start a new one (`jbp study init DIR`).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -66,6 +67,35 @@ def check_command(study: StudyOption = None) -> None:
     typer.echo(
         f"{root}: the study folder is consistent (codebook, forms, file map, aliases, "
         "templates, reference table, analysis plan)."
+    )
+
+
+@app.command("init")
+def init_command(
+    target: Annotated[Path, typer.Argument(help="New study folder (must not exist yet).")],
+    study: StudyOption = None,
+) -> None:
+    """Start a new study folder as a copy of a study (default: the JBP study) to edit.
+
+    Copies every file except the registered plans (``registered/``): a new study registers its
+    own plan. Then edit the codebook, run `jbp study forms`, and use `--study TARGET`.
+    """
+    import shutil
+
+    from jbp_analysis.core.errors import ConfigError
+    from jbp_analysis.study.folder import load_study_folder, resolve_study
+
+    source = resolve_study(study)
+    load_study_folder(source)  # copy only a valid study
+    target = Path(target)
+    if target.exists():
+        raise ConfigError(
+            f"{target} already exists; `jbp study init` only creates a new folder (nothing changed)"
+        )
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("registered", ".*"))
+    typer.echo(
+        f"created {target} from {source}. Next: edit {target / 'codebook.yaml'}, run "
+        f"`jbp study forms --study {target}` and `jbp study check --study {target}`."
     )
 
 
