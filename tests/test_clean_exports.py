@@ -265,3 +265,11 @@ def test_select_multiple_is_parsed_and_its_dummies_are_known(tmp_path, flavour) 
     want = [None if w is None else " ".join(sorted(w.split())) for w in want]
     assert [None if pd.isna(g) else g for g in got[:5]] == want
     assert norm.unreadable.set_index("column").loc["aid_received", "unreadable"] == 0
+
+
+def test_two_exports_of_one_wave_are_refused(standard, tmp_path, capsys) -> None:
+    raw = _write(tmp_path, "raw", mess=0.0, flavour="kobo-xml")
+    (resp,) = raw.glob("JBP_responden_-_*.csv")
+    shutil.copy(resp, raw / resp.name.replace("10-00-00", "11-00-00"))
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 2 and "two exports hold the respondent data of wave baseline" in err

@@ -13,6 +13,7 @@ instead of stopping at the first:
   (the field tools' own bookkeeping columns are known and not listed);
 * ``unreadable_values``: columns whose share of unreadable values is above the study's
   ``unreadable_threshold``, with the values and the fix (columns below it are listed as notes);
+* ``duplicate_export``: two files holding one module's data of one wave;
 * ``wave``: waves without respondents: no baseline, a wave missing before a later one, or a wave
   column that does not say which wave a row is.
 
@@ -228,6 +229,18 @@ def check_raw(
                 continue
         else:
             parts.append(m)
+    seen: dict[tuple[str, str | None], str] = {}
+    for m in parts:
+        k = (m.source.module, m.source.wave)
+        if k in seen:
+            problems.append(
+                Problem(
+                    "duplicate_export",
+                    m.source.name,
+                    f"holds the {k[0]} data of wave {k[1]}, as does {seen[k]}: keep one of them",
+                )
+            )
+        seen.setdefault(k, m.source.name)
     stats = []
     for m in parts:
         vs = [v for v in cb.module(m.source.module) if v.name in m.frame.columns]

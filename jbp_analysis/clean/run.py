@@ -514,7 +514,11 @@ def _run(
         how = f.path.suffix[1:]
         if table.encoding:
             how += f", {table.encoding}, sep {table.separator!r}, decimal {table.decimal!r}"
-        extra = f"; {len(m.unknown)} unknown column(s): {', '.join(m.unknown)}" if m.unknown else ""
+        extra = ""
+        if m.unknown:  # headers are file content: cut and made printable before echoing
+            from jbp_analysis.core.io import shorten
+
+            extra = f"; {len(m.unknown)} unknown column(s): " + ", ".join(map(shorten, m.unknown))
         say(f"read   {f.name:<28} {table.n_rows:>9,} rows ({how}){extra}")
         mapped.extend(split_waves(m, cb) if f.wave_from_column else [m])
     if len(problems) == 1:
@@ -524,6 +528,17 @@ def _run(
             f"{len(problems)} files cannot be used: "
             + " ".join(f"({i}) {p}" for i, p in enumerate(problems, start=1))
         )
+    seen: dict[tuple[str, str | None], str] = {}
+    for m in mapped:  # one export per module and wave (a second would replace the first)
+        k = (m.source.module, m.source.wave)
+        if k in seen:
+            raise JBPInputError(
+                f"two exports hold the {m.source.module} data of wave {m.source.wave}: "
+                f"{seen[k]} and {m.source.name}",
+                file=raw,
+                hint="Keep one of them (the latest full export) in the raw folder.",
+            )
+        seen[k] = m.source.name
     collected = collected_waves(mapped, cb)
     if "baseline" not in collected:
         raise JBPInputError(
@@ -976,6 +991,8 @@ def _manifest(
                 "decimal": m.raw.decimal,
                 **{c: int(a[c]) for c in ACCOUNTING_COLUMNS[3:]},
                 "unknown_columns": list(m.unknown),
+                **({"tool_columns": list(m.tool_columns)} if m.tool_columns else {}),
+                **({"wave_from_column": True} if f.wave_from_column else {}),
             }
         )
     try:
