@@ -1,4 +1,5 @@
-"""The package's shape: no import cycles, and no long function without a stated reason.
+"""The package's shape: no import cycles, no long function without a stated reason, and no test
+fixture inside the package.
 
 Both checks read the source with :mod:`ast` (nothing is imported), so they are fast and see every
 module, including ones no test imports.
@@ -213,3 +214,19 @@ def test_long_functions_give_their_reason() -> None:
         f"functions over {MAX_LINES} lines: split them, or give the reason in the docstring on "
         "a line starting 'Length:':\n" + "\n".join(bad)
     )
+
+
+# ----------------------------------------------------------------------------- test data
+
+
+def test_the_package_ships_no_test_fixture() -> None:
+    # fixtures live in tests/fixtures/; package code and its doctests use inline data or
+    # jbp_analysis.simulate
+    pattern = re.compile(r"\bfrom (tests\.)?fixtures\b|\bimport (tests\.)?fixtures\b|_fixture\b")
+    found = [
+        f"{p.relative_to(PACKAGE.parent)}:{i}"
+        for p in sorted(PACKAGE.rglob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert not found, f"test fixtures used inside the package: {found}"
