@@ -175,7 +175,11 @@ def _text(table: Table, header: str, n: int) -> pd.Series:
 
 
 def _module_frame(tables: list[Table], module: str, flavour: str, cb: Codebook) -> pd.DataFrame:
-    """One module's waves as one export in ``flavour`` (all cells text, None = blank)."""
+    """One module's waves as one export in ``flavour`` (all cells text, None = blank).
+
+    Length: the question columns, then the bookkeeping columns of each flavour (ODK Central,
+    KoboToolbox) written out as the exports lay them out, one literal per column.
+    """
     from jbp_analysis.study.reference import districts
 
     d = districts()
