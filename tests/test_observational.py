@@ -485,6 +485,27 @@ def test_entropy_cannot_reach_target_outside_range():
         att(df, outcome="y", treatment="d", covariates=["x"], method="entropy")
 
 
+# --- sensitivity ---------------------------------------------------------------------------------
+
+
+def test_evalue_hand_worked(lalonde_fits):
+    from jbp_analysis.observational import evalue
+
+    r = lalonde_fits["aipw"]
+    sd = 6000.0
+    d = r.estimate / sd
+    rr = np.exp(0.91 * d)
+    row = evalue(r, sd=sd).iloc[0]
+    assert row["evalue"] == pytest.approx(rr + np.sqrt(rr * (rr - 1)))
+    rr_lo = np.exp(0.91 * r.ci_low / sd)  # CI excludes 0: the lower limit is closer to the null
+    assert row["evalue_ci"] == pytest.approx(rr_lo + np.sqrt(rr_lo * (rr_lo - 1)))
+    # A harmful effect of the same size has the same E-value.
+    neg = type("R", (), {"estimate": -r.estimate, "ci_low": -r.ci_high, "ci_high": -r.ci_low})
+    assert evalue(neg, sd=sd).iloc[0]["evalue"] == pytest.approx(row["evalue"])
+    with pytest.raises(JBPInputError):
+        evalue(r, sd=0.0)
+
+
 # --- plots and examples ---------------------------------------------------------------------------
 
 
@@ -524,6 +545,7 @@ MODULES = [
     "jbp_analysis.observational.propensity",
     "jbp_analysis.observational.results",
     "jbp_analysis.observational.sample",
+    "jbp_analysis.observational.sensitivity",
     "jbp_analysis.observational.trimming",
     "jbp_analysis.observational.weighting",
 ]

@@ -4,7 +4,8 @@ Selection-on-observables estimators of the ATT with a user-specified logit prope
 (normalised IPW, doubly robust AIPW, bias-corrected nearest-neighbour matching, entropy
 balancing), the doubly robust difference-in-differences of Sant'Anna & Zhao (2020) for a panel
 with a baseline, and the diagnostics a reader needs: overlap with Crump et al. (2009) trimming,
-covariate balance before and after (Austin 2009) and a love plot. See docs/observational.md.
+covariate balance before and after (Austin 2009), a love plot and the E-value of VanderWeele &
+Ding (2017). See docs/observational.md.
 
 Examples
 --------
@@ -29,12 +30,14 @@ from jbp_analysis.observational.drdid import drdid
 from jbp_analysis.observational.estimator import METHODS, att, overlap
 from jbp_analysis.observational.plots import plot_love, plot_overlap
 from jbp_analysis.observational.results import METHOD_LABELS, ATTResult, OverlapResult
+from jbp_analysis.observational.sensitivity import evalue
 
 __all__ = [
     "att",
     "overlap",
     "balance",
     "drdid",
+    "evalue",
     "plot_love",
     "plot_overlap",
     "ATTResult",
