@@ -540,3 +540,47 @@ def test_text_time_labels_give_the_right_sign_or_a_clear_error() -> None:
     assert right == pytest.approx(
         -0.0225, abs=0.0005
     )  # as in Huntington-Klein (2021), The Effect, ch. 18
+
+
+@pytest.mark.filterwarnings("ignore::jbp_analysis.inference.FewTreatedClustersWarning")
+def test_few_clusters_aggregate_uses_the_wild_bootstrap_of_the_stacked_cells(
+    cohorts: pd.DataFrame,
+) -> None:
+    """Below 50 groups, ATT(e)'s p-value and interval come from the wild bootstrap of the
+    stacked cells (raw dummies here, partialled-out strata there: the same bootstrap)."""
+    from jbp_analysis.inference import wild_cluster_bootstrap
+
+    small = cohorts[cohorts["cluster"] % 1000 < 12]
+    weights = {1: 0.5, 2: 0.5}
+    res = cohort_effects(
+        small, outcome="y", arm="arm", control="kontrol", baseline="y0", strata="stratum",
+        cluster="cluster", cohort_weights=weights, draws=499,
+    )  # fmt: skip
+    t = res.tidy()
+    agg = t[(t["estimand"] == "ATT(e)") & (t["wave"] == "endline")].set_index("contrast")
+    assert agg["inference"].str.startswith("wild (stacked cells").all()
+    assert (agg["n_clusters"] == 24).all()
+    cells = [(g, small[(small["cohort"] == g) & (small["wave"] == "endline") & small["y"].notna()])
+             for g in (1, 2)]  # fmt: skip
+    blocks = [sm_ancova(c)[0].model.exog for _, c in cells]
+    names = [sm_ancova(c)[1] for _, c in cells]
+    X = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    r = c0 = 0
+    for b in blocks:
+        X[r : r + b.shape[0], c0 : c0 + b.shape[1]] = b
+        r, c0 = r + b.shape[0], c0 + b.shape[1]
+    y = np.concatenate([c["y"].to_numpy() for _, c in cells])
+    groups = np.concatenate([c["cluster"].to_numpy() for _, c in cells])
+    for contrast in CONTRASTS:
+        R = np.concatenate(
+            [
+                weights[g] * sm_contrast(None, n, contrast)
+                for (g, _), n in zip(cells, names, strict=True)
+            ]
+        )
+        wb = wild_cluster_bootstrap(X, y, groups, restriction=R, draws=499, seed=0,
+                                    warn_few_treated=False)  # fmt: skip
+        assert agg.loc[contrast, "estimate"] == pytest.approx(wb.estimate, rel=1e-9)
+        assert agg.loc[contrast, "p_value"] == pytest.approx(wb.p_value, abs=1e-12)
+        assert agg.loc[contrast, "ci_low"] == pytest.approx(wb.ci_low, rel=1e-6)
+        assert agg.loc[contrast, "ci_high"] == pytest.approx(wb.ci_high, rel=1e-6)

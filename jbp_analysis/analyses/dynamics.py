@@ -55,6 +55,7 @@ from jbp_analysis.estimate.design import (
     require_columns,
 )
 from jbp_analysis.estimate.ols import OLSFit, fit_ols
+from jbp_analysis.inference import wild_cluster_bootstrap
 from jbp_analysis.inference.joint import JointTest, wild_wald_test
 from jbp_analysis.study.design import uses_design
 
@@ -567,6 +568,9 @@ class CohortEffectsResult:
     cells: Mapping[tuple[Any, Any], ImpactResult] = field(repr=False)
     weights: Mapping[Any, Mapping[Any, float]] = field(repr=False)
     aggregated: Mapping[Any, tuple[np.ndarray, np.ndarray, float]] = field(repr=False)
+    aggregate_wild: Mapping[Any, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False
+    )
     method: str = "ancova"
     inference: str = "cr1"
     level: float = 0.95
@@ -612,6 +616,11 @@ class CohortEffectsResult:
         with np.errstate(divide="ignore", invalid="ignore"):
             p = 2.0 * dist.sf(np.abs(est / se))
         crit = dist.ppf(0.5 + self.level / 2.0)
+        lo, hi = est - crit * se, est + crit * se
+        how = "stacked influence functions, t(G - 1)"
+        if w in self.aggregate_wild:  # few clusters: the wild bootstrap's p-value and interval
+            p, lo, hi = (np.asarray(a, float) for a in self.aggregate_wild[w])
+            how = f"wild (stacked cells, weights fixed; {int(df) + 1} clusters); SE: stacked IF"
         pairs = [(g, self.cells[(g, w)]) for g in self.weights[w]]
         m = len(self.contrasts)
         n_cl = [r.n_clusters for _, r in pairs]
@@ -625,19 +634,19 @@ class CohortEffectsResult:
                 "contrast": list(self.contrasts),
                 "estimate": est,
                 "std_error": se,
-                "ci_low": est - crit * se,
-                "ci_high": est + crit * se,
+                "ci_low": lo,
+                "ci_high": hi,
                 "p_value": p,
                 "n_obs": [sum(r.n_obs for _, r in pairs)] * m,
                 "n_clusters": pd.array(
-                    [None if None in n_cl else sum(n_cl)] * m,  # type: ignore[arg-type]
+                    [None if None in n_cl else int(df) + 1] * m,  # type: ignore[arg-type]
                     dtype="Int64",
                 ),
                 "control_mean": [control_mean] * m,
                 "weight": [np.nan] * m,
                 "n_cohorts": [len(pairs)] * m,
                 "method": [self.method] * m,
-                "inference": ["stacked influence functions, t(G - 1)"] * m,
+                "inference": [how] * m,
             }
         )
 
@@ -781,8 +790,11 @@ def cohort_effects(
         The unit (respondent) column for ``method="did"``.
     inference
         Passed to each cell's :func:`~jbp_analysis.estimate.impact` (``"auto"``: the package's
-        rule; ``None``, ``"cr1"``, ``"hc1"``, ``"cr2"``, ``"wild"``, ``"ri"``). ATT(e) rows use the
-        stacked influence functions (see above) whatever the cells' inference.
+        rule; ``None``, ``"cr1"``, ``"hc1"``, ``"cr2"``, ``"wild"``, ``"ri"``). The ATT(e)
+        standard error is always the stacked influence functions' (see above); with a
+        few-cluster inference (``"auto"`` below 50 clusters) the ATT(e) p-value and interval
+        come from the restricted wild cluster bootstrap of the stacked cells' regression
+        (weights held fixed; shared groups keep one bootstrap weight).
     aggregate
         Whether to add the ATT(e) rows (needs at least two cohorts).
     cohort_weights
@@ -915,6 +927,7 @@ def cohort_effects(
             )
     weights_by_wave: dict[Any, dict[Any, float]] = {}
     aggregated: dict[Any, tuple[np.ndarray, np.ndarray, float]] = {}
+    aggregate_wild: dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     if aggregate:
         for w in levels:
             present = [(g, cells[(g, w)]) for g in cohorts if (g, w) in cells]
@@ -925,6 +938,10 @@ def cohort_effects(
             aggregated[w] = _aggregate(
                 present, inf, weights_by_wave[w], with_wif=cohort_weights == "size"
             )
+            if first.inference_method in _FEW_CLUSTER and len(present) > 1:
+                wv = np.array([weights_by_wave[w][g] for g, _ in present])
+                p, lo, hi, B = _aggregate_wild(inf, wv, level=level, draws=draws, seed=seed)
+                aggregate_wild[w] = (p, lo, hi)
             if len(present) == 1:
                 notes.append(
                     f"wave {w}: only cohort {present[0][0]} is observed; ATT(e) is its ATT"
@@ -937,6 +954,7 @@ def cohort_effects(
         cells=cells,
         weights=weights_by_wave,
         aggregated=aggregated,
+        aggregate_wild=aggregate_wild,
         method=method,
         inference=first.inference,
         level=float(level),
@@ -956,6 +974,9 @@ class _Influence:
     labels: np.ndarray
     psi: np.ndarray
     treated_clusters: np.ndarray
+    design: Any = None
+    fit: Any = None
+    L: Any = None
 
 
 def _cell_influence(
@@ -990,7 +1011,64 @@ def _cell_influence(
     treated = design.arm_codes != 0
     if design.post is not None:
         treated &= design.post == 1
-    return _Influence(labels=labels, psi=psi, treated_clusters=labels[codes[treated]])
+    return _Influence(
+        labels=labels,
+        psi=psi,
+        treated_clusters=labels[codes[treated]],
+        design=design,
+        fit=fit,
+        L=res.contrast_matrix,
+    )
+
+
+def _aggregate_wild(
+    influence: Sequence[_Influence],
+    w: np.ndarray,
+    *,
+    level: float,
+    draws: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Wild cluster bootstrap p-values and intervals of ATT(e) (weights held fixed).
+
+    ATT(e) = sum_g w_g L_g b_g is one linear restriction on the block-diagonal regression that
+    stacks the cohorts' cells, clustered by group across cells (shared groups keep one bootstrap
+    weight), with every absorbed effect that is not nested in the clusters back in as dummies
+    (Cameron, Gelbach & Miller 2008; see :mod:`jbp_analysis.estimate.few_clusters`).
+    """
+    n = sum(inf.fit.X.shape[0] for inf in influence)
+    widths = [inf.fit.X.shape[1] for inf in influence]
+    extra = [0 if inf.design.absorbed_nested else inf.design.n_absorb_levels for inf in influence]
+    X = np.zeros((n, sum(widths) + sum(extra)))
+    R = np.zeros((influence[0].L.shape[0], X.shape[1]))
+    labels = []
+    r, c, c_extra = 0, 0, sum(widths)
+    for wg, inf, k, e in zip(w, influence, widths, extra, strict=True):  # few cohorts
+        rows = inf.fit.X.shape[0]
+        X[r : r + rows, c : c + k] = inf.fit.X
+        R[:, c : c + k] = wg * inf.L
+        if e:
+            d = inf.design
+            X[r + np.arange(rows), c_extra + d.absorb_codes] = (
+                1.0 if d.sqrt_weights is None else d.sqrt_weights
+            )
+            c_extra += e
+        codes = np.arange(rows) if inf.design.clusters is None else inf.design.clusters
+        labels.append(inf.labels[codes])
+        r += rows
+        c += k
+    y = np.concatenate([inf.design.y for inf in influence])
+    groups, _ = pd.factorize(pd.Series(np.concatenate(labels), dtype=object))
+    out = np.full((3, R.shape[0]), np.nan)
+    B = 0
+    for i, row in enumerate(R):  # loop over the few contrasts
+        wb = wild_cluster_bootstrap(
+            X, y, groups, restriction=row, draws=draws, seed=seed, level=level,
+            warn_few_treated=False,
+        )  # fmt: skip
+        out[:, i] = (wb.p_value, wb.ci_low, wb.ci_high)
+        B = wb.B
+    return out[0], out[1], out[2], B
 
 
 def _aggregate(
