@@ -204,7 +204,8 @@ def test_imbens_manski_by_hand() -> None:
 
 
 def test_lee_bounds_cluster_bootstrap_matches_resampled_data() -> None:
-    """The weighted bootstrap equals physically resampling the clusters within strata."""
+    """The weighted bootstrap equals physically resampling the clusters within strata
+    (Rao & Wu 1988 rescaling: n_h - 1 draws per stratum)."""
     end = clustered_trial(seed=8, n_clusters=45, cluster_size=8, response_rate=(0.6, 0.8, 0.97))
     end = end.assign(y=end["y"].where(end["responded"]))
     opts = {"outcome": "y", "arm": "arm", "control": "kontrol", "strata": "stratum"}
@@ -216,10 +217,14 @@ def test_lee_bounds_cluster_bootstrap_matches_resampled_data() -> None:
     st, _ = pd.factorize(end["stratum"])
     g_st = np.zeros(cl.max() + 1, dtype=int)
     g_st[cl] = st
+    # Rao-Wu: n_h - 1 clusters drawn per stratum, each weighing n_h / (n_h - 1); with equal
+    # strata that weight is one constant, which no bound depends on, so integer counts do
+    sizes = np.bincount(g_st)
+    assert (sizes == sizes[0]).all() and sizes[0] > 2
     counts = np.zeros((draws, cl.max() + 1), dtype=int)
     for s_ in np.unique(g_st):
         members = np.flatnonzero(g_st == s_)
-        pick = rng.integers(0, members.size, size=(draws, members.size))
+        pick = rng.integers(0, members.size, size=(draws, members.size - 1))
         for b in range(draws):
             for g in members[pick[b]]:
                 counts[b, g] += 1

@@ -281,16 +281,26 @@ def _contrast_bounds(
 def _cluster_multiplicities(
     clusters: np.ndarray, strata: np.ndarray, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """``draws x n`` weights: each stratum's clusters resampled with replacement (pairs cluster
-    bootstrap within strata, Field & Welsh 2007), broadcast to the rows."""
+    """``draws x n`` bootstrap weights: Rao & Wu's (1988) rescaling bootstrap of clusters.
+
+    In each stratum with ``n_h >= 2`` clusters, ``n_h - 1`` clusters are drawn with replacement
+    and each draw weighs ``n_h / (n_h - 1)``: for a linear statistic this gives the unbiased
+    stratified variance, where drawing ``n_h`` (the naive pairs bootstrap, Field & Welsh 2007)
+    shrinks it by ``(n_h - 1) / n_h``, which matters with the few groups of a district.
+    A stratum with a single cluster keeps it in every draw (it adds no variance).
+    """
     G = int(clusters.max()) + 1
     g_stratum = np.zeros(G, dtype=np.int64)
     g_stratum[clusters] = strata
     counts = np.zeros((draws, G))
     for s_ in np.unique(g_stratum):  # loop over strata
         members = np.flatnonzero(g_stratum == s_)
-        pick = rng.integers(0, members.size, size=(draws, members.size))
-        np.add.at(counts, (np.arange(draws)[:, None], members[pick]), 1.0)
+        n_h = members.size
+        if n_h < 2:
+            counts[:, members] = 1.0
+            continue
+        pick = rng.integers(0, n_h, size=(draws, n_h - 1))
+        np.add.at(counts, (np.arange(draws)[:, None], members[pick]), n_h / (n_h - 1))
     return counts[:, clusters]
 
 
@@ -325,7 +335,8 @@ def lee_bounds(
     and mean (trimming removes a share of the weight).
 
     Standard errors come from ``draws`` bootstrap replications that resample ``cluster``
-    (rows without it) with replacement within strata, keeping the trimmed arm fixed; the
+    (rows without it) within strata with Rao & Wu's (1988) rescaling (``n_h - 1`` clusters
+    drawn, weighted ``n_h / (n_h - 1)``), keeping the trimmed arm fixed; the
     intervals are Imbens & Manski's (2004): ``ci_low``/``ci_high`` cover the identified set,
     ``effect_ci_low``/``effect_ci_high`` the effect (:func:`imbens_manski_interval`).
     ``draws=0`` gives the bounds without intervals.
@@ -341,6 +352,8 @@ def lee_bounds(
     Tauchmann, H. (2014). Lee (2009) treatment-effect bounds for nonrandom sample selection.
     *Stata Journal*, 14(4), 884-894.
     Field, C. A., & Welsh, A. H. (2007). Bootstrapping clustered data. *JRSS B*, 69(3), 369-390.
+    Rao, J. N. K., & Wu, C. F. J. (1988). Resampling inference with complex survey data.
+    *JASA*, 83(401), 231-241.
 
     Examples
     --------
