@@ -179,6 +179,7 @@ def test_summary_json_has_headline_and_provenance(run) -> None:
 def test_workbook_opens_with_the_expected_sheets(run) -> None:
     wb = load_workbook(run["reports"] / "33-jawa-tengah" / "tables.xlsx")
     expected = [t("sheet.readme"), t("section.pooled"), t("section.ranking"), t("section.forest")]
+    expected.append(t("poverty.share_table"))  # the fixture has the consumption module
     assert wb.sheetnames == [s.replace("/", "-")[:31] for s in expected]
     ws = wb[t("section.ranking").replace("/", "-")[:31]]
     header = [c.value for c in ws[1]]

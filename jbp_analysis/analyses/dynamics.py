@@ -6,7 +6,9 @@ the same. The test comes from the pooled stacked regression in which every coeff
 effects, baseline slope, covariates, strata fixed effects) is wave-specific, clustered by group
 across waves: its point estimates are exactly the per-wave estimates, and the clustering picks up
 the correlation between the waves' estimates that comes from following the same people (the
-approach of Stata's ``suest``; Weesie 1999; Cameron & Miller 2015).
+approach of Stata's ``suest``; Weesie 1999; Cameron & Miller 2015). With few clusters
+(``inference="auto"`` below 50) the equality test is the restricted wild cluster bootstrap Wald
+test on that stacked regression (Cameron, Gelbach & Miller 2008).
 
 :func:`cohort_effects` answers "does it work for every cohort, and on average?" with the
 group-time average treatment effects of Callaway & Sant'Anna (2021): ATT(g, e) for cohort g at
@@ -17,6 +19,8 @@ References
 ----------
 Callaway, B., & Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time periods.
 *Journal of Econometrics*, 225(2), 200-230.
+Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for
+inference with clustered errors. *Review of Economics and Statistics*, 90(3), 414-427.
 Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
 *Journal of Human Resources*, 50(2), 317-372.
 Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing.

@@ -14,11 +14,14 @@ baseline, covariate and strata coefficients are common to the subgroups (a subgr
 nested in the strata, such as the district when randomisation is stratified by district, has
 its main effect absorbed by the strata fixed effects).
 
-Inference is cluster-robust at the unit of assignment: CR1 with Stata's small-sample factor and
-t with G - 1 degrees of freedom (Liang & Zeger 1986; Cameron & Miller 2015), HC1 without a
-cluster column. The interaction test of each contrast is the joint Wald F-test that its effect is
-the same in every subgroup, ``tau_c,s = tau_c,1`` for s = 2..S (S - 1 restrictions, F(S - 1,
-G - 1)). Report it rather than the pattern of significant subgroup effects: a significant effect
+Inference is cluster-robust at the unit of assignment, with the package's one rule for
+``inference="auto"``: the wild cluster bootstrap below 50 clusters (Cameron, Gelbach & Miller
+2008), CR1 with Stata's small-sample factor and t with G - 1 degrees of freedom at or above
+(Liang & Zeger 1986; Cameron & Miller 2015), HC1 without a cluster column. The interaction test
+of each contrast is the joint test that its effect is the same in every subgroup,
+``tau_c,s = tau_c,1`` for s = 2..S (S - 1 restrictions): the restricted wild cluster bootstrap
+Wald test with few clusters (the CR1 F(S - 1, G - 1) rejected 9% of true nulls at 5% with 12
+groups), the Wald F-test otherwise. Report it rather than the pattern of significant subgroup effects: a significant effect
 in one subgroup and not in another is not evidence of a difference (Gelman & Stern 2006; Wang,
 Lagakos, Ware, Hunter & Drazen 2007).
 
@@ -30,6 +33,8 @@ status on every wave's row.
 
 References
 ----------
+Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for
+inference with clustered errors. *Review of Economics and Statistics*, 90(3), 414-427.
 Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
 *Journal of Human Resources*, 50(2), 317-372.
 Gelman, A., & Stern, H. (2006). The difference between "significant" and "not significant" is

@@ -111,7 +111,7 @@ def impact_table(
         default; ``None`` or ``()`` for none. Columns not requested are NaN.
     **options
         Passed to :func:`impact` (``arm``, ``control``, ``strata``, ``cluster``, ``method``,
-        ``bootstrap_draws``, ``seed``...). The Romano-Wolf draws use ``bootstrap_draws``,
+        ``draws``, ``seed``...). The Romano-Wolf draws use ``draws``,
         ``bootstrap_weights`` and ``seed`` whatever the inference.
 
     Returns
