@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from clean_fixture import raw_exports, write_raw
+from fixtures.raw import raw_exports, write_raw
 
 from jbp_analysis.clean import OUTPUT_FILES, run
 from jbp_analysis.cli import main
