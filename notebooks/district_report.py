@@ -258,6 +258,43 @@ display(
 )
 
 # %%
+from jbp_analysis.analyses.poverty import households_lifted
+from jbp_analysis.plots import poverty as poverty_chart
+from jbp_analysis.report import poverty as pov
+
+if pov.has_poverty(rep.data):  # the consumption module was asked: BPS lines, FGT P0/P1
+    display(nar.heading("poverty.section", lang))
+    display(Markdown(rep.t("poverty.intro")))
+    display(
+        rep.pack.table(
+            pov.share_reader(rep.data, lang=lang, min_cell=min_cell),
+            "poverty_share",
+            title=rep.t("poverty.share_table"),
+        )
+    )
+    display(
+        rep.pack.figure(
+            poverty_chart.plot(rep.data, wave=rep.waves[-1], lang=lang, min_cell=min_cell),
+            "poverty_distribution",
+        )
+    )
+    lifted = households_lifted(
+        rep.costs,
+        followups[followups["wave"].astype(str) == rep.waves[-1]],
+        strata=STRATA,
+        participants=plots.cost_effectiveness.roster_by_group(rep.panel),
+        n_boot=499,
+        seed=seed,
+        level=LEVEL,
+    )
+    display(
+        rep.pack.table(
+            pov.lifted_reader(lifted, lang=lang), "poverty_lifted", title=rep.t("poverty.lifted")
+        )
+    )
+    display(Markdown(pov.lines_note(rep.data, lang=lang)))
+
+# %%
 display(nar.heading("section.caveats", lang))
 display(
     nar.bullets(

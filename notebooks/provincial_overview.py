@@ -161,6 +161,28 @@ by_district_table = rep.pack.table(  # in the workbook, with a district column; 
 )
 
 # %%
+from jbp_analysis.plots import poverty as poverty_chart
+from jbp_analysis.report import poverty as pov
+
+if pov.has_poverty(rep.data):  # the consumption module was asked: BPS lines, FGT P0/P1
+    display(nar.heading("poverty.section", lang))
+    display(Markdown(rep.t("poverty.intro")))
+    display(
+        rep.pack.table(
+            pov.share_reader(rep.data, lang=lang, min_cell=min_cell),
+            "poverty_share",
+            title=rep.t("poverty.share_table"),
+        )
+    )
+    display(
+        rep.pack.figure(
+            poverty_chart.plot(rep.data, wave=LAST_WAVE, lang=lang, min_cell=min_cell),
+            "poverty_distribution",
+        )
+    )
+    display(Markdown(pov.lines_note(rep.data, lang=lang)))
+
+# %%
 display(nar.heading("section.caveats", lang))
 display(
     nar.bullets(

@@ -17,11 +17,15 @@ Household consumption (rupiah per month)
     :func:`~jbp_analysis.simulate.effects.realised_effects` reports them exactly.
 
 Items (the questionnaire)
-    :math:`C` is split over the codebook's consumption items (those with unit ``Rp per week``,
-    ``Rp per month`` or ``Rp per year``) with household shares drawn around :data:`ITEM_SHARES`
-    (Dirichlet, concentration 40), converted to each item's recall period (food x 7/30, yearly
-    items x 12) and rounded to ``rupiah_precision``. The reported monthly consumption is rebuilt
-    from the rounded answers exactly as :mod:`jbp_analysis.outcomes.poverty` does.
+    :math:`C^0` is split over the codebook's consumption items (those of the ``konsumsi`` form
+    group with unit ``Rp per week``, ``Rp per month`` or ``Rp per year``) with household shares
+    drawn around :data:`ITEM_SHARES` (Dirichlet, concentration 40), converted to each item's
+    recall period (food x 7/30, yearly items x 12) and rounded to ``rupiah_precision``. The
+    consumption effect, MPC x tau rounded to the same precision, is added to the monthly items
+    (recall factor 1) in proportion to their mean shares, split in whole units of the precision,
+    so it is the same for every household of one arm, wave and sex and the planted parameter is
+    exact. The reported monthly consumption is rebuilt from the rounded answers exactly as
+    :mod:`jbp_analysis.outcomes.poverty` does.
 """
 
 from __future__ import annotations
