@@ -125,12 +125,9 @@ def household_fgt(consumption_pc: np.ndarray, line: np.ndarray) -> pd.DataFrame:
 
     Examples
     --------
-    >>> household_fgt(np.array([50., 100., 150., np.nan]), np.full(4, 100.))
-       poor  poverty_gap  poverty_gap_sq
-    0  True          0.5            0.25
-    1  False          0.0            0.00
-    2  False          0.0            0.00
-    3  <NA>          NaN             NaN
+    >>> t = household_fgt(np.array([50.0, 100.0, 150.0, np.nan]), np.full(4, 100.0))
+    >>> t.poor.tolist(), t.poverty_gap.tolist(), t.poverty_gap_sq.tolist()
+    ([True, False, False, <NA>], [0.5, 0.0, 0.0, nan], [0.25, 0.0, 0.0, nan])
     """
     y = np.asarray(consumption_pc, dtype=np.float64)
     z = np.asarray(line, dtype=np.float64)
