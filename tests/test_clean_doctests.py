@@ -19,7 +19,9 @@ MODULES = [
     "jbp_analysis.clean.quality",
     "jbp_analysis.clean.result",
     "jbp_analysis.clean.rupiah",
+    "jbp_analysis.clean.unreadable",
     "jbp_analysis.clean.validate",
+    "jbp_analysis.clean.waves",
     "jbp_analysis.clean.write",
 ]
 

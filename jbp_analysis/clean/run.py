@@ -2,13 +2,21 @@
 
 The steps, in order (each its own module):
 
-1. find the exports and read them all (:mod:`~jbp_analysis.clean.inputs`,
-   :mod:`jbp_analysis.clean.readers`); map headers through the codebook. Any bad file stops the run
-   here, before anything is written;
+1. place the exports with the study's file map and read them all
+   (:mod:`~jbp_analysis.clean.inputs`, :mod:`jbp_analysis.clean.readers`); map headers through
+   the codebook (full path, XLSForm path, label or alias). The problems of every file are
+   reported together and stop the run here, before anything is written. A file that holds
+   several waves (one KoboToolbox/ODK form for all waves) is split by its wave column
+   (:mod:`~jbp_analysis.clean.waves`); a wave with no file is *not yet collected*: the panel has
+   no rows for it (never 100% attrition), and the manifest and quality report say which waves
+   exist;
 2. per file: drop exact duplicates, normalise (:mod:`~jbp_analysis.clean.normalise`), validate
    ranges and skip logic (:mod:`~jbp_analysis.clean.validate`), drop near duplicates and send
    conflicting ones to the duplicates report (:mod:`~jbp_analysis.clean.duplicates`). The
-   randomisation record is cleaned first: it gives every group its district, arm and cohort;
+   randomisation record is cleaned first: it gives every group its district, arm and cohort.
+   Then the unreadable values of every column of every file are counted
+   (:mod:`~jbp_analysis.clean.unreadable`): the run summary lists them, and a column above the
+   study's ``unreadable_threshold`` stops the run with one message naming them all;
 3. link the respondent waves into the balanced panel (:mod:`~jbp_analysis.clean.link`) with
    pseudonymous keys (:mod:`~jbp_analysis.clean.pseudonymise`); build the group panel and
    costs;
