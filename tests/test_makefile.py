@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,42 @@ def test_clean_removes_outputs_and_never_raw_data(project: Path) -> None:
     assert sorted(p.name for p in (project / "reports").iterdir()) == [".gitkeep"]
     assert sorted(p.name for p in (project / "data/raw").iterdir()) == raw_before
     assert make(project, "report")[0] == ["clean", "report"]
+
+
+def _distclean(project: Path, *, ok: bool = True) -> str:
+    # the real interpreter reads SIMULATED.json; the fake .venv is what distclean removes
+    run = subprocess.run(
+        ["make", "--no-print-directory", "distclean", f"BIN={Path(sys.executable).parent}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert (run.returncode == 0) == ok, run.stdout + run.stderr
+    return run.stdout + run.stderr
+
+
+def test_distclean_removes_an_untouched_simulated_sample(project: Path) -> None:
+    from jbp_analysis.core.simulated import write_marker
+
+    raw = project / "data/raw"
+    (raw / "_truth").mkdir()
+    for name in ("responden_baseline.csv", "_truth/panel.parquet"):
+        (raw / name).write_text("x\n")
+    write_marker(raw, {"simulated": True}, ["responden_baseline.csv", "_truth/panel.parquet"])
+    out = _distclean(project)
+    assert "removed the simulated sample" in out
+    assert sorted(p.name for p in raw.iterdir()) == [".gitkeep", "README.md"]
+    assert not (project / ".venv").exists()
+
+
+def test_distclean_keeps_raw_data_that_jbp_simulate_did_not_write(project: Path) -> None:
+    from jbp_analysis.core.simulated import write_marker
+
+    raw = project / "data/raw"
+    (raw / "responden_baseline.csv").write_text("x\n")
+    write_marker(raw, {"simulated": True}, ["responden_baseline.csv"])
+    (raw / "responden_endline.csv").write_text("real\n")  # added by hand: real data
+    out = _distclean(project, ok=False)
+    assert "is not exactly the simulated sample" in out and "responden_endline.csv" in out
+    assert (raw / "responden_endline.csv").read_text() == "real\n"
+    assert (raw / "responden_baseline.csv").exists() and (raw / "SIMULATED.json").exists()
