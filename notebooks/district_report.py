@@ -98,6 +98,9 @@ display(
 # %%
 display(nar.heading("section.impacts", lang))
 display(Markdown(nar.unemployment_text(lang)))
+display(
+    Markdown(nar.unemployment_levels(followups, wave=rep.waves[-1], lang=lang, min_cell=min_cell))
+)
 # primary ANCOVA: baseline outcome, pre-specified baseline covariates, strata fixed effects
 impacts = estimate_impacts(
     followups, outcomes=REPORT_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed

@@ -67,6 +67,9 @@ display(Markdown(nar.intro_text(rep.panel, label=rep.label, lang=lang)))
 # %%
 display(nar.heading("section.pooled", lang))
 display(Markdown(nar.unemployment_text(lang)))
+display(
+    Markdown(nar.unemployment_levels(followups, wave=rep.waves[-1], lang=lang, min_cell=min_cell))
+)
 pooled = estimate_impacts(
     followups,
     outcomes=REPORT_OUTCOMES,

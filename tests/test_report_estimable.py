@@ -306,3 +306,26 @@ def test_attrition_view_bounds_primary_outcomes_where_attrition_differs() -> Non
     assert view.tests["inference"].str.startswith("wild").all()
     rt = tables.lee_reader(view, lang="en", min_cell=1)
     assert len(rt.shown) == len(view.lee)
+
+
+def test_unemployment_levels_by_hand() -> None:
+    from jbp_analysis.report import narrative
+
+    T, F, N = True, False, None
+    # control: 10 youths, 3 BPS unemployed (2 ILO), 4 employed, 3 outside the labour force
+    bps = [T, T, T, F, F, F, F, F, F, F]
+    ilo = [T, T, F, F, F, F, F, F, F, F]
+    tpt = [T, T, T, F, F, F, F, N, N, N]  # unemployed / labour force = 3 / 7
+    d = pd.DataFrame(
+        {
+            "wave": "followup",
+            "arm": ["kontrol"] * 10,
+            "unemployed_bps": pd.array(bps, dtype="boolean"),
+            "unemployed_ilo": pd.array(ilo, dtype="boolean"),
+            "unemployed": pd.array(tpt, dtype="boolean"),
+        }
+    )
+    text = narrative.unemployment_levels(d, wave="followup", lang="en", min_cell=5)
+    assert "30.0% of young people in the control arm" in text
+    assert "TPT, among the labour force: 42.9%" in text and "ILO definition 20.0%" in text
+    assert "×" in narrative.unemployment_levels(d, wave="followup", lang="en", min_cell=11)

@@ -58,6 +58,7 @@ __all__ = [
     "mentoring_vs_charitable_lines",
     "heterogeneity_lines",
     "unemployment_text",
+    "unemployment_levels",
     "lee_text",
     "attrition_lines",
     "cost_text",
@@ -440,6 +441,32 @@ def heterogeneity_lines(tidy: pd.DataFrame, *, lang: str = "id", min_cell: int =
 def unemployment_text(lang: str = "id") -> str:
     """Which unemployment definitions the report uses (BPS headline, ILO beside it)."""
     return t("narr.unemployment_definitions", lang)
+
+
+def unemployment_levels(
+    data: pd.DataFrame, *, wave: str, lang: str = "id", min_cell: int = 10
+) -> str:
+    """Open unemployment by arm in ``wave`` as Indonesian readers know it: the BPS share of
+    young people, the TPT (BPS unemployed over the BPS labour force, :func:`~jbp_analysis.
+    outcomes.build.tpt_rate`) and the ILO share. ``data``: interviewed rows with
+    ``unemployed_bps``, ``unemployed_ilo`` and ``unemployed`` (the TPT indicator). A share
+    resting on fewer than ``min_cell`` young people is suppressed.
+    """
+    from jbp_analysis.outcomes.build import tpt_rate
+
+    rows = data[data["wave"].astype(str).eq(wave).to_numpy()]
+    arm = rows["arm"].astype(str)
+    vals: dict[str, str] = {}
+    tpt = tpt_rate(rows.assign(arm=arm), by="arm").set_index("arm")
+    for a in load_codebook().arms:
+        mine = rows[arm.eq(a).to_numpy()]
+        for key, col in (("bps", "unemployed_bps"), ("ilo", "unemployed_ilo")):
+            x = mine[col].dropna().astype(float) if col in mine else pd.Series([], dtype=float)
+            small = len(x) == 0 or is_small([len(x)], min_cell)[0]
+            vals[f"{key}_{a}"] = MARKER if small else fmt_pct(float(x.mean()), lang, decimals=1)
+        ok = a in tpt.index and not is_small([tpt.loc[a, "labour_force"]], min_cell)[0]
+        vals[f"tpt_{a}"] = fmt_pct(tpt.loc[a, "tpt"] / 100, lang, decimals=1) if ok else MARKER
+    return t("narr.unemployment_levels", lang, wave=wave_label(wave, lang), **vals)
 
 
 def lee_text(view, *, lang: str = "id") -> list[str]:
