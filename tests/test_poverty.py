@@ -12,6 +12,7 @@ from jbp_analysis.outcomes.poverty import (
     consumption_items,
     fgt,
     household_fgt,
+    impute_items,
     monthly_consumption,
     poverty_outcomes,
 )
@@ -182,3 +183,37 @@ def test_planted_poverty_effects_recovered_on_the_roster():
         )
         checked += 1
     assert checked == 3 * 2 * 2
+
+
+def test_item_imputation_by_cell_median_and_count():
+    items = {"a": 1.0, "b": 1.0, "c": 1.0}
+    d = pd.DataFrame(
+        {
+            "district_code": ["3373"] * 4 + ["3322"] * 2,
+            "wave": "followup",
+            "a": [10.0, 20.0, 40.0, np.nan, 100.0, 200.0],
+            "b": [1.0, np.nan, 3.0, np.nan, 5.0, 7.0],
+            "c": [0.0, 0.0, 0.0, np.nan, 9.0, np.nan],
+        }
+    )
+    filled, n = impute_items(d, items=items, max_missing=2)
+    # row 1: b from the 3373 cell (median of 1 and 3); row 5: c from the 3322 cell (9)
+    assert filled.loc[1, "b"] == 2.0 and filled.loc[5, "c"] == 9.0
+    # row 3 misses all three items (> 2): left missing
+    assert filled.loc[3].isna().all()
+    assert n.tolist() == [0, 1, 0, 0, 0, 1]
+    none, n0 = impute_items(d, items=items, max_missing=0)
+    assert none.isna().sum().sum() == d[list(items)].isna().sum().sum() and n0.sum() == 0
+
+
+def test_poverty_outcomes_report_imputed_items(sim):
+    p = sim.truth.panel.copy()
+    first = p.index[p.responded.astype(bool)][:3]
+    p.loc[first[0], "food_tobacco_week"] = np.nan  # one item: imputed
+    p.loc[first[1], ["food_tobacco_week", "nonfood_clothing_year", "food_cereals_week"]] = np.nan
+    out = poverty_outcomes(p)
+    assert out.loc[first[0], "consumption_imputed_items"] == 1
+    assert not np.isnan(out.loc[first[0], "consumption_per_capita"])
+    assert pd.isna(out.loc[first[1], "consumption_imputed_items"])  # three missing: no consumption
+    assert np.isnan(out.loc[first[1], "consumption_per_capita"])
+    assert out.loc[first[2], "consumption_imputed_items"] == 0

@@ -53,6 +53,8 @@ INDICATORS: dict[str, Kind] = {
     "awareness_anderson": "sd",
     "awareness_klk": "sd",
     # poverty (BPS lines; FGT indices)
+    "consumption_household": "rupiah",
+    "consumption_imputed_items": "number",
     "consumption_per_capita": "rupiah",
     "poverty_line": "rupiah",
     "poor": "binary",

@@ -12,8 +12,9 @@ expenditure in the last **month** and in the last **12 months**. Monthly househo
 the Susenas conversion (food x 30/7, yearly items / 12), and ``consumption_per_capita`` is
 :math:`C` divided by household size. The items are the codebook's respondent variables of the
 ``konsumsi`` form group whose ``unit`` is ``Rp per week``, ``Rp per month`` or ``Rp per year`` (so
-a study changes its list in the codebook, not here). A household with any item missing (blank, "don't know", refused) has no
-consumption: nothing is imputed.
+a study changes its list in the codebook, not here). A household that left at most two items missing (blank, "don't know",
+refused) gets the item's median in its cell for them (:func:`impute_items`; Deaton and Zaidi 2002),
+counted in ``consumption_imputed_items``; with more missing items it has no consumption.
 
 Per household, with line :math:`z` and consumption per capita :math:`y`,
 ``poor`` = :math:`1(y < z)` (P0), ``poverty_gap`` = :math:`\max(0, (z - y)/z)` (P1) and
@@ -30,6 +31,8 @@ Foster, J., Greer, J., & Thorbecke, E. (1984). A class of decomposable poverty m
 BPS. *Profil Kemiskinan di Indonesia*; Susenas consumption module (KP): food over the past week,
 non-food over the past month and year.
 Haughton, J., & Khandker, S. R. (2009). *Handbook on Poverty and Inequality*. World Bank, ch. 4.
+Deaton, A., & Zaidi, S. (2002). *Guidelines for Constructing Consumption Aggregates for Welfare
+Analysis*. LSMS Working Paper 135, World Bank.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ __all__ = [
     "RECALL_FACTORS",
     "consumption_items",
     "monthly_consumption",
+    "impute_items",
     "fgt",
     "household_fgt",
     "poverty_outcomes",
@@ -63,6 +67,7 @@ RECALL_FACTORS: dict[str, float] = {
 #: Columns :func:`poverty_outcomes` adds.
 POVERTY_COLUMNS: tuple[str, ...] = (
     "consumption_household",
+    "consumption_imputed_items",
     "consumption_per_capita",
     "poverty_line",
     "poverty_line_scope",
@@ -116,6 +121,56 @@ def monthly_consumption(data: pd.DataFrame, *, items: dict[str, float] | None = 
             "consumption expenditure cannot be negative", row=int(bad[0]) + 1, column=col
         )
     return x @ np.fromiter(items.values(), dtype=np.float64)
+
+
+def impute_items(
+    data: pd.DataFrame,
+    *,
+    items: dict[str, float] | None = None,
+    by: Sequence[str] = ("district_code", "wave", "urban_rural"),
+    max_missing: int = 2,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Fill a household's missing items with the item's median in its cell, if few are missing.
+
+    A household that answered all but at most ``max_missing`` items gets, for each missing item,
+    the median of that item among the households of the same cell (the columns of ``by`` that
+    exist, e.g. district x wave x urban/rural; the wave median when the cell has no answer).
+    Households with more missing items keep them missing, so their consumption stays missing.
+    This is the usual treatment of item non-response in consumption aggregates (Deaton and
+    Zaidi 2002, section 2.5); the count of imputed items is returned so that every changed value
+    is visible (``consumption_imputed_items``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"wave": "followup", "a": [10.0, 20.0, 30.0, None],
+    ...                   "b": [1.0, None, 3.0, None]})
+    >>> filled, n = impute_items(d, items={"a": 1.0, "b": 1.0}, max_missing=1)
+    >>> filled["b"].tolist(), n.tolist()
+    ([1.0, 2.0, 3.0, nan], [0, 1, 0, 0])
+    """
+    items = consumption_items() if items is None else items
+    cols = list(items)
+    x = data[cols].apply(pd.to_numeric, errors="coerce").astype(np.float64)
+    n_missing = x.isna().sum(axis=1).to_numpy()
+    fill = (n_missing > 0) & (n_missing <= max_missing)
+    keys = [c for c in by if c in data.columns]
+    if not fill.any() or max_missing <= 0:
+        return x, np.zeros(len(x), dtype=np.int64)
+    med = (
+        x.groupby([data[k].astype("string").fillna("") for k in keys], observed=True).transform(
+            "median"
+        )
+        if keys
+        else x.apply(lambda s: s.fillna(s.median()))
+    )
+    if "wave" in data.columns:
+        wave_med = x.groupby(data["wave"].astype("string").fillna(""), observed=True).transform(
+            "median"
+        )
+        med = med.fillna(wave_med)
+    filled = x.where(~(x.isna() & fill[:, None]), med)
+    n_imputed = np.where(fill, (filled.notna() & x.isna()).sum(axis=1).to_numpy(), 0)
+    return filled, n_imputed.astype(np.int64)
 
 
 def household_fgt(consumption_pc: np.ndarray, line: np.ndarray) -> pd.DataFrame:
@@ -185,6 +240,7 @@ def poverty_outcomes(
     date: str = "interview_date",
     income: str = "household_income",
     size: str = "household_size",
+    max_imputed: int = 2,
 ) -> pd.DataFrame:
     """The poverty columns of every row of ``panel`` (a new DataFrame, same index).
 
@@ -213,7 +269,13 @@ def poverty_outcomes(
     hh_size = panel[size].to_numpy(dtype=np.float64, na_value=np.nan)
     if np.any(hh_size[~np.isnan(hh_size)] <= 0):
         raise JBPInputError("household size must be positive", column=size)
-    cons = monthly_consumption(panel, items=items)
+    items = consumption_items() if items is None else items
+    answered, n_imputed = impute_items(
+        panel, items=items, by=(district, "wave", urban_rural), max_missing=max_imputed
+    )
+    cons = monthly_consumption(answered, items=items)
+    imputed = pd.array(n_imputed, dtype="Int64")
+    imputed[np.isnan(cons)] = pd.NA
     per_capita = cons / hh_size
     found = lookup_lines(panel, district=district, urban_rural=urban_rural, date=date, table=lines)
     z = found["poverty_line"].to_numpy(dtype=np.float64)
@@ -223,6 +285,7 @@ def poverty_outcomes(
     out = pd.DataFrame(
         {
             "consumption_household": cons,
+            "consumption_imputed_items": imputed,
             "consumption_per_capita": per_capita,
             "poverty_line": z,
             "poverty_line_scope": found["poverty_line_scope"].to_numpy(),
