@@ -112,3 +112,44 @@ def test_report_is_json_and_self_contained_html() -> None:
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page)
     assert "hours_worked" in page and "_index" in page and "n&lt;min" in page
+
+
+def test_unreadable_values_and_waves_in_the_report() -> None:
+    from jbp_analysis.clean.quality import quality_report, render_html, to_json
+    from jbp_analysis.clean.unreadable import unreadable_table
+
+    empty = pd.DataFrame()
+    unread = unreadable_table(
+        [
+            pd.DataFrame(
+                {
+                    "file": ["a.csv", "a.csv"],
+                    "header": ["latar/jenis_kelamin", "latar/umur"],
+                    "column": ["sex", "age"],
+                    "type": ["category", "integer"],
+                    "codes": ["sex", None],
+                    "non_blank": [100, 100],
+                    "unreadable": [7, 0],
+                    "share": [0.07, 0.0],
+                    "values": [[("pria", 4), ("<b>x</b>", 3)], []],
+                }
+            )
+        ]
+    )
+    report = quality_report(
+        accounting=empty, missingness=pd.DataFrame(columns=["variable", "wave"]),
+        enumerators=empty, attrition=pd.DataFrame(columns=["arm", "wave"]),
+        duplicates=empty, outliers=empty, unknown_columns={}, log=empty, rejects=empty,
+        codebook_version="x", unreadable=unread,
+        waves={"collected": ["baseline"], "not_yet_collected": ["endline", "followup"]},
+    )  # fmt: skip
+    assert report["unreadable"][0]["top_values"] == [
+        {"value": "pria", "cells": 4},
+        {"value": "<b>x</b>", "cells": 3},
+    ]
+    assert report["unreadable"][0]["share"] == 0.07 and report["unreadable"][1]["unreadable"] == 0
+    html = render_html(report)
+    assert "not yet collected: endline, followup" in html
+    assert "pria (4)" in html and "&lt;b&gt;x&lt;/b&gt; (3)" in html and "<b>x</b>" not in html
+    assert "latar/umur" not in html  # columns with nothing unreadable are summarised
+    assert '"not_yet_collected"' in to_json(report)

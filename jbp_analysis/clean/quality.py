@@ -320,6 +320,9 @@ def render_html(report: dict[str, Any]) -> str:
             + ".</p>"
         )
     unread = pd.DataFrame(report.get("unreadable", []))
+    n_columns = len(unread)
+    if len(unread):
+        unread = unread[unread["unreadable"] > 0]
     if len(unread):
         unread = unread.assign(
             share=unread["share"].map(lambda x: f"{x:.2%}"),
@@ -359,7 +362,13 @@ def render_html(report: dict[str, Any]) -> str:
         "<p class='note'>Share of non-blank values (other than missing codes) that could not be "
         "read: not a code, choice name, label, alias, number or date. Out-of-range numbers are "
         "read and counted in the cleaning log instead.</p>",
-        _table(unread) if "unreadable" in report else "<p class='note'>Not computed.</p>",
+        (
+            f"<p>Every non-blank value of all {n_columns} columns was read.</p>"
+            if "unreadable" in report and unread.empty
+            else _table(unread)
+            if "unreadable" in report
+            else "<p class='note'>Not computed.</p>"
+        ),
         "<h2>Unknown columns (not carried to any output)</h2>",
         f"<ul>{unknown}</ul>" if unknown else "<p class='note'>None.</p>",
         "<h2>Item non-response by variable, district and wave</h2>",
