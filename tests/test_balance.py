@@ -165,3 +165,15 @@ def test_few_clusters_auto_gives_a_randomisation_joint_test() -> None:
     bad["x1"] = (bad["arm"] == "pendampingan") * 3.0 + 0.1 * bad["x1"]
     p = balance_table(bad, **opts, inference="auto").ftest().set_index("contrast")["p_value"]
     assert p["pendampingan - kontrol"] <= 0.05
+
+
+@pytest.mark.filterwarnings("ignore::jbp_analysis.inference.FewTreatedClustersWarning")
+def test_randomisation_test_says_when_it_cannot_reject() -> None:
+    """Six groups in two strata: 4 assignments per pair, so p >= 0.25 whatever the data."""
+    df = clustered_trial(seed=8, n_clusters=6, cluster_size=10, n_strata=2, n_covariates=2)
+    ft = balance_table(
+        df, variables=["y0", "x1"], arm="arm", control="kontrol", cluster="cluster",
+        strata="stratum", inference="auto",
+    ).ftest()  # fmt: skip
+    assert (ft["p_value"] >= 0.25).all()
+    assert ft["note"].str.contains("smallest attainable p-value is 0.250").all()

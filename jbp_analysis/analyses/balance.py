@@ -266,6 +266,12 @@ def _joint_test(
             note=(
                 "randomisation test: groups' arms re-randomised within strata (Fisher 1935); "
                 "exact whatever the number of clusters"
+                + (
+                    f"; only {rt.draws} possible assignments, so the smallest attainable "
+                    f"p-value is {1 / rt.draws:.3f}"
+                    if rt.enumerated and 1 / rt.draws > 0.01
+                    else ""
+                )
             ),
         )
     elif G is not None and G < AUTO_WILD_BELOW_CLUSTERS:
