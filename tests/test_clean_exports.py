@@ -273,3 +273,49 @@ def test_two_exports_of_one_wave_are_refused(standard, tmp_path, capsys) -> None
     shutil.copy(resp, raw / resp.name.replace("10-00-00", "11-00-00"))
     rc, err = _clean(raw, tmp_path / "out", capsys)
     assert rc == 2 and "two exports hold the respondent data of wave baseline" in err
+
+
+def test_per_wave_forms_without_a_wave_column_take_the_wave_from_the_file_map(
+    standard, tmp_path, capsys
+) -> None:
+    # one form per wave ("JBP responden baseline"): no gelombang column; the file map's
+    # `JBP_responden_{wave}_-_*` rule gives the wave
+    raw = _write(tmp_path, "raw", mess=0.0, flavour="kobo-xml")
+    for p in list(raw.glob("JBP_*_-_all_versions_-_*.csv")):
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        title = p.name.split("_-_")[0]
+        for code, wave in (("0", "baseline"), ("1", "endline"), ("2", "followup")):
+            part = df[df["gelombang"] == code].drop(columns="gelombang")
+            part.to_csv(raw / p.name.replace(title, f"{title}_{wave}"), index=False)
+        p.unlink()
+    assert not any("gelombang" in p.read_text().split("\n")[0] for p in raw.glob("JBP_*"))
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 0, err
+    _assert_same(standard[0.0][1], tmp_path / "out")
+
+
+def test_the_study_sets_the_unreadable_threshold(standard, tmp_path, capsys) -> None:
+    def edit(df):
+        df["latar/jenis_kelamin"] = df["latar/jenis_kelamin"].where(df.index % 5 > 0, "pria")
+
+    raw = _edit(standard, tmp_path, edit)
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 2 and "'pria'" in err
+    study = tmp_path / "study"
+    shutil.copytree(resolve_study(), study)
+    text = (study / "study.yaml").read_text()
+    (study / "study.yaml").write_text(
+        text.replace("unreadable_threshold: 0.01", "unreadable_threshold: 0.5")
+    )
+    capsys.readouterr()
+    rc = main(["clean", "--raw", str(raw), "--out", str(tmp_path / "out"), "--study", str(study)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "unread responden_baseline.csv latar/jenis_kelamin (sex)" in out and "'pria'" in out
+    import json
+
+    q = json.loads((tmp_path / "out" / "quality.json").read_text())
+    (row,) = [r for r in q["unreadable"] if r["column"] == "sex" and r["unreadable"]]
+    assert row["top_values"][0]["value"] == "pria" and 0.15 < row["share"] < 0.25
+    panel = pd.read_parquet(tmp_path / "out" / "panel.parquet")
+    assert panel.loc[panel["wave"] == "baseline", "sex"].isna().mean() > 0.15

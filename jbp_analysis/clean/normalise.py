@@ -158,7 +158,7 @@ def parse_numbers(text: pd.Series, *, integer: bool) -> tuple[pd.Series, np.ndar
 
 
 # ---------------------------------------------------------------------------------- categories
-_LOOKUPS: dict[tuple[int, str, tuple[int, ...]], _Lookup] = {}
+_LOOKUPS: dict[tuple[int, str, tuple[int, ...]], tuple[Codebook, _Lookup]] = {}
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _NUMERIC = re.compile(r"^[+-]?\d+(\.\d+)?$")
 #: spelling kinds of a coded answer; the kind most cells of a column have is read as is, the
@@ -213,9 +213,11 @@ class _Lookup:
 
 def _lookup(codes: str, codebook: Codebook, missing: tuple[int, ...] = ()) -> _Lookup:
     key = (id(codebook), codes, tuple(missing))
-    if key not in _LOOKUPS:
-        _LOOKUPS[key] = _build_lookup(codes, codebook, missing)
-    return _LOOKUPS[key]
+    hit = _LOOKUPS.get(key)
+    if hit is None or hit[0] is not codebook:  # the codebook is kept: its id is never reused
+        hit = (codebook, _build_lookup(codes, codebook, missing))
+        _LOOKUPS[key] = hit
+    return hit[1]
 
 
 def _processed_value(codes: str, code: Any, spec: dict[str, Any]) -> Any:
