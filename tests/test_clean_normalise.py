@@ -126,3 +126,49 @@ def test_every_codebook_variable_normalises_to_its_processed_dtype(module) -> No
             assert str(res.frame[v.name].dtype) == "string"
         else:
             assert res.frame[v.name].dtype == want, v.name
+
+
+# ---------------------------------------------------------------- field-tool spellings (issue 9)
+def test_choice_names_labels_in_either_language_any_case_decode_alike() -> None:
+    spellings = ["laki_laki", "Laki-laki", "LAKI LAKI", "laki - laki", "Male", "male", "1"]
+    vals, _ = decode_codes(pd.Series(spellings + ["perempuan", "Female", "2"]), V("sex"))
+    assert vals.tolist() == ["male"] * len(spellings) + ["female"] * 3
+    lk, _ = decode_codes(pd.Series(["sangat_setuju", "Strongly agree", "ragu_ragu"]), V("ca01_know_dana_desa"))  # fmt: skip
+    assert lk.tolist() == [5, 5, 3]
+
+
+def test_yes_no_as_one_zero_and_missing_code_choices() -> None:
+    vals, rule = decode_codes(
+        pd.Series(["1", "0", "0", "menolak", "Refused", "tidak_tahu"]), V("worked_last_week")
+    )
+    # worked_last_week allows -98 (menolak) only: "tidak_tahu" (-99) is not an answer here
+    assert vals.tolist()[:3] == [True, False, False] and vals.isna().tolist()[3:] == [True] * 3
+    assert rule.tolist()[3:] == ["missing_code", "missing_code", "unreadable"]
+
+
+def test_the_columns_own_spelling_is_read_as_is_others_are_logged() -> None:
+    # a KoboToolbox "XML values" column: choice names are the plain reading and the one label
+    # is logged; a code is the codebook's own value and always read as is
+    text = pd.Series(["laki_laki"] * 5 + ["perempuan"] * 4 + ["Perempuan", "1"], dtype="string")
+    res = normalise(pd.DataFrame({"sex": text}), [V("sex")], codebook=CB)
+    assert res.frame["sex"].tolist() == ["male"] * 5 + ["female"] * 5 + ["male"]
+    assert res.log[["pos", "old", "rule"]].values.tolist() == [[9, "Perempuan", "label_to_code"]]
+
+
+def test_unreadable_accounting_per_column() -> None:
+    frame = pd.DataFrame(
+        {
+            "sex": ["1", "pria", "pria", "-98", None, "2", "wanita", "7"],
+            "age": ["20", "dua puluh", "-99", "61", "", "21.5", "x", "22"],
+        },
+        dtype="string",
+    )
+    res = normalise(frame, [V("sex"), V("age")], codebook=CB)
+    u = res.unreadable.set_index("column")
+    # sex: 6 non-blank values other than missing codes; "pria" x2 and "wanita" unreadable, "7"
+    # is a number that is no code (out of range, not unreadable)
+    assert u.loc["sex", ["non_blank", "unreadable"]].tolist() == [6, 3]
+    assert u.loc["sex", "values"] == [("pria", 2), ("wanita", 1)]
+    # age: "61" (out of range) and "21.5" (not whole) are read as numbers; text is unreadable
+    assert u.loc["age", ["non_blank", "unreadable"]].tolist() == [6, 2]
+    assert sorted(v for v, _ in u.loc["age", "values"]) == ["dua puluh", "x"]

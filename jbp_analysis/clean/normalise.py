@@ -284,7 +284,7 @@ def decode_codes(
     choice name (``laki_laki``), a label in Bahasa Indonesia or English, the value name or an
     alias from the study folder, in any case and with ``_``, ``-`` and spaces alike; ``0``,
     ``true``/``false`` also read a yes/no. The spelling most cells of the column use is read
-    as is (rule missing); other spellings get ``label_to_code``. Missing codes the variable
+    as is (rule missing); other spellings get ``label_to_code`` (a code is always read as is). Missing codes the variable
     allows (``-99``/``-98``, or their labels) get ``missing_code``; a number that is no code
     ``out_of_range``; any other text ``unreadable``. Works on the distinct strings.
 
