@@ -349,23 +349,26 @@ def header_keys(codebook: Codebook, module: str) -> dict[str, str]:
 
     Keys are the full paths of every codebook header, alias and XLSForm question (see the
     module docstring) and the question labels; a key that two variables would share is left
-    out.
+    out, and a path always wins over a label spelt the same.
     """
-    keys: dict[str, set[str]] = {}
+    paths: dict[str, set[str]] = {}
+    labels: dict[str, set[str]] = {}
+    groups = getattr(codebook, "form_groups", {}) or {}
     for v in codebook.module(module):
         for h in _spellings(v):
             for k in _path_keys(h):
-                keys.setdefault(k, set()).add(v.name)
-        groups = getattr(codebook, "form_groups", {}) or {}
+                paths.setdefault(k, set()).add(v.name)
         group = getattr(v, "form_group", None)
         for lang in ("id", "en"):
             text = (v.label or {}).get(lang)
             if text:  # KoboToolbox "labels" export: the label, or "Group label/Question label"
-                keys.setdefault(_label_key(text), set()).add(v.name)
+                labels.setdefault(_label_key(text), set()).add(v.name)
                 glabel = groups.get(group, {}).get(lang, group) if group else None
                 if glabel:
-                    keys.setdefault(_label_key(f"{glabel}/{text}"), set()).add(v.name)
-    return {k: next(iter(n)) for k, n in keys.items() if len(n) == 1}
+                    labels.setdefault(_label_key(f"{glabel}/{text}"), set()).add(v.name)
+    out = {k: next(iter(n)) for k, n in labels.items() if len(n) == 1 and k not in paths}
+    out.update({k: next(iter(n)) for k, n in paths.items() if len(n) == 1})
+    return out
 
 
 def _asked(v: Variable, wave: str | None) -> bool:
