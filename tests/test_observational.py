@@ -543,6 +543,7 @@ MODULES = [
     "jbp_analysis.observational.matching",
     "jbp_analysis.observational.plots",
     "jbp_analysis.observational.propensity",
+    "jbp_analysis.observational.report",
     "jbp_analysis.observational.results",
     "jbp_analysis.observational.sample",
     "jbp_analysis.observational.sensitivity",
@@ -561,3 +562,32 @@ def test_examples_run(name):
     finally:
         plt.close("all")
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_observational_report_notebook_runs(tmp_path):
+    import sys
+
+    import nbformat
+    import papermill
+
+    from jbp_analysis.report.runner import NOTEBOOK_DIR
+
+    sys.path.insert(0, str(NOTEBOOK_DIR.parent / "tests"))
+    from fixtures.processed import write_processed
+
+    processed = write_processed(tmp_path / "processed", seed=4, groups_per_district=9)
+    out = tmp_path / "observational_report.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK_DIR / "observational_report.ipynb"),
+        str(out),
+        parameters={"processed_dir": str(processed)},
+        cwd=str(NOTEBOOK_DIR),
+        progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    assert "not an experiment" in text and "doubly robust" in text

@@ -113,6 +113,11 @@ def design_matrix(
         import statsmodels.formula.api as smf
 
         frame = data.copy()
+        for c in formula_columns(covariates, data):  # nullable dtypes -> float (patsy needs numpy)
+            if isinstance(frame[c].dtype, pd.api.extensions.ExtensionDtype) and (
+                pd.api.types.is_bool_dtype(frame[c]) or pd.api.types.is_numeric_dtype(frame[c])
+            ):
+                frame[c] = frame[c].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         frame["__d__"] = 0.0
         try:
             model = smf.ols(f"__d__ ~ {covariates}", frame, missing="raise")
