@@ -155,7 +155,7 @@ def check_raw(
     problems: list[Problem] = []
     notes: list[str] = []
     if not raw.is_dir():
-        problems.append(Problem("unplaced", str(raw), "the raw folder does not exist"))
+        problems.append(Problem("raw_folder", str(raw), "the raw folder does not exist"))
         return CheckReport(raw=raw, files=(), problems=tuple(problems))
     files, bad = place_files(raw, cb, file_map=file_map)
     for p in bad.unplaced:
