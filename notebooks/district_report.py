@@ -281,15 +281,14 @@ if pov.has_poverty(rep.data):  # the consumption module was asked: BPS lines, FG
             "poverty_distribution",
         )
     )
+    # the P0 effect and its interval are the impact table's own (same ANCOVA, same inference)
     lifted = households_lifted(
         rep.costs,
-        followups[followups["wave"].astype(str) == rep.waves[-1]],
-        strata=STRATA,
+        impacts[impacts["wave"].astype(str) == rep.waves[-1]],
         participants=plots.cost_effectiveness.roster_by_group(rep.panel),
-        n_boot=499,
-        seed=seed,
         level=LEVEL,
     )
+    display(nar.bullets(pov.answer_lines(lifted, lang=lang)))
     display(
         rep.pack.table(
             pov.lifted_reader(lifted, lang=lang), "poverty_lifted", title=rep.t("poverty.lifted")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jbp_analysis.analyses.poverty import households_lifted
+from jbp_analysis.analyses.poverty import households_lifted, households_lifted_bootstrap
 from jbp_analysis.report import poverty as pov
 
 
@@ -31,7 +31,7 @@ def trial():
 
 def test_households_lifted_by_hand(trial):
     data, costs = trial
-    out = households_lifted(costs, data, strata=None, n_boot=99, seed=1).set_index(
+    out = households_lifted_bootstrap(costs, data, strata=None, n_boot=99, seed=1).set_index(
         ["comparison", "metric"]
     )
     share = data.groupby("arm")["poor"].mean()
@@ -53,7 +53,7 @@ def test_households_lifted_by_hand(trial):
 def test_households_lifted_needs_the_indicator(trial):
     data, costs = trial
     with pytest.raises(Exception, match="poor"):
-        households_lifted(costs, data.drop(columns="poor"), strata=None, n_boot=9)
+        households_lifted_bootstrap(costs, data.drop(columns="poor"), strata=None, n_boot=9)
 
 
 def test_share_table_suppresses_small_cells_and_ignores_non_respondents():
@@ -94,7 +94,46 @@ def test_lines_note_lists_sources_in_both_languages():
 
 def test_lifted_reader_formats_every_comparison(trial):
     data, costs = trial
-    out = households_lifted(costs, data, strata=None, n_boot=49)
+    out = households_lifted_bootstrap(costs, data, strata=None, n_boot=49)
     r = pov.lifted_reader(out, lang="en")
     assert r.shown.shape == (3, 4)
     assert "per Rp 100 million" in " ".join(r.shown.iloc[:, 0])
+
+
+def test_households_lifted_from_the_impact_table_by_hand():
+    costs = pd.DataFrame(
+        {"group_id": ["k", "c", "m"], "arm": ["kontrol", "karitatif", "pendampingan"],
+         "cost_rp": [0, 10_000_000, 40_000_000]}
+    )  # fmt: skip
+    people = costs[["group_id", "arm"]].assign(participants=20)
+    imp = pd.DataFrame(
+        {
+            "contrast": [
+                "karitatif - kontrol",
+                "pendampingan - kontrol",
+                "pendampingan - karitatif",
+            ],
+            "outcome": "poor",
+            "estimate": [-0.05, -0.12, -0.07],
+            "ci_low": [-0.15, -0.20, -0.16],
+            "ci_high": [0.05, -0.04, 0.02],
+            "inference": "wild",
+        }
+    )
+    out = households_lifted(costs, imp, participants=people).set_index(["comparison", "metric"])
+    # mentoring vs control: 2M per participant; 0.12 / 2M * 1e8 = 6 households per Rp 100M
+    m = out.loc["pendampingan vs kontrol"]
+    assert m.loc["poverty_effect", ["estimate", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [-0.12, -0.20, -0.04]
+    )
+    assert m.loc["lifted_per_100m_rp", ["estimate", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [6.0, 2.0, 10.0]
+    )
+    assert m.loc["cost_per_household_lifted_rp", ["estimate", "ci_low", "ci_high"]].tolist() == (
+        pytest.approx([2e6 / 0.12, 2e6 / 0.20, 2e6 / 0.04])
+    )
+    # charitable vs control: the P0 interval includes 0 -> unbounded cost per household lifted
+    c = out.loc["karitatif vs kontrol"]
+    assert np.isinf(c.loc["cost_per_household_lifted_rp", "ci_high"])
+    r = pov.lifted_reader(out.reset_index(), lang="en")
+    assert "wild" in r.footnotes[0] and "∞" in r.shown.to_string()

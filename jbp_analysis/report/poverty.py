@@ -27,7 +27,14 @@ from jbp_analysis.report.tables import ReaderTable
 from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.poverty_lines import lines_used
 
-__all__ = ["has_poverty", "share_table", "share_reader", "lifted_reader", "lines_note"]
+__all__ = [
+    "has_poverty",
+    "share_table",
+    "share_reader",
+    "lifted_reader",
+    "answer_lines",
+    "lines_note",
+]
 
 _ARMS = tuple(load_codebook().arms)
 _WAVES = tuple(load_codebook().waves)
@@ -89,7 +96,10 @@ def share_reader(
 
 
 def lifted_reader(tidy: pd.DataFrame, *, lang: str = "id") -> ReaderTable:
-    """:func:`~jbp_analysis.analyses.poverty.households_lifted`: metrics x comparisons, ``est (CI)``."""
+    """:func:`~jbp_analysis.analyses.poverty.households_lifted`: metrics x comparisons, ``est (CI)``.
+
+    Also reads :func:`~jbp_analysis.analyses.poverty.households_lifted_bootstrap` (bootstrap note).
+    """
     from jbp_analysis.i18n import contrast_label
 
     labels = {
@@ -125,7 +135,11 @@ def lifted_reader(tidy: pd.DataFrame, *, lang: str = "id") -> ReaderTable:
         rows.append(row)
     lvl = round(100 * float(tidy["level"].iloc[0])) if "level" in tidy and len(tidy) else 95
     nb = int(tidy["n_boot"].iloc[0]) if "n_boot" in tidy and len(tidy) else 0
-    note = t("note.ce_interval", lang, level=lvl, n_boot=fmt_number(nb, lang, decimals=0))
+    if nb > 0:  # households_lifted_bootstrap
+        note = t("note.ce_interval", lang, level=lvl, n_boot=fmt_number(nb, lang, decimals=0))
+    else:  # households_lifted: the impact table's own intervals
+        how = str(tidy["inference"].iloc[0]) if "inference" in tidy and len(tidy) else ""
+        note = t("note.ce_same_model", lang, level=lvl, inference=how)
     return ReaderTable(tidy, pd.DataFrame(rows), (note,))
 
 
@@ -149,3 +163,49 @@ def lines_note(panel: pd.DataFrame, *, lang: str = "id") -> str:
             f"({status.get(r.status, r.status)}). {r.source}"
         )
     return "\n".join(lines)
+
+
+def answer_lines(tidy: pd.DataFrame, *, lang: str = "id", control: str = "kontrol") -> list[str]:
+    """One sentence per arm against control: the change in P0 and households lifted per Rp 100M.
+
+    Examples
+    --------
+    >>> tidy = pd.DataFrame({"comparison": ["pendampingan vs kontrol"] * 2,
+    ...     "metric": ["poverty_effect", "lifted_per_100m_rp"], "estimate": [-0.12, 6.0],
+    ...     "ci_low": [-0.2, 2.0], "ci_high": [-0.04, 10.0]})
+    >>> answer_lines(tidy, lang="en")[0]
+    'Mentoring vs control: poor households −12.0 pp (−20.0 pp to −4.0 pp); 6.0 households lifted above the line per Rp 100 million (2.0 to 10.0).'
+    """
+    lines = []
+    for comp, g in tidy.groupby("comparison", sort=False):
+        a, _, b = str(comp).partition(" vs ")
+        if b != control:
+            continue
+        m = g.set_index("metric")
+        if "poverty_effect" not in m.index or "lifted_per_100m_rp" not in m.index:
+            continue
+        e, lf = m.loc["poverty_effect"], m.loc["lifted_per_100m_rp"]
+
+        def pp(v: float) -> str:
+            if not np.isfinite(v):
+                return "-"
+            return fmt_number(100 * v, lang, decimals=1) + " " + t("unit.pp_short", lang)
+
+        def num(v: float) -> str:
+            return fmt_number(v, lang, decimals=1) if np.isfinite(v) else "-"
+
+        lines.append(
+            t(
+                "poverty.answer",
+                lang,
+                arm=arm_label(a, lang),
+                control=arm_label(b, lang).lower(),
+                effect=pp(e["estimate"]),
+                lo=pp(e["ci_low"]),
+                hi=pp(e["ci_high"]),
+                lifted=num(lf["estimate"]),
+                lifted_lo=num(lf["ci_low"]),
+                lifted_hi=num(lf["ci_high"]),
+            )
+        )
+    return lines
