@@ -93,7 +93,12 @@ def fit_propensity(
     n, k = X.shape
     w = np.ones(n) if w is None else w
     names = names or tuple(f"x{j}" for j in range(k))
-    rank = np.linalg.matrix_rank(X[w > 0])
+    # Rank from the column-normalised Gram matrix (k x k), not an SVD of the n x k design.
+    Xw = X[w > 0]
+    norms = np.sqrt(np.einsum("ij,ij->j", Xw, Xw))
+    norms[norms == 0] = 1.0
+    gram = (Xw.T @ Xw) / np.outer(norms, norms)
+    rank = int(np.sum(np.linalg.eigvalsh(gram) > 1e-11))
     if rank < k:
         raise JBPInputError(
             f"the propensity-score covariates are collinear (rank {rank} of {k} columns)",
