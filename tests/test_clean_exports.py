@@ -319,3 +319,31 @@ def test_the_study_sets_the_unreadable_threshold(standard, tmp_path, capsys) -> 
     assert row["top_values"][0]["value"] == "pria" and 0.15 < row["share"] < 0.25
     panel = pd.read_parquet(tmp_path / "out" / "panel.parquet")
     assert panel.loc[panel["wave"] == "baseline", "sex"].isna().mean() > 0.15
+
+
+def test_the_file_map_names_the_sheet_of_a_renamed_xlsx(standard, tmp_path, capsys) -> None:
+    import openpyxl
+
+    raw = tmp_path / "raw"
+    shutil.copytree(standard[0.0][0], raw)
+    p = raw / "responden_endline.csv"
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    p.unlink()
+    wb = openpyxl.Workbook()
+    wb.active.title = "catatan"
+    wb.active.append(["notes of the field team"])
+    ws = wb.create_sheet("data")
+    ws.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        ws.append([None if x == "" else x for x in row])
+    wb.save(raw / "survei_akhir_pemuda.xlsx")
+    study = tmp_path / "study"
+    shutil.copytree(resolve_study(), study)
+    fm = (study / "file_map.yaml").read_text()
+    rule = "  - {pattern: 'survei_akhir*.xlsx', module: respondent, wave: endline, sheet: data}\n"
+    (study / "file_map.yaml").write_text(fm.replace("rules:\n", "rules:\n" + rule, 1))
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 2 and "survei_akhir_pemuda.xlsx" in err  # not placed by the shipped map
+    rc, err = _clean(raw, tmp_path / "out", capsys, "--study", str(study))
+    assert rc == 0, err
+    _assert_same(standard[0.0][1], tmp_path / "out")

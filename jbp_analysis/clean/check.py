@@ -176,7 +176,7 @@ def check_raw(
     failed: set[str] = set()  # modules with a file that could not be read (no wave follow-ups)
     for f in files:
         try:
-            table = read_table(f.path)
+            table = read_table(f.path, sheet=f.sheet)
             mapping, unknown, tools = _match(table, f, cb)
         except JBPInputError as exc:
             problems.append(Problem("unreadable_file", f.name, exc.problem + _hint(exc)))

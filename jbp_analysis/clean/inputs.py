@@ -146,6 +146,7 @@ class InputFile:
     wave: str | None
     sha256: str
     wave_from_column: bool = False
+    sheet: str | None = None  # the XLSX sheet the file map names (None: the first)
 
     @property
     def name(self) -> str:
@@ -244,6 +245,7 @@ def place_files(
                 wave=where.wave if per_wave else None,
                 sha256=sha256(path),
                 wave_from_column=per_wave and where.wave is None,
+                sheet=where.sheet,
             )
         )
     modules = list(codebook.files)

@@ -514,7 +514,7 @@ def _run(
     problems: list[JBPInputError] = []
     for f in files:  # every file is read and mapped; their problems are reported together
         try:
-            table = read_table(f.path)
+            table = read_table(f.path, sheet=f.sheet)
             m = map_headers(table, f, cb)
         except JBPInputError as exc:
             problems.append(exc)
