@@ -140,3 +140,17 @@ def test_randomised_default_is_unchanged():
     assert "design" not in SimConfig().to_dict()  # SIMULATED.json of randomised samples as before
     with pytest.raises(ConfigError, match="design"):
         SimConfig(design="quasi")
+
+
+def test_cli_simulate_design_option(tmp_path, capsys):
+    import json
+
+    from jbp_analysis.cli import main
+
+    out = tmp_path / "raw"
+    args = ["simulate", "--out", str(out), "--districts", "3373", "--groups-per-district", "3"]
+    assert main([*args, "--mess", "0", "--design", "observational"]) == 0
+    marker = json.loads((out / "SIMULATED.json").read_text())
+    assert marker["config"]["design"] == "observational"
+    assert main([*args, "--design", "quasi"]) == 2
+    assert "design must be randomised or observational" in capsys.readouterr().err

@@ -90,6 +90,14 @@ def command(
             "(ODK Central CSV).",
         ),
     ] = "auto",
+    design: Annotated[
+        str,
+        typer.Option(
+            help="randomised (arms drawn at random within district x cohort) or observational "
+            "(kelompok join the programme where members are more educated and more often "
+            "already in business; see docs/observational.md)."
+        ),
+    ] = "randomised",
     study: StudyOption = None,
 ) -> None:
     """Simulate a JBP cohort survey with known effects and realistic mess.
@@ -114,6 +122,7 @@ def command(
         "n_cohorts": cohorts,
         "mess": mess,
         "file_format": file_format,
+        "design": design,
     }
     if codes is not None:
         settings["districts"] = codes
