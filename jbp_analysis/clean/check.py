@@ -258,8 +258,7 @@ def check_raw(
     below = table[(table["unreadable"] > 0) & (table["share"] <= threshold)]
     notes += [
         line.removeprefix("unread ") + f" (at or below the {threshold:.1%} threshold)"
-        for line in unreadable_lines(below)
-        if not line.startswith("unread none")
+        for line in unreadable_lines(below)[1:]
     ]
     waves = [
         w

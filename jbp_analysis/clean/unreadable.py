@@ -112,9 +112,14 @@ def _values_text(values: list[tuple[str, int]]) -> str:
 def unreadable_lines(table: pd.DataFrame) -> list[str]:
     """Run-summary lines: every column with unreadable values (or one line saying none)."""
     bad = table[table["unreadable"] > 0]
+    n, k = int(table["non_blank"].sum()), int(table["unreadable"].sum())
+    total = (
+        f"unread {k:,} of {n:,} non-blank values ({k / n if n else 0:.2%}) could not be read"
+        f" in {len(bad)} of {len(table)} columns"
+    )
     if bad.empty:
-        return ["unread none: every non-blank value of every column was read"]
-    return [
+        return [total + ": every value of every column was read"]
+    return [total] + [
         f"unread {r.file} {r.header or r.column} ({r.column}): {r.unreadable:,} of "
         f"{r.non_blank:,} ({r.share:.1%}): {_values_text(r.values)}"
         for r in bad.itertuples()
