@@ -31,11 +31,13 @@ seed: int = 20170401  # seed for anything random in the analysis
 min_cell: int = 10  # disclosure control: fewest respondents behind any published number
 
 # %%
+import pandas as pd
 from IPython.display import Markdown, display
 
 from jbp_analysis import plots
 from jbp_analysis.report import narrative as nar
 from jbp_analysis.report import tables
+from jbp_analysis.report.deviations import deviations_table, mark_prespecified, plan_line
 from jbp_analysis.report.estimable import (
     BALANCE_VARIABLES,
     PRIMARY_OUTCOMES,
@@ -62,8 +64,12 @@ LEVEL = 0.95
 STRATA = "stratum"  # randomisation strata: district x cohort (cohort within one district)
 baseline = rep.data[rep.data["wave"].astype(str).eq("baseline")]
 followups = rep.data[rep.data["wave"].astype(str).isin(rep.waves) & rep.data["responded"]]
+FOLLOW_UP = bool(rep.waves)  # False until a follow-up wave is collected: a baseline report
 display(nar.heading("report.title", lang, level=1, district=rep.label))
 display(Markdown(nar.intro_text(rep.panel, label=rep.label, lang=lang)))
+display(Markdown(plan_line(rep.plan, lang)))
+if not FOLLOW_UP:
+    display(Markdown(rep.t("report.baseline_only")))
 
 # %%
 display(nar.heading("section.quality", lang))
@@ -96,205 +102,236 @@ display(
 )
 
 # %%
-display(nar.heading("section.impacts", lang))
-display(Markdown(nar.unemployment_text(lang)))
-display(
-    Markdown(nar.unemployment_levels(followups, wave=rep.waves[-1], lang=lang, min_cell=min_cell))
-)
-# primary ANCOVA: baseline outcome, pre-specified baseline covariates, strata fixed effects
-impacts = estimate_impacts(
-    followups, outcomes=REPORT_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
-)
-display(
-    rep.pack.figure(
-        plots.coefficients.plot(impacts, level=LEVEL, lang=lang, min_cell=min_cell),
-        "impacts",
-        headline=True,
-    )
-)
-display(
-    nar.bullets(
-        nar.impact_lines(
-            nar.select(impacts, comparison="kontrol"), lang=lang, level=LEVEL, min_cell=min_cell
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.impacts", lang))
+    display(Markdown(nar.unemployment_text(lang)))
+    display(
+        Markdown(
+            nar.unemployment_levels(followups, wave=rep.waves[-1], lang=lang, min_cell=min_cell)
         )
     )
-)
-display(
-    rep.pack.table(
-        tables.impact_reader(impacts, lang=lang, level=LEVEL, min_cell=min_cell),
-        "impacts",
-        title=rep.t("section.impacts"),
+    # primary ANCOVA: baseline outcome, pre-specified baseline covariates, strata fixed effects
+    impacts = estimate_impacts(
+        followups, outcomes=REPORT_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
     )
-)
-
-# %%
-display(nar.heading("section.robustness", lang, level=3))
-without_covariates = estimate_impacts(
-    followups,
-    outcomes=REPORT_OUTCOMES,
-    waves=rep.waves,
-    strata=STRATA,
-    level=LEVEL,
-    seed=seed,
-    covariates=(),
-)
-display(
-    rep.pack.table(
-        tables.robustness_reader(
-            impacts, without_covariates, lang=lang, level=LEVEL, min_cell=min_cell
-        ),
-        "robustness",
-        title=rep.t("section.robustness"),
+    impacts = mark_prespecified(impacts, rep.plan)  # declared in the plan, or exploratory
+    display(
+        rep.pack.figure(
+            plots.coefficients.plot(impacts, level=LEVEL, lang=lang, min_cell=min_cell),
+            "impacts",
+            headline=True,
+        )
     )
-)
-
-# %%
-display(
-    rep.pack.figure(
-        plots.trajectories.plot(rep.data, y="unemployed_bps", lang=lang, min_cell=min_cell),
-        "trajectory_unemployment",
+    display(
+        nar.bullets(
+            nar.impact_lines(
+                nar.select(impacts, comparison="kontrol"), lang=lang, level=LEVEL, min_cell=min_cell
+            )
+        )
     )
-)
-display(
-    rep.pack.figure(
-        plots.trajectories.plot(rep.data, y="income_household", lang=lang, min_cell=min_cell),
-        "trajectory_income",
-    )
-)
-display(
-    rep.pack.figure(
-        plots.income.plot(rep.data, y="income_household", lang=lang, min_cell=min_cell),
-        "income_distribution",
-    )
-)
-display(
-    rep.pack.figure(
-        plots.trajectories.plot(rep.data, y="awareness_anderson", lang=lang, min_cell=min_cell),
-        "trajectory_awareness",
-    )
-)
-display(
-    rep.pack.figure(
-        plots.awareness.plot(rep.data, wave=rep.waves[-1], lang=lang, min_cell=min_cell),
-        "awareness_items",
-    )
-)
-
-# %%
-display(nar.heading("section.mentoring_vs_charitable", lang))
-display(nar.bullets(nar.mentoring_vs_charitable_lines(impacts, lang=lang, min_cell=min_cell)))
-
-# %%
-display(nar.heading("section.heterogeneity", lang))
-# one interacted model (arm x sex) per outcome and wave; its interaction test, adjusted
-by_sex = estimate_heterogeneity(
-    followups,
-    outcomes=PRIMARY_OUTCOMES,
-    waves=rep.waves,
-    by="sex",
-    strata=STRATA,
-    level=LEVEL,
-    seed=seed,
-)
-display(nar.bullets(nar.heterogeneity_lines(by_sex, lang=lang, min_cell=min_cell)))
-display(
-    rep.pack.table(
-        tables.heterogeneity_reader(by_sex, lang=lang, level=LEVEL, min_cell=min_cell),
-        "heterogeneity",
-        title=rep.t("section.heterogeneity"),
-    )
-)
-
-# %%
-display(nar.heading("section.attrition", lang))
-rates = plots.attrition.summarise(rep.data, waves=rep.waves, min_cell=min_cell)
-display(Markdown(" ".join(nar.attrition_lines(rates, lang=lang))))
-display(
-    rep.pack.figure(
-        plots.attrition.plot(rep.data, waves=rep.waves, lang=lang, min_cell=min_cell),
-        "attrition",
-    )
-)
-lost = attrition_view(
-    rep.data, outcomes=PRIMARY_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
-)
-display(
-    rep.pack.table(
-        tables.attrition_reader(lost.tests, rates, lang=lang, min_cell=min_cell),
-        "attrition",
-        title=rep.t("section.attrition"),
-    )
-)
-display(Markdown(" ".join(nar.lee_text(lost, lang=lang))))
-if not lost.lee.empty:
     display(
         rep.pack.table(
-            tables.lee_reader(lost, lang=lang, level=LEVEL, min_cell=min_cell),
-            "lee_bounds",
-            title=rep.t("col.lee_bounds"),
+            tables.impact_reader(impacts, lang=lang, level=LEVEL, min_cell=min_cell),
+            "impacts",
+            title=rep.t("section.impacts"),
         )
     )
+
+# %%
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.robustness", lang, level=3))
+    without_covariates = estimate_impacts(
+        followups,
+        outcomes=REPORT_OUTCOMES,
+        waves=rep.waves,
+        strata=STRATA,
+        level=LEVEL,
+        seed=seed,
+        covariates=(),
+    )
+    display(
+        rep.pack.table(
+            tables.robustness_reader(
+                impacts, without_covariates, lang=lang, level=LEVEL, min_cell=min_cell
+            ),
+            "robustness",
+            title=rep.t("section.robustness"),
+        )
+    )
+
+# %%
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(
+        rep.pack.figure(
+            plots.trajectories.plot(rep.data, y="unemployed_bps", lang=lang, min_cell=min_cell),
+            "trajectory_unemployment",
+        )
+    )
+    display(
+        rep.pack.figure(
+            plots.trajectories.plot(rep.data, y="income_household", lang=lang, min_cell=min_cell),
+            "trajectory_income",
+        )
+    )
+    display(
+        rep.pack.figure(
+            plots.income.plot(rep.data, y="income_household", lang=lang, min_cell=min_cell),
+            "income_distribution",
+        )
+    )
+    display(
+        rep.pack.figure(
+            plots.trajectories.plot(rep.data, y="awareness_anderson", lang=lang, min_cell=min_cell),
+            "trajectory_awareness",
+        )
+    )
+    display(
+        rep.pack.figure(
+            plots.awareness.plot(rep.data, wave=rep.waves[-1], lang=lang, min_cell=min_cell),
+            "awareness_items",
+        )
+    )
+
+# %%
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.mentoring_vs_charitable", lang))
+    display(nar.bullets(nar.mentoring_vs_charitable_lines(impacts, lang=lang, min_cell=min_cell)))
+
+# %%
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.heterogeneity", lang))
+    # one interacted model (arm x sex) per outcome and wave; its interaction test, adjusted
+    by_sex = estimate_heterogeneity(
+        followups,
+        outcomes=PRIMARY_OUTCOMES,
+        waves=rep.waves,
+        by="sex",
+        strata=STRATA,
+        level=LEVEL,
+        seed=seed,
+    )
+    display(nar.bullets(nar.heterogeneity_lines(by_sex, lang=lang, min_cell=min_cell)))
+    display(
+        rep.pack.table(
+            tables.heterogeneity_reader(by_sex, lang=lang, level=LEVEL, min_cell=min_cell),
+            "heterogeneity",
+            title=rep.t("section.heterogeneity"),
+        )
+    )
+
+# %%
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.attrition", lang))
+    rates = plots.attrition.summarise(rep.data, waves=rep.waves, min_cell=min_cell)
+    display(Markdown(" ".join(nar.attrition_lines(rates, lang=lang))))
+    display(
+        rep.pack.figure(
+            plots.attrition.plot(rep.data, waves=rep.waves, lang=lang, min_cell=min_cell),
+            "attrition",
+        )
+    )
+    lost = attrition_view(
+        rep.data, outcomes=PRIMARY_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
+    )
+    display(
+        rep.pack.table(
+            tables.attrition_reader(lost.tests, rates, lang=lang, min_cell=min_cell),
+            "attrition",
+            title=rep.t("section.attrition"),
+        )
+    )
+    display(Markdown(" ".join(nar.lee_text(lost, lang=lang))))
+    if not lost.lee.empty:
+        display(
+            rep.pack.table(
+                tables.lee_reader(lost, lang=lang, level=LEVEL, min_cell=min_cell),
+                "lee_bounds",
+                title=rep.t("col.lee_bounds"),
+            )
+        )
 
 # %%
 from jbp_analysis.analyses.cost_effectiveness import cost_effectiveness_from_impacts
 
-display(nar.heading("section.cost", lang))
-per_participant = plots.cost_effectiveness.cost_per_participant(rep.costs, rep.panel)
-display(Markdown(nar.cost_text(per_participant, lang=lang)))
-display(
-    rep.pack.figure(
-        plots.cost_effectiveness.plot(per_participant, lang=lang, min_cell=min_cell),
-        "cost_per_participant",
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.cost", lang))
+    per_participant = plots.cost_effectiveness.cost_per_participant(rep.costs, rep.panel)
+    display(Markdown(nar.cost_text(per_participant, lang=lang)))
+    display(
+        rep.pack.figure(
+            plots.cost_effectiveness.plot(per_participant, lang=lang, min_cell=min_cell),
+            "cost_per_participant",
+        )
     )
-)
-# the effects and their intervals are the impact table's own (same ANCOVA, same inference)
-ce = cost_effectiveness_from_impacts(
-    rep.costs,
-    impacts[impacts["wave"].astype(str) == rep.waves[-1]],
-    participants=plots.cost_effectiveness.roster_by_group(rep.panel),
-    level=LEVEL,
-)
-display(
-    rep.pack.table(
-        tables.ce_reader(ce.tidy(), lang=lang), "cost_effectiveness", title=rep.t("section.cost")
+    # the effects and their intervals are the impact table's own (same ANCOVA, same inference)
+    ce = cost_effectiveness_from_impacts(
+        rep.costs,
+        impacts[impacts["wave"].astype(str) == rep.waves[-1]],
+        participants=plots.cost_effectiveness.roster_by_group(rep.panel),
+        level=LEVEL,
     )
-)
+    display(
+        rep.pack.table(
+            tables.ce_reader(ce.tidy(), lang=lang),
+            "cost_effectiveness",
+            title=rep.t("section.cost"),
+        )
+    )
 
 # %%
 from jbp_analysis.analyses.poverty import households_lifted
 from jbp_analysis.plots import poverty as poverty_chart
 from jbp_analysis.report import poverty as pov
 
-if pov.has_poverty(rep.data):  # the consumption module was asked: BPS lines, FGT P0/P1
-    display(nar.heading("poverty.section", lang))
-    display(Markdown(rep.t("poverty.intro")))
-    display(
-        rep.pack.table(
-            pov.share_reader(rep.data, lang=lang, min_cell=min_cell),
-            "poverty_share",
-            title=rep.t("poverty.share_table"),
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    if pov.has_poverty(rep.data):  # the consumption module was asked: BPS lines, FGT P0/P1
+        display(nar.heading("poverty.section", lang))
+        display(Markdown(rep.t("poverty.intro")))
+        display(
+            rep.pack.table(
+                pov.share_reader(rep.data, lang=lang, min_cell=min_cell),
+                "poverty_share",
+                title=rep.t("poverty.share_table"),
+            )
         )
-    )
-    display(
-        rep.pack.figure(
-            poverty_chart.plot(rep.data, wave=rep.waves[-1], lang=lang, min_cell=min_cell),
-            "poverty_distribution",
+        display(
+            rep.pack.figure(
+                poverty_chart.plot(rep.data, wave=rep.waves[-1], lang=lang, min_cell=min_cell),
+                "poverty_distribution",
+            )
         )
-    )
-    # the P0 effect and its interval are the impact table's own (same ANCOVA, same inference)
-    lifted = households_lifted(
-        rep.costs,
-        impacts[impacts["wave"].astype(str) == rep.waves[-1]],
-        participants=plots.cost_effectiveness.roster_by_group(rep.panel),
-        level=LEVEL,
-    )
-    display(nar.bullets(pov.answer_lines(lifted, lang=lang)))
-    display(
-        rep.pack.table(
-            pov.lifted_reader(lifted, lang=lang), "poverty_lifted", title=rep.t("poverty.lifted")
+        # the P0 effect and its interval are the impact table's own (same ANCOVA, same inference)
+        lifted = households_lifted(
+            rep.costs,
+            impacts[impacts["wave"].astype(str) == rep.waves[-1]],
+            participants=plots.cost_effectiveness.roster_by_group(rep.panel),
+            level=LEVEL,
         )
-    )
-    display(Markdown(pov.lines_note(rep.data, lang=lang)))
+        display(nar.bullets(pov.answer_lines(lifted, lang=lang)))
+        display(
+            rep.pack.table(
+                pov.lifted_reader(lifted, lang=lang),
+                "poverty_lifted",
+                title=rep.t("poverty.lifted"),
+            )
+        )
+        display(Markdown(pov.lines_note(rep.data, lang=lang)))
+
+# %%
+display(nar.heading("dev.section", lang))
+deviations = deviations_table(
+    rep.plan,
+    rep.registered_plan,
+    estimates=impacts if FOLLOW_UP else pd.DataFrame(columns=["outcome", "contrast", "wave"]),
+    waves=rep.waves,
+    exploratory=[rep.t("section.robustness")],
+    lang=lang,
+)
+display(
+    rep.pack.table(deviations, "deviations", title=rep.t("dev.section"), translate=False)
+    if len(deviations.data)
+    else Markdown(rep.t("dev.none"))
+)
 
 # %%
 display(nar.heading("section.caveats", lang))
@@ -314,6 +351,6 @@ rep.pack.set_headline(
     label=rep.label,
     n_respondents=int(rep.panel["respondent_id"].nunique()),
     n_groups=int(rep.panel["group_id"].nunique()),
-    impacts=nar.headline(impacts, outcomes=OUTCOME_LIST, min_cell=min_cell),
+    impacts=nar.headline(impacts, outcomes=OUTCOME_LIST, min_cell=min_cell) if FOLLOW_UP else {},
 )
 report_dir = rep.pack.close()

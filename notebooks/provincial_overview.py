@@ -38,6 +38,7 @@ from IPython.display import Markdown, display
 from jbp_analysis import plots
 from jbp_analysis.report import narrative as nar
 from jbp_analysis.report import tables
+from jbp_analysis.report.deviations import plan_line
 from jbp_analysis.report.estimable import REPORT_OUTCOMES, estimate_impacts
 from jbp_analysis.report.setup import start_report
 
@@ -53,7 +54,8 @@ rep = start_report(
 )
 OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
 LEVEL = 0.95
-LAST_WAVE = rep.waves[-1]
+FOLLOW_UP = bool(rep.waves)  # False until a follow-up wave is collected: a baseline report
+LAST_WAVE = rep.waves[-1] if FOLLOW_UP else "baseline"
 FOREST_WAVE = nar.wave_label(LAST_WAVE, lang)
 UNIT_WORDS = {"share": "unit.pp", "rupiah": "unit.rp_month", "sd": "unit.sd"}
 UNITS = {
@@ -63,127 +65,138 @@ UNITS = {
 followups = rep.data[rep.data["wave"].astype(str).isin(rep.waves) & rep.data["responded"]]
 display(nar.heading("overview.title", lang, level=1))
 display(Markdown(nar.intro_text(rep.panel, label=rep.label, lang=lang)))
+display(Markdown(plan_line(rep.plan, lang)))
+if not FOLLOW_UP:
+    display(Markdown(rep.t("report.baseline_only")))
 
 # %%
-display(nar.heading("section.pooled", lang))
-display(Markdown(nar.unemployment_text(lang)))
-display(
-    Markdown(nar.unemployment_levels(followups, wave=rep.waves[-1], lang=lang, min_cell=min_cell))
-)
-pooled = estimate_impacts(
-    followups,
-    outcomes=REPORT_OUTCOMES,
-    waves=rep.waves,
-    strata="stratum",
-    level=LEVEL,
-    seed=seed,
-)
-display(
-    rep.pack.figure(
-        plots.coefficients.plot(pooled, level=LEVEL, lang=lang, min_cell=min_cell),
-        "impacts",
-        headline=True,
-    )
-)
-display(
-    nar.bullets(
-        nar.pooled_lines(
-            pooled, n_districts=len(rep.districts), lang=lang, level=LEVEL, min_cell=min_cell
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.pooled", lang))
+    display(Markdown(nar.unemployment_text(lang)))
+    display(
+        Markdown(
+            nar.unemployment_levels(followups, wave=rep.waves[-1], lang=lang, min_cell=min_cell)
         )
     )
-)
-display(
-    rep.pack.table(
-        tables.impact_reader(pooled, lang=lang, level=LEVEL, min_cell=min_cell),
-        "pooled",
-        title=rep.t("section.pooled"),
+    pooled = estimate_impacts(
+        followups,
+        outcomes=REPORT_OUTCOMES,
+        waves=rep.waves,
+        strata="stratum",
+        level=LEVEL,
+        seed=seed,
     )
-)
-
-# %%
-display(nar.heading("section.forest", lang))
-by_district = pd.concat(
-    [
-        estimate_impacts(
-            followups[followups["district_code"].astype(str) == c],
-            outcomes=REPORT_OUTCOMES,
-            waves=[LAST_WAVE],
-            strata="stratum",
-            level=LEVEL,
-            seed=seed,
-        ).assign(district_code=c)
-        for c in rep.districts
-    ],
-    ignore_index=True,
-)
-for outcome in OUTCOME_LIST:
     display(
         rep.pack.figure(
-            plots.forest.plot(
-                nar.select(by_district, arm="pendampingan", comparison="kontrol", outcome=outcome),
-                outcome=outcome,
-                scale=100 if nar.unit_of(outcome) == "share" else 1,
-                xlabel=rep.t("chart.forest.xlabel", wave=FOREST_WAVE, unit=UNITS[outcome]),
-                lang=lang,
-                min_cell=min_cell,
-                pooled=nar.select(
-                    pooled,
-                    arm="pendampingan",
-                    comparison="kontrol",
-                    outcome=outcome,
-                    wave=LAST_WAVE,
-                ).iloc[0],
-            ),
-            f"forest_{outcome}",
+            plots.coefficients.plot(pooled, level=LEVEL, lang=lang, min_cell=min_cell),
+            "impacts",
+            headline=True,
+        )
+    )
+    display(
+        nar.bullets(
+            nar.pooled_lines(
+                pooled, n_districts=len(rep.districts), lang=lang, level=LEVEL, min_cell=min_cell
+            )
+        )
+    )
+    display(
+        rep.pack.table(
+            tables.impact_reader(pooled, lang=lang, level=LEVEL, min_cell=min_cell),
+            "pooled",
+            title=rep.t("section.pooled"),
         )
     )
 
 # %%
-display(nar.heading("section.ranking", lang))
-RANK_OUTCOME = OUTCOME_LIST[0]
-display(Markdown(nar.ranking_text(outcome=RANK_OUTCOME, wave=LAST_WAVE, lang=lang)))
-display(
-    rep.pack.table(
-        tables.ranking_reader(
-            by_district,
-            outcome=RANK_OUTCOME,
-            wave=LAST_WAVE,
-            better=nar.BETTER.get(RANK_OUTCOME, 1),
-            lang=lang,
-            level=LEVEL,
-            min_cell=min_cell,
-        ),
-        "ranking",
-        title=rep.t("section.ranking"),
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.forest", lang))
+    by_district = pd.concat(
+        [
+            estimate_impacts(
+                followups[followups["district_code"].astype(str) == c],
+                outcomes=REPORT_OUTCOMES,
+                waves=[LAST_WAVE],
+                strata="stratum",
+                level=LEVEL,
+                seed=seed,
+            ).assign(district_code=c)
+            for c in rep.districts
+        ],
+        ignore_index=True,
     )
-)
-by_district_table = rep.pack.table(  # in the workbook, with a district column; not shown
-    tables.impact_reader(by_district, lang=lang, level=LEVEL, min_cell=min_cell),
-    "by_district",
-    title=rep.t("section.forest"),
-)
+    for outcome in OUTCOME_LIST:
+        display(
+            rep.pack.figure(
+                plots.forest.plot(
+                    nar.select(
+                        by_district, arm="pendampingan", comparison="kontrol", outcome=outcome
+                    ),
+                    outcome=outcome,
+                    scale=100 if nar.unit_of(outcome) == "share" else 1,
+                    xlabel=rep.t("chart.forest.xlabel", wave=FOREST_WAVE, unit=UNITS[outcome]),
+                    lang=lang,
+                    min_cell=min_cell,
+                    pooled=nar.select(
+                        pooled,
+                        arm="pendampingan",
+                        comparison="kontrol",
+                        outcome=outcome,
+                        wave=LAST_WAVE,
+                    ).iloc[0],
+                ),
+                f"forest_{outcome}",
+            )
+        )
+
+# %%
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    display(nar.heading("section.ranking", lang))
+    RANK_OUTCOME = OUTCOME_LIST[0]
+    display(Markdown(nar.ranking_text(outcome=RANK_OUTCOME, wave=LAST_WAVE, lang=lang)))
+    display(
+        rep.pack.table(
+            tables.ranking_reader(
+                by_district,
+                outcome=RANK_OUTCOME,
+                wave=LAST_WAVE,
+                better=nar.BETTER.get(RANK_OUTCOME, 1),
+                lang=lang,
+                level=LEVEL,
+                min_cell=min_cell,
+            ),
+            "ranking",
+            title=rep.t("section.ranking"),
+        )
+    )
+    by_district_table = rep.pack.table(  # in the workbook, with a district column; not shown
+        tables.impact_reader(by_district, lang=lang, level=LEVEL, min_cell=min_cell),
+        "by_district",
+        title=rep.t("section.forest"),
+    )
 
 # %%
 from jbp_analysis.plots import poverty as poverty_chart
 from jbp_analysis.report import poverty as pov
 
-if pov.has_poverty(rep.data):  # the consumption module was asked: BPS lines, FGT P0/P1
-    display(nar.heading("poverty.section", lang))
-    display(Markdown(rep.t("poverty.intro")))
-    display(
-        rep.pack.table(
-            pov.share_reader(rep.data, lang=lang, min_cell=min_cell),
-            "poverty_share",
-            title=rep.t("poverty.share_table"),
+if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
+    if pov.has_poverty(rep.data):  # the consumption module was asked: BPS lines, FGT P0/P1
+        display(nar.heading("poverty.section", lang))
+        display(Markdown(rep.t("poverty.intro")))
+        display(
+            rep.pack.table(
+                pov.share_reader(rep.data, lang=lang, min_cell=min_cell),
+                "poverty_share",
+                title=rep.t("poverty.share_table"),
+            )
         )
-    )
-    display(
-        rep.pack.figure(
-            poverty_chart.plot(rep.data, wave=LAST_WAVE, lang=lang, min_cell=min_cell),
-            "poverty_distribution",
+        display(
+            rep.pack.figure(
+                poverty_chart.plot(rep.data, wave=LAST_WAVE, lang=lang, min_cell=min_cell),
+                "poverty_distribution",
+            )
         )
-    )
-    display(Markdown(pov.lines_note(rep.data, lang=lang)))
+        display(Markdown(pov.lines_note(rep.data, lang=lang)))
 
 # %%
 display(nar.heading("section.caveats", lang))
@@ -204,6 +217,6 @@ rep.pack.set_headline(
     n_districts=len(rep.districts),
     n_respondents=int(rep.panel["respondent_id"].nunique()),
     n_groups=int(rep.panel["group_id"].nunique()),
-    impacts=nar.headline(pooled, outcomes=OUTCOME_LIST, min_cell=min_cell),
+    impacts=nar.headline(pooled, outcomes=OUTCOME_LIST, min_cell=min_cell) if FOLLOW_UP else {},
 )
 report_dir = rep.pack.close()

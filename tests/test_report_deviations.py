@@ -9,6 +9,7 @@ import pandas as pd
 import yaml
 
 from jbp_analysis.core.paths import STUDY_DIR
+from jbp_analysis.i18n import contrast_label, outcome_label, wave_label
 from jbp_analysis.report.deviations import deviations_table, mark_prespecified
 from jbp_analysis.study.plan import load_plan, register_plan, registered_plan
 
@@ -56,7 +57,8 @@ def test_missing_results_and_unregistered_plan_are_listed() -> None:
     table = deviations_table(plan, None, estimates=est, waves=["endline", "followup"], lang="id")
     kinds = table.data["kind"].tolist()
     assert kinds == ["not registered", "not estimated"]
-    assert table.data["item"].iloc[1] == ", ".join(key)
+    labels = (outcome_label(key[0], "id"), contrast_label(key[1], "id"), wave_label(key[2], "id"))
+    assert table.data["item"].iloc[1] == ", ".join(labels)
     assert "Penyimpangan" not in table.footnote  # the footnote names the plan, not the title
     assert plan.short_hash in table.footnote
 
@@ -66,8 +68,10 @@ def test_waves_not_yet_collected_are_named() -> None:
     est = _impacts(plan)
     est = est[est["wave"] == "endline"]
     table = deviations_table(plan, plan, estimates=est, waves=["endline"], lang="en")
-    assert set(table.data["reason"]) == {"wave not yet collected"}
-    assert len(table.data) == len(plan.outcomes) * len(plan.contrasts)
+    n = len(plan.outcomes) * len(plan.contrasts)
+    assert table.data[["item", "kind", "reason"]].values.tolist() == [
+        [f"Follow-up (m 12): {n} pre-specified results", "not estimated", "not yet collected"]
+    ]
 
 
 def test_plan_changes_show_as_deviations(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ Examples
 --------
 >>> from jbp_analysis.study.plan import load_plan
 >>> plan = load_plan()
->>> res = pd.DataFrame({"outcome": ["openly_unemployed", "unemployed_ilo"],
+>>> res = pd.DataFrame({"outcome": ["unemployed_bps", "income_per_capita"],
 ...                     "contrast": ["pendampingan - kontrol"] * 2, "wave": ["followup"] * 2})
 >>> mark_prespecified(res, plan)["analysis"].tolist()
 ['pre-specified', 'exploratory']
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from jbp_analysis.i18n import t
+from jbp_analysis.i18n import contrast_label, outcome_label, t, wave_label
 from jbp_analysis.report.tables import ReaderTable
 from jbp_analysis.study.plan import AnalysisPlan
 
@@ -59,9 +59,13 @@ def mark_prespecified(
 
 
 def _missing_results(
-    plan: AnalysisPlan, estimates: pd.DataFrame | None, waves: Sequence[str] | None
+    plan: AnalysisPlan,
+    estimates: pd.DataFrame | None,
+    waves: Sequence[str] | None,
+    lang: str,
 ) -> list[dict[str, str]]:
-    """Pre-specified (outcome, contrast, wave) cells this report has no estimate for."""
+    """Pre-specified (outcome, contrast, wave) cells this report has no estimate for; a wave not
+    yet collected is one row."""
     if estimates is None:
         return []
     rows = []
@@ -80,18 +84,26 @@ def _missing_results(
         for r in estimates[["outcome", "contrast", "wave", "reason"]].itertuples(index=False):
             if isinstance(r.reason, str) and r.reason:
                 reasons[(r.outcome, r.contrast, str(r.wave))] = r.reason
+    n_cells = len(plan.outcomes) * len(plan.contrasts)
     for w in plan.design.analysis_waves:
+        if w not in waves:
+            rows.append(
+                {
+                    "item": t("dev.wave_results", lang, wave=wave_label(w, lang), n=n_cells),
+                    "kind": "not estimated",
+                    "reason": t("dev.not_collected", lang),
+                }
+            )
+            continue
         for o in plan.outcomes:
             for c in plan.contrast_labels:
-                key = (o.name, c, w)
-                if key in got:
+                if (o.name, c, w) in got:
                     continue
-                why = (
-                    "wave not yet collected"
-                    if w not in waves
-                    else reasons.get(key, "not estimable")
+                item = ", ".join(
+                    (outcome_label(o.name, lang), contrast_label(c, lang), wave_label(w, lang))
                 )
-                rows.append({"item": f"{o.name}, {c}, {w}", "kind": "not estimated", "reason": why})
+                why = reasons.get((o.name, c, w), t("dev.not_estimable", lang))
+                rows.append({"item": item, "kind": "not estimated", "reason": why})
     return rows
 
 
@@ -131,7 +143,7 @@ def deviations_table(
                     "reason": f"{r.registered or '-'} -> {r.current or '-'}",
                 }
             )
-    rows += _missing_results(plan, estimates, waves)
+    rows += _missing_results(plan, estimates, waves, lang)
     rows += [{"item": name, "kind": "added (exploratory)", "reason": ""} for name in exploratory]
     data = pd.DataFrame(rows, columns=["item", "kind", "reason"])
     shown = data.rename(

@@ -212,6 +212,7 @@ _IMPACT_DATA = (
     "control_mean",
     "inference",
     "covariates",
+    "analysis",
 )
 
 
@@ -291,6 +292,8 @@ def impact_reader(
                 s |= {q_col: fmt_p(r.q_value, lang), rw_col: fmt_p(r.p_romano_wolf, lang)}
         s[t("col.respondents", lang)] = MARKER if small[i] else _n(r.n_obs, lang)
         s[t("col.groups", lang)] = "" if blank[i] else _n(r.n_clusters, lang)
+        if "analysis" in tidy:  # pre-specified in the analysis plan, or exploratory
+            s[t("col.analysis", lang)] = t(f"analysis.{r.analysis}", lang)
         rows.append(s)
     notes = []
     if small.any():
