@@ -33,6 +33,7 @@ import pandas as pd
 
 from jbp_analysis.clean.inputs import (
     ALIASES_FILE,
+    InputFile,
     MappedTable,
     _asked,
     _match,
@@ -137,8 +138,6 @@ def check_raw(
 ) -> CheckReport:
     """Check a raw folder against the active study folder; write nothing.
 
-    Length: one pass over the raw folder that collects every problem (placement, headers, required columns, unreadable values, waves) into one report, in the order a user fixes them.
-
     Parameters
     ----------
     raw
@@ -152,111 +151,27 @@ def check_raw(
     cb = codebook or load_codebook()
     threshold, aliases = _study_settings(unreadable_threshold)
     raw = Path(raw)
-    problems: list[Problem] = []
-    notes: list[str] = []
     if not raw.is_dir():
-        problems.append(Problem("raw_folder", str(raw), "the raw folder does not exist"))
-        return CheckReport(raw=raw, files=(), problems=tuple(problems))
+        problem = Problem("raw_folder", str(raw), "the raw folder does not exist")
+        return CheckReport(raw=raw, files=(), problems=(problem,))
     files, bad = place_files(raw, cb, file_map=file_map)
-    for p in bad.unplaced:
-        problems.append(
-            Problem(
-                "unplaced",
-                p.name,
-                "the file map places no such file. For a renamed export add a rule to "
-                "study/file_map.yaml, e.g. `- {pattern: '" + p.name + "', module: respondent, "
-                "wave: endline}`; a file from another survey does not belong here",
-            )
-        )
-    for p in bad.unsupported:
-        problems.append(
-            Problem("unplaced", p.name, "unsupported file type; export .csv, .xlsx, .dta or .sav")
-        )
+    problems = _placement_problems(bad)
     parts: list[MappedTable] = []
     failed: set[str] = set()  # modules with a file that could not be read (no wave follow-ups)
     for f in files:
-        try:
-            table = read_table(f.path, sheet=f.sheet)
-            mapping, unknown, tools = _match(table, f, cb)
-        except JBPInputError as exc:
-            problems.append(Problem("unreadable_file", f.name, exc.problem + _hint(exc)))
+        found, mapped = _check_file(f, cb, aliases)
+        problems += found
+        if mapped is None:
             failed.add(f.module)
-            continue
-        if not mapping:
-            problems.append(
-                Problem(
-                    "unreadable_file",
-                    f.name,
-                    "none of the headers is in the codebook: an export of another survey?",
-                )
-            )
-            failed.add(f.module)
-            continue
-        variables = [v for v in cb.module(f.module) if _asked(v, f.wave)]
-        missing = missing_required(variables, set(mapping.values()), f)
-        if missing:
-            problems.append(
-                Problem(
-                    "missing_column",
-                    f.name,
-                    missing_message(missing, unknown, f.module)
-                    + f". Add the aliases to {aliases}, or re-export the form with all questions",
-                )
-            )
-        for msg in _unknown(unknown, f.module, set(mapping.values()), cb):
-            problems.append(Problem("unknown_column", f.name, msg))
-        frame = table.frame.rename(columns=mapping)
-        cols = {
-            v.name: frame[v.name]
-            if v.name in frame.columns
-            else pd.Series(pd.NA, index=frame.index, dtype=pd.StringDtype("pyarrow"))
-            for v in variables
-        }
-        m = MappedTable(
-            source=f,
-            raw=table,
-            frame=pd.DataFrame(cols, index=frame.index),
-            headers={n: h for h, n in mapping.items()},
-            unknown=tuple(unknown),
-            tool_columns=tuple(tools),
-        )
-        if f.wave_from_column:
-            try:
-                parts.extend(split_waves(m, cb))
-            except JBPInputError as exc:
-                problems.append(Problem("wave", f.name, exc.problem + _hint(exc)))
-                failed.add(f.module)
-                continue
         else:
-            parts.append(m)
-    seen: dict[tuple[str, str | None], str] = {}
-    for m in parts:
-        k = (m.source.module, m.source.wave)
-        if k in seen:
-            problems.append(
-                Problem(
-                    "duplicate_export",
-                    m.source.name,
-                    f"holds the {k[0]} data of wave {k[1]}, as does {seen[k]}: keep one of them",
-                )
-            )
-        seen.setdefault(k, m.source.name)
-    stats = []
-    for m in parts:
-        vs = [v for v in cb.module(m.source.module) if v.name in m.frame.columns]
-        norm = normalise(m.frame, vs, codebook=cb)
-        stats.append(
-            norm.unreadable.assign(
-                file=m.source.name,
-                header=[m.headers.get(c, "") for c in norm.unreadable["column"]],
-            )
-        )
-    table = unreadable_table(stats)
+            parts += mapped
+    problems += _duplicate_exports(parts)
+    table = _unreadable(parts, cb)
     for line in unreadable_problems(table, threshold=threshold, aliases=aliases):
         file, rest = line.split(", column ", 1)
         problems.append(Problem("unreadable_values", file, "column " + rest))
     below = table[(table["unreadable"] > 0) & (table["share"] <= threshold)]
-    notes += [
+    notes = [
         line.removeprefix("unread ") + f" (at or below the {threshold:.1%} threshold)"
         for line in unreadable_lines(below)[1:]
     ]
@@ -275,6 +190,103 @@ def check_raw(
         waves=tuple(waves),
         unreadable=table,
     )
+
+
+def _placement_problems(bad) -> list[Problem]:  # noqa: ANN001 - inputs.UnplacedFiles
+    out = [
+        Problem(
+            "unplaced",
+            p.name,
+            "the file map places no such file. For a renamed export add a rule to "
+            "study/file_map.yaml, e.g. `- {pattern: '" + p.name + "', module: respondent, "
+            "wave: endline}`; a file from another survey does not belong here",
+        )
+        for p in bad.unplaced
+    ]
+    out += [
+        Problem("unplaced", p.name, "unsupported file type; export .csv, .xlsx, .dta or .sav")
+        for p in bad.unsupported
+    ]
+    return out
+
+
+def _check_file(
+    f: InputFile, cb: Codebook, aliases: str
+) -> tuple[list[Problem], list[MappedTable] | None]:
+    """The problems of one file and its mapped parts (None: the file cannot be used)."""
+    try:
+        table = read_table(f.path, sheet=f.sheet)
+        mapping, unknown, tools = _match(table, f, cb)
+    except JBPInputError as exc:
+        return [Problem("unreadable_file", f.name, exc.problem + _hint(exc))], None
+    if not mapping:
+        msg = "none of the headers is in the codebook: an export of another survey?"
+        return [Problem("unreadable_file", f.name, msg)], None
+    problems = []
+    variables = [v for v in cb.module(f.module) if _asked(v, f.wave)]
+    missing = missing_required(variables, set(mapping.values()), f)
+    if missing:
+        problems.append(
+            Problem(
+                "missing_column",
+                f.name,
+                missing_message(missing, unknown, f.module)
+                + f". Add the aliases to {aliases}, or re-export the form with all questions",
+            )
+        )
+    for msg in _unknown(unknown, f.module, set(mapping.values()), cb):
+        problems.append(Problem("unknown_column", f.name, msg))
+    frame = table.frame.rename(columns=mapping)
+    blank = pd.Series(pd.NA, index=frame.index, dtype=pd.StringDtype("pyarrow"))
+    m = MappedTable(
+        source=f,
+        raw=table,
+        frame=pd.DataFrame(
+            {v.name: frame[v.name] if v.name in frame.columns else blank for v in variables},
+            index=frame.index,
+        ),
+        headers={n: h for h, n in mapping.items()},
+        unknown=tuple(unknown),
+        tool_columns=tuple(tools),
+    )
+    if not f.wave_from_column:
+        return problems, [m]
+    try:
+        return problems, split_waves(m, cb)
+    except JBPInputError as exc:
+        return [*problems, Problem("wave", f.name, exc.problem + _hint(exc))], None
+
+
+def _duplicate_exports(parts: list[MappedTable]) -> list[Problem]:
+    out = []
+    seen: dict[tuple[str, str | None], str] = {}
+    for m in parts:
+        k = (m.source.module, m.source.wave)
+        if k in seen:
+            out.append(
+                Problem(
+                    "duplicate_export",
+                    m.source.name,
+                    f"holds the {k[0]} data of wave {k[1]}, as does {seen[k]}: keep one of them",
+                )
+            )
+        seen.setdefault(k, m.source.name)
+    return out
+
+
+def _unreadable(parts: list[MappedTable], cb: Codebook) -> pd.DataFrame:
+    """Unreadable values of every column of every part (as ``jbp clean`` counts them)."""
+    stats = []
+    for m in parts:
+        vs = [v for v in cb.module(m.source.module) if v.name in m.frame.columns]
+        norm = normalise(m.frame, vs, codebook=cb)
+        stats.append(
+            norm.unreadable.assign(
+                file=m.source.name,
+                header=[m.headers.get(c, "") for c in norm.unreadable["column"]],
+            )
+        )
+    return unreadable_table(stats)
 
 
 def _hint(exc: JBPInputError) -> str:

@@ -175,11 +175,7 @@ def _text(table: Table, header: str, n: int) -> pd.Series:
 
 
 def _module_frame(tables: list[Table], module: str, flavour: str, cb: Codebook) -> pd.DataFrame:
-    """One module's waves as one export in ``flavour`` (all cells text, None = blank).
-
-    Length: the question columns, then the bookkeeping columns of each flavour (ODK Central,
-    KoboToolbox) written out as the exports lay them out, one literal per column.
-    """
+    """One module's waves as one export in ``flavour`` (all cells text, None = blank)."""
     from jbp_analysis.study.reference import districts
 
     d = districts()
@@ -220,47 +216,45 @@ def _module_frame(tables: list[Table], module: str, flavour: str, cb: Codebook) 
         }
         frames.append(pd.DataFrame({**meta, **cols}))
     df = pd.concat(frames, ignore_index=True)
+    return _odk_layout(df, cb) if flavour == "odk" else _kobo_layout(df, cb)
+
+
+def _odk_layout(df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
+    """ODK Central's CSV: ``SubmissionDate`` first, ``meta-instanceID`` and review columns last."""
     n = len(df)
-    if flavour == "odk":
-        out = {"SubmissionDate": df["_submission_time"].map(
-            lambda x: f"{x}.000Z" if isinstance(x, str) else x)}  # fmt: skip
-        out.update({c: df[c] for c in _KOBO_HEAD})
-        out.update({c: df[c] for c in df.columns if c not in (*_KOBO_HEAD, "_uuid",
-                                                               "_submission_time")})  # fmt: skip
-        key = "uuid:" + df["_uuid"].fillna("").astype(str)
-        out.update(
-            {
-                "meta-instanceID": key,
-                "KEY": key,
-                "SubmitterID": pd.Series(["7"] * n),
-                "SubmitterName": pd.Series(["enumerator"] * n),
-                "AttachmentsPresent": pd.Series(["0"] * n),
-                "AttachmentsExpected": pd.Series(["0"] * n),
-                "Status": pd.Series([None] * n, dtype=object),
-                "ReviewState": pd.Series([None] * n, dtype=object),
-                "DeviceID": df["deviceid"],
-                "Edits": pd.Series(["0"] * n),
-                "FormVersion": pd.Series([cb.version] * n),
-            }
-        )
-        return pd.DataFrame(out)
-    questions = [c for c in df.columns if c not in (*_KOBO_HEAD, "_uuid", "_submission_time")]
-    out = {c: df[c] for c in (*_KOBO_HEAD, *questions)}
+    out = {"SubmissionDate": df["_submission_time"].map(
+        lambda x: f"{x}.000Z" if isinstance(x, str) else x)}  # fmt: skip
+    out.update({c: df[c] for c in df.columns if c not in ("_uuid", "_submission_time")})
+    key = "uuid:" + df["_uuid"].fillna("").astype(str)
+    const = {"SubmitterID": "7", "SubmitterName": "enumerator", "AttachmentsPresent": "0",
+             "AttachmentsExpected": "0", "Status": None, "ReviewState": None}  # fmt: skip
+    out.update({"meta-instanceID": key, "KEY": key})
+    out.update({c: pd.Series([v] * n, dtype=object) for c, v in const.items()})
     out.update(
         {
-            "_id": pd.Series(np.arange(1, n + 1) + 1_000_000).astype(str),
-            "_uuid": df["_uuid"],
-            "_submission_time": df["_submission_time"],
-            "_validation_status": pd.Series([None] * n, dtype=object),
-            "_notes": pd.Series(["[]"] * n),
-            "_status": pd.Series(["submitted_via_web"] * n),
-            "_submitted_by": pd.Series([None] * n, dtype=object),
-            "__version__": pd.Series(["v" + cb.version.replace(".", "")] * n),
-            "_tags": pd.Series(["[]"] * n),
-            "_index": pd.Series(np.arange(1, n + 1)).astype(str),
+            "DeviceID": df["deviceid"],
+            "Edits": pd.Series(["0"] * n),
+            "FormVersion": pd.Series([cb.version] * n),
         }
     )
-    return pd.DataFrame(out)
+    head = [c for c in out if c not in _ODK_TAIL]
+    return pd.DataFrame({c: out[c] for c in (*head, *_ODK_TAIL)})
+
+
+def _kobo_layout(df: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
+    """KoboToolbox's export: meta questions, the form's questions, then its own columns."""
+    n = len(df)
+    questions = [c for c in df.columns if c not in (*_KOBO_HEAD, "_uuid", "_submission_time")]
+    out = {c: df[c] for c in (*_KOBO_HEAD, *questions)}
+    const = {"_validation_status": None, "_notes": "[]", "_status": "submitted_via_web",
+             "_submitted_by": None, "__version__": "v" + cb.version.replace(".", ""),
+             "_tags": "[]"}  # fmt: skip
+    out["_id"] = pd.Series(np.arange(1, n + 1) + 1_000_000).astype(str)
+    out["_uuid"] = df["_uuid"]
+    out["_submission_time"] = df["_submission_time"]
+    out.update({c: pd.Series([v] * n, dtype=object) for c, v in const.items()})
+    out["_index"] = pd.Series(np.arange(1, n + 1)).astype(str)
+    return pd.DataFrame({c: out[c] for c in (*_KOBO_HEAD, *questions, *_KOBO_TAIL)})
 
 
 def _csv_bytes(df: pd.DataFrame, separator: str) -> bytes:
