@@ -567,7 +567,7 @@ def normalise(
                 _unreadable_row(
                     v, uniq, counts,
                     blank_or_missing=np.array([r == "missing_code" for r in rules_u], dtype=bool)
-                    | (_blank(uniq).isna().to_numpy(dtype=bool)),
+                    | _blank_few(uniq),
                     bad=np.array([r == "unreadable" for r in rules_u], dtype=bool),
                 )
             )  # fmt: skip
@@ -593,7 +593,7 @@ def normalise(
                 _unreadable_row(
                     v, uniq, counts,
                     blank_or_missing=np.array([r == "missing_code" for r in u_rules], dtype=bool)
-                    | _blank(uniq).isna().to_numpy(dtype=bool),
+                    | _blank_few(uniq),
                     bad=np.array([r == "unreadable" for r in u_rules], dtype=bool),
                 )
             )  # fmt: skip
@@ -677,6 +677,11 @@ def _district_labels() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------- unreadable
+def _blank_few(uniq: pd.Series) -> np.ndarray:
+    """Blank (empty or spaces) distinct values of a coded column (a handful: plain Python)."""
+    return np.array([str(u).strip() == "" for u in uniq.tolist()], dtype=bool)
+
+
 def _text_bad(u: pd.Series, u_bad: np.ndarray) -> np.ndarray:
     """Unparseable numbers that are text, not a fraction in an integer column (out of range)."""
     looks_numeric = u.str.match(r"^[+-]?\d+([.,]\d+)?$").fillna(False).to_numpy(dtype=bool)

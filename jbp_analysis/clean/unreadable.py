@@ -79,6 +79,9 @@ def unreadable_table(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=UNREADABLE_COLUMNS)
     t = pd.concat(frames, ignore_index=True)
+    if not t.duplicated(["file", "column"]).any():  # one part per file: nothing to add up
+        t = t.assign(values=[sorted(v, key=lambda kv: (-kv[1], kv[0]))[:5] for v in t["values"]])
+        return t[UNREADABLE_COLUMNS].reset_index(drop=True)
     rows = []
     for (file, column), g in t.groupby(["file", "column"], sort=False):
         counts: dict[str, int] = {}
