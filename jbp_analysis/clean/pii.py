@@ -47,10 +47,16 @@ __all__ = [
     "HIT_COLUMNS",
 ]
 
-#: 16 digits, optionally grouped by spaces, dots or dashes, not inside a longer token.
-NIK_PATTERN = r"(?<![0-9A-Za-z])\d{2}(?:[ .\-]?\d){14}(?![0-9A-Za-z])"
+#: 16 digits, contiguous or grouped 4-4-4-4 or 6-6-4 (region, birth date, serial) by spaces,
+#: dots or dashes, and not part of a longer token (a UUID's digit runs do not match).
+NIK_PATTERN = (
+    r"(?<![0-9A-Za-z\-])(?:\d{16}|\d{4}([ .\-])\d{4}\1\d{4}\1\d{4}|\d{6}([ .\-])\d{6}\2\d{4})"
+    r"(?![0-9A-Za-z]|[ .\-][0-9A-Za-z])"
+)
 #: An Indonesian mobile number: 08…, +628… or 628…, 10-14 digits, optionally grouped.
-PHONE_PATTERN = r"(?<![0-9A-Za-z])(?:\+62|62|0)[ .\-]?8(?:[ .\-]?\d){7,11}(?![0-9A-Za-z])"
+PHONE_PATTERN = (
+    r"(?<![0-9A-Za-z\-])(?:\+62|62|0)[ .\-]?8(?:[ .\-]?\d){7,11}(?![0-9A-Za-z]|[.\-][0-9A-Za-z])"
+)
 HIT_COLUMNS = ["table", "column", "position", "kind"]
 _NIK_RE = re.compile(NIK_PATTERN)
 _PHONE_RE = re.compile(PHONE_PATTERN)

@@ -138,7 +138,9 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
         where = f"sheet {table.sheet!r} " if table.sheet else ""
         others = f"; {table.note}" if table.note else ""
         raise JBPInputError(
-            f"{where}has no data rows{others}" if table.frame.shape[1] else "the file is empty",
+            f"{where}has no data rows{others}"
+            if table.frame.shape[1] or table.sheet
+            else "the file is empty",
             file=path,
             hint="Re-export it from the server, or remove it from the raw folder.",
         )

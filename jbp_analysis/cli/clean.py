@@ -53,8 +53,10 @@ def command(
     if unknown:
         typer.echo("")
         typer.echo("Unknown columns (reported, not carried over):")
+        from jbp_analysis.core.io import shorten  # headers are file content: cut, printable
+
         for f, cols in unknown.items():
-            typer.echo(f"  {f}: {', '.join(cols)}")
+            typer.echo(f"  {f}: {', '.join(map(shorten, cols))}")
     typer.echo("")
     typer.echo(
         f"{result.n_log:,} logged changes (cleaning_log.csv), {result.n_rejects:,} rejected rows "

@@ -8,8 +8,8 @@ XLSX, and spreadsheet-formula neutralisation.
 * :func:`neutralise` / :func:`neutralise_frame`: OWASP's guidance on CSV injection. A text cell
   that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is a formula to Excel and
   LibreOffice (``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``); it is written with a leading
-  apostrophe, which spreadsheets show as text. Numbers (``-5``, ``+62 812``, ``1e3``) are left
-  alone. Every CSV and XLSX the package writes goes through it.
+  apostrophe, which spreadsheets show as text. Numbers (``-5``, ``+62 812``, ``1e3``, and
+  amounts as typed in the field such as ``-Rp 500.000`` or ``-0,23 juta``) are left alone. Every CSV and XLSX the package writes goes through it.
 * :func:`write_csv`: UTF-8 CSV through Arrow's writer, ``\\n`` line ends, quotes only where
   needed: equal frames give equal bytes.
 * :func:`write_xlsx`: one workbook, a sheet per table, with fixed document times and zip
@@ -53,12 +53,18 @@ __all__ = [
     "write_xlsx",
     "stable_zip",
     "excerpt",
+    "shorten",
 ]
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_RE = r"^[=+\-@\t\r]"
-_NUMBER_RE = re.compile(r"^\s*[+-]?(\d[\d ]*\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+# a number as written in survey data: 1e3, -5, +62 812, 35,5, -Rp 500.000, -0,23 juta. Such a
+# cell holds no function call, reference or operator beyond its sign, so it cannot run anything
+_NUMBER_RE = re.compile(
+    r"^\s*[+-]?\s*(Rp\.?\s*)?(\d[\d .,]*|[.,]\d+)([eE][+-]?\d+)?(\s*(juta|jt|ribu|rb))?\s*$",
+    re.IGNORECASE,
+)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
@@ -202,6 +208,21 @@ def excerpt(value: Any, limit: int = 40) -> str:
     if len(text) > limit:
         return repr(clean[: limit - 1] + "…") + f" ({len(text):,} characters)"
     return repr(clean)
+
+
+def shorten(text: Any, limit: int = 60) -> str:
+    """:func:`excerpt` without the quotes: printable, at most ``limit`` characters.
+
+    Examples
+    --------
+    >>> shorten("h" * 100, 10)
+    'hhhhhhhhh… (100 characters)'
+    """
+    text = str(text)
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
+    if len(text) > limit:
+        return clean[: limit - 1] + f"… ({len(text):,} characters)"
+    return clean
 
 
 # ------------------------------------------------------------------------------------- CSV

@@ -207,7 +207,17 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, root=REPORTS_DIR) ->
     formula cells neutralised (:func:`jbp_analysis.core.io.neutralise_frame`), atomically."""
     target = safe_path(path, root=root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = _io.neutralise_frame(df).to_csv(index=False, lineterminator="\n")
+    safe = _io.neutralise_frame(df)
+    # a bare carriage return is not quoted by the csv module (lineterminator is "\n"), and
+    # spreadsheets would start a new row there: line breaks inside cells become "\n" (quoted)
+    for c in safe.columns:
+        col = safe[c]
+        if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+            fixed = col.map(lambda v: re.sub(r"\r\n?", "\n", v) if isinstance(v, str) else v)
+            if not fixed.equals(col):
+                safe = safe.copy() if safe is df else safe
+                safe[c] = fixed
+    text = safe.to_csv(index=False, lineterminator="\n")
     return _io.atomic_write_bytes(target, b"\xef\xbb\xbf" + text.encode("utf-8"))
 
 

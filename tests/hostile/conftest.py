@@ -8,7 +8,6 @@ failing run must leave byte-identical.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -16,29 +15,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ (clean_fixture)
-
-PII_COLUMNS = ("nama", "nik", "no_hp")
-
-
-def simulate(out: Path, *, seed: int = 20170401, districts: str = "3322,3373") -> Path:
-    from jbp_analysis.cli import main
-
-    rc = main(
-        ["simulate", "--out", str(out), "--seed", str(seed), "--districts", districts,
-         "--groups-per-district", "2"]
-    )  # fmt: skip
-    assert rc == 0
-    return out
-
-
-def tree_hash(folder: Path) -> dict[str, str]:
-    """``{relative path: sha256}`` of every file under ``folder`` (following no links)."""
-    out = {}
-    for p in sorted(Path(folder).rglob("*")):
-        if p.is_file() and not p.is_symlink():
-            out[str(p.relative_to(folder))] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # hostile_support
+from hostile_support import simulate  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -74,18 +52,3 @@ def prev_out(baseline_out, tmp_path) -> Path:
     dest = tmp_path / "processed"
     shutil.copytree(baseline_out, dest)
     return dest
-
-
-@pytest.fixture
-def people(sample_raw) -> dict[str, set[str]]:
-    """Names, NIKs and phone numbers in the sample (to check no output holds them)."""
-    import pandas as pd
-
-    truth = {"name": set(), "nik": set(), "phone": set()}
-    for p in sample_raw.glob("responden_baseline.csv"):
-        df = pd.read_csv(p, dtype=str)
-        for col, key in zip(PII_COLUMNS, truth, strict=True):
-            hits = [c for c in df.columns if c.split("/")[-1].startswith(col)]
-            for c in hits:
-                truth[key] |= set(df[c].dropna().str.strip())
-    return truth

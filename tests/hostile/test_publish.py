@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import simulate, tree_hash
+from hostile_support import simulate, tree_hash
 
 from jbp_analysis.core import publish
 from jbp_analysis.core.errors import JBPInputError
@@ -30,7 +30,7 @@ def two_samples(sample_raw, baseline_out, tmp_path_factory):
     raw_b = simulate(base / "raw_b", seed=7)
     out_b = base / "out_b"
     run(raw_b, out_b)
-    ref_a, ref_b = tree_hash(baseline_out), tree_hash(out_b)
+    ref_a, ref_b = tree_hash(baseline_out, same_code=True), tree_hash(out_b, same_code=True)
     assert ref_a != ref_b
     return {"a": (sample_raw, ref_a), "b": (raw_b, ref_b)}
 
@@ -60,7 +60,7 @@ def _start(raw, out, *, delay=0.0, kill_at=None, no_exchange=False):
 
 
 def _published(out: Path) -> dict[str, str]:
-    return {k: v for k, v in tree_hash(out).items()}
+    return tree_hash(out, same_code=True)
 
 
 def test_twenty_trials_of_two_concurrent_cleans_give_one_whole_set(two_samples, tmp_path):
@@ -93,7 +93,12 @@ def test_twenty_trials_of_two_concurrent_cleans_give_one_whole_set(two_samples, 
             assert {p1.exitcode, p2.exitcode} <= {0, 2}
             assert 0 in (p1.exitcode, p2.exitcode)
             got = _published(out)
-            assert got in (ref_a, ref_b), f"trial {trial}: a mixed output set"
+            diff = {
+                k: ("a" if got.get(k) == ref_a.get(k) else "")
+                + ("b" if got.get(k) == ref_b.get(k) else "")
+                for k in sorted(set(got) | set(ref_a))
+            }
+            assert got in (ref_a, ref_b), f"trial {trial}: a mixed output set {diff} {codes}"
             assert not [p for p in store_dir(out).iterdir() if p.name.startswith("stage-")]
     finally:
         stop.set()
