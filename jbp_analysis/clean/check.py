@@ -32,7 +32,6 @@ from pathlib import Path
 import pandas as pd
 
 from jbp_analysis.clean.inputs import (
-    ALIASES_FILE,
     InputFile,
     MappedTable,
     _asked,
@@ -105,7 +104,9 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def _unknown(unknown: list[str], module: str, mapped: set[str], codebook: Codebook) -> list[str]:
+def _unknown(
+    unknown: list[str], module: str, mapped: set[str], codebook: Codebook, aliases: str
+) -> list[str]:
     """One message per unknown header, with the closest headers of unmapped questions."""
     candidates = {}
     for v in codebook.module(module):
@@ -121,7 +122,7 @@ def _unknown(unknown: list[str], module: str, mapped: set[str], codebook: Codebo
             f"unknown column {h!r} (not carried to any output)"
             + (
                 f"; closest codebook headers: {', '.join(near)}. If it is one of them, add it "
-                f"to {ALIASES_FILE} under `headers: {module}: <name>: [{h!r}]`"
+                f"to {aliases} under `headers: {module}: <name>: [{h!r}]`"
                 if near
                 else ""
             )
@@ -234,7 +235,7 @@ def _check_file(
                 + f". Add the aliases to {aliases}, or re-export the form with all questions",
             )
         )
-    for msg in _unknown(unknown, f.module, set(mapping.values()), cb):
+    for msg in _unknown(unknown, f.module, set(mapping.values()), cb, aliases):
         problems.append(Problem("unknown_column", f.name, msg))
     frame = table.frame.rename(columns=mapping)
     blank = pd.Series(pd.NA, index=frame.index, dtype=pd.StringDtype("pyarrow"))

@@ -450,7 +450,7 @@ def map_headers(table: RawTable, source: InputFile, codebook: Codebook) -> Mappe
         raise JBPInputError(
             missing_message(missing, unknown, source.module),
             file=source.path,
-            hint=f"Re-export the form with all questions, or add the aliases to {ALIASES_FILE} "
+            hint=f"Re-export the form with all questions, or add the aliases to {aliases_file()} "
             "(headers: module: name: [export header]).",
         )
     frame = table.frame.rename(columns=mapping)
@@ -473,6 +473,16 @@ def map_headers(table: RawTable, source: InputFile, codebook: Codebook) -> Mappe
         unknown=tuple(unknown),
         tool_columns=tuple(tools),
     )
+
+
+def aliases_file() -> str:
+    """The aliases file of the active study folder (where a user adds other spellings)."""
+    try:
+        from jbp_analysis.study.folder import resolve_study
+
+        return str(resolve_study() / "aliases.yaml")
+    except Exception:  # noqa: BLE001 - no study folder: the documented default
+        return ALIASES_FILE
 
 
 def _header_of(mapping: dict[str, str], name: str) -> str | None:
