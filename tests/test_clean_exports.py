@@ -347,3 +347,21 @@ def test_the_file_map_names_the_sheet_of_a_renamed_xlsx(standard, tmp_path, caps
     rc, err = _clean(raw, tmp_path / "out", capsys, "--study", str(study))
     assert rc == 0, err
     _assert_same(standard[0.0][1], tmp_path / "out")
+
+
+def test_one_message_names_every_column_in_every_file(standard, tmp_path, capsys) -> None:
+    raw = _edit(
+        standard,
+        tmp_path,
+        lambda df: df.__setitem__("latar/status_kawin", "lajang " + df["latar/status_kawin"]),
+    )
+    p = raw / "kelompok_endline.csv"
+    g = pd.read_csv(p, dtype=str, keep_default_na=False)
+    g["legalitas/halal"] = "sudah " + "x" * 80  # a long value is cut in the message
+    g.to_csv(p, index=False)
+    rc, err = _clean(raw, tmp_path / "out", capsys)
+    assert rc == 2 and "2 column(s)" in err
+    assert "responden_baseline.csv, column 'latar/status_kawin'" in err
+    assert "kelompok_endline.csv, column 'legalitas/halal'" in err
+    assert "x" * 80 not in err and "…" in err
+    assert "answers: marital_status" in err and "answers: yes_no" in err
