@@ -151,11 +151,13 @@ def test_district_report_reads_well(run) -> None:
     impacts = pd.read_csv(run["reports"] / "3322-kab-semarang" / "tables" / "impacts.csv")
     assert t("col.estimate") in impacts.columns and t("col.ci_low") in impacts.columns
     assert set(impacts[t("col.wave")]) == {t("wave.endline"), t("wave.followup")}
-    # the reader's impact table: 10 columns (with the family's q-value and Romano-Wolf p),
-    # effects written in their unit
+    # the reader's impact table: 11 columns (with the family's q-value and Romano-Wolf p, and
+    # whether the analysis plan pre-specified the row), effects written in their unit
     heads = [h for h in re.findall(r"<thead><tr>(.*?)</tr>", html) if t("col.estimate") in h]
-    assert heads and len(re.findall(r"<th ", heads[0])) == 10
+    assert heads and len(re.findall(r"<th ", heads[0])) == 11
     assert t("col.q_value") in heads[0] and t("col.p_romano_wolf") in heads[0]
+    assert t("col.analysis") in heads[0] and t("analysis.pre-specified") in text
+    assert t("dev.section") in text  # the deviations section closes every report
     assert re.search(r"[−+]\d+,\d pp", text) and re.search(r"[−+]Rp \d", text)
 
 
@@ -163,6 +165,8 @@ def test_summary_json_has_headline_and_provenance(run) -> None:
     s = json.loads((run["reports"] / "33-jawa-tengah" / "summary.json").read_text())
     prov = s["provenance"]
     assert len(prov["input_data_sha256"]) == 64 and prov["code_version"]
+    plan = prov["analysis_plan"]  # the plan the report followed, by version and hash
+    assert len(plan["plan_sha256"]) == 64 and plan["plan_version"] and plan["registered_file"]
     assert prov["parameters"]["district"] == "all" and prov["generated_at"]
     impacts = s["headline"]["impacts"]
     assert set(impacts) == {
