@@ -16,79 +16,83 @@
 # %% [markdown] tags=["researcher-note"]
 # # JBP observational report
 #
-# Researcher notes. For evaluations where kelompok were **not** assigned at random (the study
-# plan's `design: observational`): participants are compared with similar non-participants on
-# baseline characteristics (selection on observables) and with the doubly robust
-# difference-in-differences of Sant'Anna & Zhao (2020). Every number comes from
-# `jbp_analysis.observational` (see docs/observational.md). English only for now.
+# Researcher notes (removed from the reader HTML). For evaluations where kelompok were **not**
+# assigned at random: the study plan's `design: type: observational` makes `jbp report` run this
+# notebook instead of the district report. Participants are compared with similar
+# non-participants on baseline characteristics (selection on observables: IPW, AIPW, entropy
+# balancing, matching) and with the doubly robust difference-in-differences of Sant'Anna & Zhao
+# (2020). Every number comes from `jbp_analysis.observational` (see docs/observational.md); the
+# words never call the comparison an experiment.
 
 # %% tags=["parameters"]
-district: str = "all"  # BPS code such as 3322, or all: whose respondents are compared
-waves: list = ["followup"]  # post-programme survey waves whose effects are estimated
-lang: str = "en"  # language of the text: only en (English) is written so far
-output_dir: str = ""  # unused: this notebook writes no files, it only displays
-reports_root: str = "reports"  # unused: every report notebook takes the same parameters
+district: str = "3373"  # BPS code such as 3322, or an exact name such as Kota Salatiga, or all
+waves: list = ["endline", "followup"]  # survey waves whose effects are reported
+lang: str = "id"  # language of every visible word: id (Bahasa Indonesia) or en (English)
+output_dir: str = ""  # report folder; empty means <reports_root>/<code>-<slug>
+reports_root: str = "reports"  # nothing is written outside this folder (relative to the project)
 processed_dir: str = "data/processed"  # cleaned data written by `jbp clean` (or `make report`)
-seed: int = 20170401  # seed for anything random in the analysis (none at present)
-min_cell: int = 10  # disclosure control: fewest respondents in either group to show an estimate
+seed: int = 20170401  # seed for anything random in the analysis
+min_cell: int = 10  # disclosure control: fewest respondents behind any published number
 
 # %%
-import matplotlib.pyplot as plt
+import pandas as pd
 from IPython.display import Markdown, display
 
-from jbp_analysis import load
 from jbp_analysis.observational import plot_love
-from jbp_analysis.observational.report import observational_analysis
+from jbp_analysis.report import narrative as nar
+from jbp_analysis.report.deviations import plan_line
+from jbp_analysis.report.observational import estimates_reader, observational_sections, result_text
+from jbp_analysis.report.setup import start_report
 
-data = load(processed_dir)
-panel = data.outcomes()
-panel = panel if district == "all" else panel[panel["district_code"].astype(str).eq(district)]
-OUTCOME = "income_household"  # monthly household income, rupiah
-COVARIATES = ["age", "female", "education", "runs_business"]  # measured at baseline
-TREATED = data.design.treatments[-1]
-analyses = {
-    wave: observational_analysis(
-        panel,
-        outcome=OUTCOME,
-        covariates=COVARIATES,
-        control=data.design.control,
-        treated=TREATED,
-        post=wave,
-        cluster=data.design.cluster,
-    )
-    for wave in waves
-}
-first = analyses[waves[0]]
-display(Markdown(f"## {TREATED} compared with {data.design.control}: an observational comparison"))
-
-# %% [markdown]
-# ## Who can be compared: overlap of the propensity score
+rep = start_report(
+    district=district,
+    processed_dir=processed_dir,
+    reports_root=reports_root,
+    output_dir=output_dir,
+    lang=lang,
+    waves=waves,
+    seed=seed,
+    min_cell=min_cell,
+)
+display(nar.heading("obs.title", lang, level=1, district=rep.label))
+display(Markdown(rep.t("obs.intro")))
+display(Markdown(plan_line(rep.plan, lang)))
+# one analysis per primary outcome of the plan and follow-up wave (the last wave first)
+sections = observational_sections(rep, covariates=rep.plan.covariates)
 
 # %%
-display(first.overlap.tidy())
-first.overlap.plot()
-plt.show()
-
-# %% [markdown]
-# ## Balance of baseline characteristics before and after weighting
-
-# %%
-display(first.balance.round(3))
-plot_love(first.balance)
-plt.show()
-
-# %% [markdown]
-# ## Estimated effect on participants, by method
+if sections:
+    first = sections[0]
+    display(nar.heading("obs.overlap", lang))
+    display(Markdown(rep.t("obs.overlap_text")))
+    display(rep.pack.figure(first.analysis.overlap.plot(), "overlap"))
+    display(nar.heading("obs.balance", lang))
+    display(Markdown(rep.t("obs.balance_text")))
+    display(rep.pack.figure(plot_love(first.analysis.balance), "balance_love"))
+else:
+    display(Markdown(rep.t("report.baseline_only")))
 
 # %%
-for wave, a in analyses.items():
-    shown = min(a.primary.n_treated, a.primary.n_control) >= min_cell
-    display(Markdown(f"### {wave}"))
+if sections:
+    display(nar.heading("obs.estimates", lang))
+    for s in sections:
+        display(Markdown(result_text(s, lang=lang, min_cell=min_cell)))
     display(
-        a.estimates.round(3)
-        if shown
-        else Markdown(f"Fewer than {min_cell} respondents in a group: not shown.")
+        rep.pack.table(
+            estimates_reader(sections, plan=rep.plan, lang=lang, min_cell=min_cell),
+            "observational_estimates",
+            title=rep.t("obs.estimates"),
+        )
     )
-    display(Markdown(a.text() if shown else ""))
-    display(a.evalue.round(3))
-    display(Markdown("\n".join(f"- {n}" for n in a.notes)))
+
+# %%
+display(nar.heading("section.caveats", lang))
+display(Markdown(rep.t("obs.caveat")))
+rep.pack.set_headline(
+    district=rep.code,
+    label=rep.label,
+    design="observational",
+    n_respondents=int(rep.panel["respondent_id"].nunique()),
+    n_groups=int(rep.panel["group_id"].nunique()),
+)
+report_dir = rep.pack.close()

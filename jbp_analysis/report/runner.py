@@ -49,6 +49,8 @@ __all__ = [
     "NOTEBOOK_DIR",
     "DISTRICT_NOTEBOOK",
     "OVERVIEW_NOTEBOOK",
+    "OBSERVATIONAL_NOTEBOOK",
+    "notebook_for",
     "OVERVIEW_KEY",
     "Job",
     "JobResult",
@@ -72,6 +74,20 @@ RUNNER_ENV = "JBP_REPORT_RUNNER"
 NOTEBOOK_DIR: Path = PROJECT_ROOT / "notebooks"
 DISTRICT_NOTEBOOK: Path = NOTEBOOK_DIR / "district_report.ipynb"
 OVERVIEW_NOTEBOOK: Path = NOTEBOOK_DIR / "provincial_overview.ipynb"
+#: Run instead of both when the plan's design is observational (groups were not randomised).
+OBSERVATIONAL_NOTEBOOK: Path = NOTEBOOK_DIR / "observational_report.ipynb"
+
+
+def notebook_for(kind: str) -> Path:
+    """The notebook for a ``"district"`` or ``"overview"`` report under the study's plan: the
+    observational report when the plan's design is ``observational``."""
+    from jbp_analysis.study.plan import load_plan
+
+    if load_plan().design.type == "observational":
+        return OBSERVATIONAL_NOTEBOOK
+    return DISTRICT_NOTEBOOK if kind == "district" else OVERVIEW_NOTEBOOK
+
+
 OVERVIEW_KEY = "overview"
 OVERVIEW_DIR = default_design().area_slug
 STATE_FILE = ".jbp_state.json"
@@ -143,7 +159,7 @@ def district_job(
     waves: Sequence[str] = ("endline", "followup"),
     seed: int = 20170401,
     min_cell: int = 10,
-    notebook: Path = DISTRICT_NOTEBOOK,
+    notebook: Path | None = None,
 ) -> Job:
     """The job for one district report; ``district`` is validated (code or exact name)."""
     code = resolve_district(district)
@@ -158,7 +174,8 @@ def district_job(
         min_cell=min_cell,
     )
     params.update({"district": code, "output_dir": str(out)})
-    return Job(code, district_label(code), Path(notebook), params, out, root_r, lang)
+    nb = Path(notebook) if notebook is not None else notebook_for("district")
+    return Job(code, district_label(code), nb, params, out, root_r, lang)
 
 
 def overview_job(
@@ -169,7 +186,7 @@ def overview_job(
     waves: Sequence[str] = ("endline", "followup"),
     seed: int = 20170401,
     min_cell: int = 10,
-    notebook: Path = OVERVIEW_NOTEBOOK,
+    notebook: Path | None = None,
 ) -> Job:
     """The job for the provincial overview."""
     root_r = Path(root).resolve()
@@ -183,7 +200,8 @@ def overview_job(
         min_cell=min_cell,
     )
     params.update({"district": "all", "output_dir": str(out)})
-    return Job(OVERVIEW_KEY, default_design().area_name, Path(notebook), params, out, root_r, lang)
+    nb = Path(notebook) if notebook is not None else notebook_for("overview")
+    return Job(OVERVIEW_KEY, default_design().area_name, nb, params, out, root_r, lang)
 
 
 # ----------------------------------------------------------------------------- hashing (--changed)
@@ -199,7 +217,18 @@ def _code_hash(notebooks: Iterable[Path]) -> str:
         and "__pycache__" not in p.parts
         and p.suffix in {".py", ".yaml", ".csv", ".j2", ".json"}
     )
-    for p in [*files, *sorted(set(notebooks))]:
+    # the study folder (plan, codebook, reference tables) says what reports contain: editing
+    # the plan must regenerate them
+    from jbp_analysis.study.plan import study_dir
+
+    sdir = study_dir()
+    study = sorted(
+        q
+        for q in sdir.rglob("*")
+        if q.is_file() and q.suffix in {".yaml", ".csv"} and "registered" not in q.parts
+    )
+    registered = sorted((sdir / "registered").glob("*.yaml"))[-1:]
+    for p in [*files, *study, *registered, *sorted(set(notebooks))]:
         if p.is_file():
             h.update(
                 str(
