@@ -843,3 +843,63 @@ def test_corpus_size_and_classes():
         "injection",
         "pii",
     }
+
+
+def _export_with_aliases(raw: Path, study: Path, kind: str) -> tuple[int, int]:
+    """Convert responden_baseline.csv to ``kind`` (dta/sav) with the names that format allows,
+    and write the aliases that map them back into a copy of the study folder. Returns the
+    number of headers the format could not carry as they are, and the number of rows."""
+    import shutil
+
+    import pyreadstat
+    import yaml
+
+    from jbp_analysis.core.paths import STUDY_DIR
+    from jbp_analysis.study.codebook import load_codebook
+
+    shutil.copytree(STUDY_DIR, study)
+    df = read(raw, BASE)
+
+    def legal(h: str) -> str:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", h.split("/")[-1])
+        if kind == "dta":
+            return name[:32]  # Stata: at most 32 characters
+        return ("v" + name if name.startswith("_") else name)[:64]  # SPSS: starts with a letter
+
+    names = {c: legal(c) for c in df.columns}
+    assert len(set(names.values())) == len(names)
+    cb = load_codebook()
+    aliases = {
+        v.name: [names[v.header]]
+        for v in cb.module("respondent")
+        if v.header in names and names[v.header] != v.header
+    }
+    doc = yaml.safe_load((study / "aliases.yaml").read_text()) or {}
+    doc["headers"] = {"respondent": aliases}
+    (study / "aliases.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True))
+    out = df.rename(columns=names)
+    writer = pyreadstat.write_dta if kind == "dta" else pyreadstat.write_sav
+    writer(out, str(raw / f"responden_baseline.{kind}"))
+    (raw / BASE).unlink()
+    cut = [h for h in df.columns if len(h.split("/")[-1]) > 32] if kind == "dta" else ["_uuid"]
+    return len(cut), len(df)
+
+
+@pytest.mark.parametrize("kind", ["dta", "sav"])
+def test_exports_that_cannot_carry_codebook_headers_read_through_aliases(
+    kind, raw_copy, prev_out, tmp_path, capsys
+):
+    """Stata cuts ``ks08_anggaran_bukan_urusan_pemuda`` (33 characters) to 32; SPSS cannot name
+    a variable ``_uuid``. With the study's aliases the export cleans like the CSV."""
+    n_cut, n_rows = _export_with_aliases(raw_copy, tmp_path / "study", kind)
+    assert n_cut >= 1
+    rc, out, err = _run(raw_copy, prev_out, capsys, "--study", str(tmp_path / "study"))
+    assert rc == 0, (out + err)[-2000:]
+    manifest = json.loads((prev_out / "manifest.json").read_text())
+    base = next(f for f in manifest["inputs"] if f["file"] == f"responden_baseline.{kind}")
+    assert base["rows_in"] == n_rows and base["kept"] > 0
+    panel = pd.read_parquet(prev_out / "panel.parquet")
+    awareness = [c for c in panel.columns if c.startswith("ca08")]
+    assert (
+        awareness and panel.loc[panel["wave"].astype(str) == "baseline", awareness[0]].notna().any()
+    )
