@@ -249,31 +249,8 @@ def _joint_test(
     if randomisation:
         kept = [variables.index(v) for v in fit.names]
         group = sub.loc[ok, cluster].to_numpy() if cluster is not None else np.arange(n)
-        rt = randomization_balance_test(
-            X[:, kept],
-            d,
-            group=group,
-            strata=None if strata is None else sub.loc[ok, strata].to_numpy(),
-            weights=w,
-            draws=draws,
-            seed=seed,
-        )
-        out.update(
-            f_statistic=rt.statistic,
-            df_denom=float("nan"),
-            p_value=rt.p_value,
-            test=rt.label,
-            note=(
-                "randomisation test: groups' arms re-randomised within strata (Fisher 1935); "
-                "exact whatever the number of clusters"
-                + (
-                    f"; only {rt.draws} possible assignments, so the smallest attainable "
-                    f"p-value is {1 / rt.draws:.3f}"
-                    if rt.enumerated and 1 / rt.draws > 0.01
-                    else ""
-                )
-            ),
-        )
+        s_ok = None if strata is None else sub.loc[ok, strata].to_numpy()
+        out.update(_randomisation(X[:, kept], d, group, s_ok, w, draws=draws, seed=seed))
     elif G is not None and G < AUTO_WILD_BELOW_CLUSTERS:
         out["note"] = (
             f"F-test with {G} clusters over-rejects (Cameron & Miller 2015; 73-100% of "
@@ -281,6 +258,39 @@ def _joint_test(
             "imbalance; use inference='auto' for the randomisation test"
         )
     return out
+
+
+def _randomisation(
+    X: np.ndarray,
+    d: np.ndarray,
+    group: np.ndarray,
+    strata: np.ndarray | None,
+    w: np.ndarray | None,
+    *,
+    draws: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The randomisation joint test's columns of :meth:`BalanceTable.ftest`."""
+    rt = randomization_balance_test(
+        X, d, group=group, strata=strata, weights=w, draws=draws, seed=seed
+    )
+    few = rt.enumerated and 1 / rt.draws > 0.01
+    return {
+        "f_statistic": rt.statistic,
+        "df_denom": float("nan"),
+        "p_value": rt.p_value,
+        "test": rt.label,
+        "note": (
+            "randomisation test: groups' arms re-randomised within strata (Fisher 1935); "
+            "exact whatever the number of clusters"
+            + (
+                f"; only {rt.draws} possible assignments, so the smallest attainable "
+                f"p-value is {1 / rt.draws:.3f}"
+                if few
+                else ""
+            )
+        ),
+    }
 
 
 @uses_design
