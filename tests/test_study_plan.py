@@ -95,11 +95,17 @@ def test_register_freezes_a_dated_copy_named_by_hash(study: Path) -> None:
 
     path = register_plan(study, today=dt.date(2017, 3, 1))
     plan = load_plan(study)
-    assert path.name == f"analysis_plan-2017-03-01-{plan.short_hash}.yaml"
+    assert path.name == f"analysis_plan-001-2017-03-01-{plan.short_hash}.yaml"
     assert path.read_bytes() == (study / "analysis_plan.yaml").read_bytes()
     assert register_plan(study) == path  # same bytes: same registration
     assert registered_plan(study).sha256 == plan.sha256
     assert plan.deviations(registered_plan(study)).empty
+    # an amendment is registered after it, and becomes the plan reports compare with
+    text = (study / "analysis_plan.yaml").read_text(encoding="utf-8")
+    (study / "analysis_plan.yaml").write_text(text.replace("draws: 9999", "draws: 4999"))
+    amended = register_plan(study, today=dt.date(2017, 2, 1))  # an earlier date: order wins
+    assert amended.name.startswith("analysis_plan-002-2017-02-01-")
+    assert registered_plan(study).sha256 == load_plan(study).sha256 != plan.sha256
 
 
 def test_deviations_list_a_dropped_family_and_an_added_covariate(study: Path) -> None:

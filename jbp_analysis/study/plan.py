@@ -592,7 +592,8 @@ def default_design() -> StudyDesign:
 
 # ---------------------------------------------------------------------- registration
 def register_plan(study: str | os.PathLike | None = None, *, today: dt.date | None = None) -> Path:
-    """Freeze the plan: copy its bytes to ``registered/analysis_plan-<date>-<sha12>.yaml``.
+    """Freeze the plan: copy its bytes to ``registered/analysis_plan-<n>-<date>-<sha12>.yaml``
+    (``n`` counts the registrations, so amendments keep their order).
 
     The plan is validated first. Registering the same bytes twice returns the existing copy.
     """
@@ -603,7 +604,8 @@ def register_plan(study: str | os.PathLike | None = None, *, today: dt.date | No
         if existing.stem.endswith(plan.short_hash):
             return existing
     day = (today or dt.date.today()).isoformat()
-    target = reg / f"analysis_plan-{day}-{plan.short_hash}.yaml"
+    n = len(list(reg.glob("analysis_plan-*.yaml"))) + 1  # registration order, kept in the name
+    target = reg / f"analysis_plan-{n:03d}-{day}-{plan.short_hash}.yaml"
     try:
         reg.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
@@ -615,7 +617,8 @@ def register_plan(study: str | os.PathLike | None = None, *, today: dt.date | No
 
 
 def registered_plan(study: str | os.PathLike | None = None) -> AnalysisPlan | None:
-    """The most recently registered plan of a study (by date, then name), or ``None``."""
+    """The most recently registered plan of a study (the highest registration number), or
+    ``None``."""
     reg = study_dir(study) / REGISTERED_DIR
     files = sorted(reg.glob("analysis_plan-*.yaml")) if reg.is_dir() else []
     return load_plan(study, path=files[-1]) if files else None
