@@ -577,17 +577,26 @@ def _worker(tasks, results, cwd: str) -> None:
             _KERNEL.kill()
         os._exit(128 + signum)
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent; it stops us
-    signal.signal(signal.SIGTERM, stop)
+    def arm() -> None:
+        # (re)installed after every kernel start: closing the event loop that starts a kernel
+        # resets SIGTERM to the default, which would kill this worker and orphan its kernel
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent; it stops us
+        signal.signal(signal.SIGTERM, stop)
+
+    arm()
     try:
         kernel = _WarmKernel(Path(cwd))
+        arm()
         results.put(("ready", os.getpid(), kernel.pid))
         while True:
             job = tasks.get()
             if job is None:
                 break
             results.put(("start", os.getpid(), job.key))
-            results.put(("done", os.getpid(), _run_job(kernel, job)))
+            arm()
+            result = _run_job(kernel, job)
+            arm()
+            results.put(("done", os.getpid(), result))
             if kernel.pid is not None:
                 results.put(("ready", os.getpid(), kernel.pid))  # it may have restarted
     except Exception:  # noqa: BLE001
@@ -733,11 +742,16 @@ def run_jobs(
         if finished:
             for p in procs:
                 p.join(timeout=60)
-        # interrupted (or a worker hung): stop every worker and every kernel, leave no staging
+        # interrupted (or a worker hung): stop every kernel and worker at once, leave no
+        # staging. Kernels first, with SIGKILL: a kernel that outlives its worker shuts itself
+        # down noisily (ZMQ tracebacks), and a worker has nothing left to save
         family = _descendants([p.pid for p in procs if p.pid]) if not finished else []
+        for kpid in [*kernels.values(), *family]:
+            if _pid_alive(kpid):
+                _kill_group(kpid)
         for p in procs:
             if p.is_alive():
-                p.terminate()  # the worker kills its kernel and exits
+                p.kill() if not finished else p.terminate()
         for p in procs:
             p.join(timeout=10)
             if p.is_alive():
