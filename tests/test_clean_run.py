@@ -62,7 +62,8 @@ def _messy() -> dict:
     f["responden_baseline.csv"], f["responden_endline.csv"], f["responden_followup.csv"] = b, e, fu
     f["kelompok_endline.csv"].loc[0, "kabupaten_kota"] = "Kab Semarang "
     f["biaya_program.csv"].loc[0, "biaya_rp"] = "1,5 juta"
-    f["responden_baseline.csv"]["_index"] = np.arange(len(b))  # an unknown Kobo column
+    f["responden_baseline.csv"]["_index"] = np.arange(len(b))  # a Kobo meta column: recognised
+    f["responden_baseline.csv"]["catatan_tambahan"] = "x"  # a column the codebook does not know
     x["planted"] = {"nonworker_row": int(nonworker) + 1, "miskeyed_nik": e.loc[0, "identitas/nik"]}
     return x
 
@@ -123,15 +124,24 @@ def test_outputs_and_accounting_balance(cleaned) -> None:
     assert acc.loc["responden_endline.csv", "near_duplicates"] == 1
     rej = _rejects(cleaned).groupby(["file", "reason"]).size().to_dict()
     assert rej[("responden_followup.csv", "conflicting_duplicate")] == 2  # both submissions
-    # the respondent rejected at baseline (unmatched district) cannot be linked later
-    assert rej[("responden_followup.csv", "not_on_baseline_roster")] == 1
-    assert acc.loc["responden_followup.csv", "rejected"] == 3
+    # the respondent rejected at baseline (unmatched district) cannot be linked later: each of
+    # their later interviews is rejected as not on the baseline roster
+    files = cleaned["x"]["files"]
+    gone = files["responden_baseline.csv"].loc[9, "identitas/id_responden"]
+    later = {
+        f: int((files[f]["identitas/id_responden"] == gone).sum())
+        for f in ("responden_endline.csv", "responden_followup.csv")
+    }
+    assert sum(later.values()) >= 1
+    for f, n in later.items():
+        assert rej.get((f, "not_on_baseline_roster"), 0) == n
+    assert acc.loc["responden_followup.csv", "rejected"] == 2 + later["responden_followup.csv"]
     manifest = json.loads((out / "manifest.json").read_text())
     ins = {i["file"]: i for i in manifest["inputs"]}
     assert ins["responden_followup.csv"]["separator"] == ";"
     assert ins["responden_followup.csv"]["encoding"] == "latin-1"
     assert ins["responden_followup.csv"]["decimal"] == ","
-    assert ins["responden_baseline.csv"]["unknown_columns"] == ["_index"]
+    assert ins["responden_baseline.csv"]["unknown_columns"] == ["catatan_tambahan"]
     assert ins["responden_baseline.csv"]["sha256"] == cleaned["before"]["responden_baseline.csv"]
     assert "time" not in json.dumps(manifest).replace("submission_time", "")
     assert any("rows_in" in line or "responden_baseline.csv" in line for line in cleaned["lines"])
@@ -275,7 +285,13 @@ def test_decisions_file_and_real_data_secret(cleaned, tmp_path, monkeypatch) -> 
     result = run(raw, root / "processed")
     assert result.key_source == "env"
     acc = result.tidy().set_index("file")
-    assert acc.loc["responden_followup.csv", ["rejected", "decided_duplicates"]].tolist() == [1, 1]
+    files = cleaned["x"]["files"]
+    gone = files["responden_baseline.csv"].loc[9, "identitas/id_responden"]
+    not_on_roster = int((files["responden_followup.csv"]["identitas/id_responden"] == gone).sum())
+    assert acc.loc["responden_followup.csv", ["rejected", "decided_duplicates"]].tolist() == [
+        not_on_roster,
+        1,
+    ]
     assert result.pending_duplicate_sets == 0
     panel = pd.read_parquet(root / "processed" / "panel.parquet")
     rid = report["id"].iloc[0]
