@@ -49,7 +49,7 @@ def _messy() -> dict:
     e.loc[0, "identitas/nik"] = nik[:-2] + nik[-1] + nik[-2]
     near = e.iloc[[1]].copy()
     near["_uuid"] = "uuid-resent"
-    near["_submission_time"] = "2026-06-30T12:00:00"
+    near["_submission_time"] = "2018-06-30T12:00:00"
     e = pd.concat([e, near], ignore_index=True)
     # follow-up: conflicting duplicate (re-interview with a changed answer), decimal commas
     conflict = fu.iloc[[3]].copy()

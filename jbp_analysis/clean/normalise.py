@@ -149,6 +149,10 @@ def parse_numbers(text: pd.Series, *, integer: bool) -> tuple[pd.Series, np.ndar
     """
     fixed = text.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
     values = pd.to_numeric(fixed, errors="coerce").astype("Float64")
+    # beyond 2**53 a number is no longer exact (1e30 would overflow a whole number): such a
+    # value is not read, and the log keeps its original text
+    huge = (values.abs() > 2.0**53).fillna(False).to_numpy(dtype=bool)
+    values = values.where(~huge)
     bad = (text.notna() & values.isna()).to_numpy(dtype=bool).copy()
     if integer:
         frac = (values % 1).fillna(0).to_numpy(dtype=float) != 0
@@ -421,6 +425,21 @@ def decode_multiple(
 
 
 # --------------------------------------------------------------------------------------- dates
+def _study_window(values: pd.Series, rule: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates outside the study's window (``study_window`` in ``study.yaml``) are not kept:
+    missing, with rule ``date_outside_study_window`` (the log keeps the original text)."""
+    from jbp_analysis.study.folder import active_study
+
+    window = active_study().settings.study_window
+    if window is None:
+        return values, rule
+    lo, hi = pd.Timestamp(window[0]), pd.Timestamp(window[1]) + pd.Timedelta(days=1)
+    outside = (values.notna() & ((values < lo) | (values >= hi))).to_numpy(dtype=bool)
+    if not outside.any():
+        return values, rule
+    return values.where(~outside), rule.where(~outside, "date_outside_study_window")
+
+
 def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse dates/times; return ``datetime64[ns]`` values (UTC, naive) and the rule per cell.
 
@@ -628,6 +647,8 @@ def normalise(
                 stats.append(_unreadable_row(v, uniq, counts, u_skip, u_bad & ~u_skip))
             else:
                 u_values, u_rule = parse_dates(u)
+                if v.type == "date":
+                    u_values, u_rule = _study_window(u_values, u_rule)
                 rule_u = np.append(u_rule.to_numpy(dtype=object), None)
                 changed = pd.notna(rule_u)[fill]
                 if changed.any():

@@ -78,6 +78,7 @@ from jbp_analysis.clean.write import (
     write_text,
 )
 from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.core.io import shorten
 from jbp_analysis.study.codebook import (
     GROUP_COLUMNS,
     Codebook,
@@ -143,6 +144,83 @@ _NOT_PANEL_VARS = {
     "district",
     "group_id",
 }
+
+
+#: Decisions on rejected assignment and cost rows (``file,row,decision``; decision ``drop``).
+DESIGN_DECISIONS = "rejected_rows.csv"
+
+
+def _check_design_rejects(
+    audit: Audit, states: dict[str, _File], by_module: dict, decisions: Path
+) -> None:
+    """Stop when a row of the randomisation record or the cost file cannot be used.
+
+    Such a row removes a group from every estimate: a group whose district, arm or cohort
+    could not be read loses all its respondents, and a cost row for an unknown group vanishes
+    from the cost-effectiveness ratio. So it is never dropped silently: the run stops naming
+    every such row, unless ``decisions`` (``file,row,decision`` with ``drop``) says the field
+    team accepts dropping it.
+    """
+    files = {m.source.name for mod in ("assignment", "cost") for m in by_module.get(mod, [])}
+    problems: list[tuple[str, int, str]] = []
+    rej = audit.reject_table()
+    for r in rej[rej["file"].astype(str).isin(files)].itertuples():
+        problems.append((str(r.file), int(r.row), f"{r.reason}: {shorten(r.detail, 60)}"))
+    groups: set = set()
+    for st in states.values():
+        if st.source.module == "assignment":
+            a = st.typed
+            for col in ("group_id", "district_code", "arm", "cohort"):
+                if col in a.columns:
+                    for row in a.loc[a[col].isna(), "_row"]:
+                        problems.append((st.source.name, int(row), f"{col} could not be read"))
+            groups |= set(a["group_id"].dropna().astype(str))
+            # groups start in cohorts (programme rounds): a cohort that one group alone holds
+            # is a typing error, and that group would be its own randomisation stratum, with no
+            # comparison group, so it would drop out of every stratified estimate
+            if "cohort" in a.columns and a["cohort"].notna().sum() > 1:
+                sizes = a["cohort"].map(a["cohort"].value_counts())
+                others = sorted(a["cohort"].dropna().unique().tolist())
+                for row, cohort in zip(
+                    a.loc[sizes.eq(1).fillna(False).to_numpy(dtype=bool), "_row"],
+                    a.loc[sizes.eq(1).fillna(False).to_numpy(dtype=bool), "cohort"],
+                    strict=True,
+                ):
+                    problems.append((st.source.name, int(row), f"cohort {cohort} is held by "
+                                     f"this group alone (cohorts: {others})"))  # fmt: skip
+    for st in states.values():
+        if st.source.module == "cost" and "group_id" in st.typed.columns:
+            c = st.typed
+            unknown = ~c["group_id"].astype(str).isin(groups) | c["group_id"].isna()
+            for row, g in zip(c.loc[unknown, "_row"], c.loc[unknown, "group_id"], strict=True):
+                problems.append((st.source.name, int(row), f"group {shorten(g, 30)} is not in "
+                                 "the randomisation record"))  # fmt: skip
+    if not problems:
+        return
+    accepted: set[tuple[str, int]] = set()
+    if decisions.is_file():
+        try:
+            dec = pd.read_csv(decisions, dtype=str, keep_default_na=False)
+            dec = dec[dec["decision"].str.strip().str.lower() == "drop"]
+            accepted = {(f, int(r)) for f, r in zip(dec["file"], dec["row"], strict=True)}
+        except (KeyError, ValueError, pd.errors.ParserError) as exc:
+            raise JBPInputError(
+                f"cannot read the decisions (columns file,row,decision; decision 'drop'): {exc}",
+                file=decisions,
+            ) from None
+    open_rows = [p for p in dict.fromkeys(problems) if (p[0], p[1]) not in accepted]
+    if not open_rows:
+        return
+    lines = "; ".join(f"{f} row {r}: {why}" for f, r, why in open_rows[:20])
+    more = f" and {len(open_rows) - 20} more" if len(open_rows) > 20 else ""
+    raise JBPInputError(
+        f"{len(open_rows)} row(s) of the randomisation record or the cost file cannot be used, "
+        f"which would remove their groups from every estimate: {lines}{more}. Fix these rows "
+        f"(a group's id, district, arm or cohort), or accept dropping them by listing them in "
+        f"{decisions} (columns file,row,decision with decision 'drop')",
+        file=open_rows[0][0],
+        row=open_rows[0][1],
+    )
 
 
 def default_decisions_path(raw: Path) -> Path:
@@ -586,6 +664,10 @@ def _run(
             st = job.clean_file(m, group_codes=group_codes)
             states[st.source.key] = st
             say(f"clean  {st.source.key:<28} {len(st.typed):>9,} rows after duplicates/rejects")
+        if module == "cost":  # the design records are complete, or the run stops
+            _check_design_rejects(
+                audit, states, by_module, decisions_path.parent / DESIGN_DECISIONS
+            )
     unreadable = unreadable_table([s.unreadable for s in states.values()])
     for line in unreadable_lines(unreadable):
         say(line)
