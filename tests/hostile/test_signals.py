@@ -100,7 +100,7 @@ def reports_before(baseline_out, tmp_path_factory):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize(("sig", "after"), [(signal.SIGTERM, 4.0), (signal.SIGINT, 12.0)])
+@pytest.mark.parametrize(("sig", "after"), [(signal.SIGTERM, 4.0), (signal.SIGINT, 6.0)])
 def test_report_interrupted_stops_every_worker_and_kernel(
     baseline_out, reports_before, tmp_path, sig, after
 ):
