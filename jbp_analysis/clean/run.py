@@ -175,19 +175,25 @@ def _check_design_rejects(
                     for row in a.loc[a[col].isna(), "_row"]:
                         problems.append((st.source.name, int(row), f"{col} could not be read"))
             groups |= set(a["group_id"].dropna().astype(str))
-            # groups start in cohorts (programme rounds): a cohort that one group alone holds
-            # is a typing error, and that group would be its own randomisation stratum, with no
-            # comparison group, so it would drop out of every stratified estimate
-            if "cohort" in a.columns and a["cohort"].notna().sum() > 1:
-                sizes = a["cohort"].map(a["cohort"].value_counts())
-                others = sorted(a["cohort"].dropna().unique().tolist())
-                for row, cohort in zip(
-                    a.loc[sizes.eq(1).fillna(False).to_numpy(dtype=bool), "_row"],
-                    a.loc[sizes.eq(1).fillna(False).to_numpy(dtype=bool), "cohort"],
+            # a cohort is a programme round with one start month: a group whose cohort differs
+            # from the other groups starting in the same month was mistyped, and it would sit
+            # alone in its own stratum, dropping out of every stratified estimate
+            if {"cohort", "start_month"} <= set(a.columns):
+                known = a.dropna(subset=["cohort", "start_month"])
+                usual = known.groupby("start_month")["cohort"].agg(lambda s: s.mode().iloc[0])
+                expected = known["start_month"].map(usual)
+                n_cohorts = known.groupby("start_month")["cohort"].transform("nunique")
+                odd = (n_cohorts > 1) & known["cohort"].ne(expected)
+                for row, cohort, month, want in zip(
+                    known.loc[odd, "_row"],
+                    known.loc[odd, "cohort"],
+                    known.loc[odd, "start_month"],
+                    expected[odd],
                     strict=True,
                 ):
-                    problems.append((st.source.name, int(row), f"cohort {cohort} is held by "
-                                     f"this group alone (cohorts: {others})"))  # fmt: skip
+                    problems.append((st.source.name, int(row), f"cohort {cohort} does not match "
+                                     f"its start month {pd.Timestamp(month):%Y-%m} (the other "
+                                     f"groups starting then are cohort {want})"))  # fmt: skip
     for st in states.values():
         if st.source.module == "cost" and "group_id" in st.typed.columns:
             c = st.typed
