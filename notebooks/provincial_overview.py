@@ -160,7 +160,7 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
                 by_district,
                 outcome=RANK_OUTCOME,
                 wave=LAST_WAVE,
-                better=nar.BETTER.get(RANK_OUTCOME, 1),
+                better=nar.better(RANK_OUTCOME),
                 lang=lang,
                 level=LEVEL,
                 min_cell=min_cell,

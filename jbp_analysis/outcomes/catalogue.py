@@ -61,6 +61,10 @@ INDICATORS: dict[str, Kind] = {
     "poverty_gap": "number",
     "poverty_gap_sq": "number",
     "income_poor": "binary",
+    # group (kelompok) outcomes (outcomes.build.build_group_outcomes)
+    "revenue": "rupiah",
+    "revenue_ihs": "number",
+    "legalised": "binary",
     # design indicators (outcomes.build.attach_design_indicators)
     "female": "binary",
     "stratum": "category",

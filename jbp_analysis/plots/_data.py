@@ -44,17 +44,11 @@ def is_share(s: pd.Series) -> bool:
 
 
 def is_rupiah(name: str) -> bool:
-    """True when the codebook measures ``name`` in rupiah (income, profit, revenue, cost)."""
-    from jbp_analysis.study.codebook import load_codebook
+    """True when the study measures ``name`` in rupiah (the plan's unit, or the variable's
+    codebook type / indicator kind; never guessed from the name)."""
+    from jbp_analysis.study.plan import default_plan
 
-    for v in load_codebook().variables:
-        if v.name == name:
-            return v.type == "rupiah"
-    if name.endswith("_ihs"):
-        return False
-    return name.startswith(("income_", "profit", "revenue")) or name.endswith(
-        ("_rp", "income", "profit", "revenue")
-    )
+    return default_plan().unit_of(name) == "rupiah"
 
 
 def _ordered(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:

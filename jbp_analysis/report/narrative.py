@@ -38,11 +38,11 @@ from jbp_analysis.i18n import (
 )
 from jbp_analysis.report.disclosure import MARKER, is_small
 from jbp_analysis.study.codebook import load_codebook
+from jbp_analysis.study.plan import default_plan
 
 __all__ = [
-    "OUTCOME_UNITS",
-    "BETTER",
     "unit_of",
+    "better",
     "fmt_effect",
     "fmt_value",
     "fmt_p",
@@ -69,46 +69,16 @@ __all__ = [
     "wave_label",
 ]
 
-#: How each variable's values and effects are written: share (a yes/no variable: levels in %,
-#: effects in percentage points), rupiah, sd (a standardised index), or number.
-OUTCOME_UNITS: dict[str, str] = {
-    "unemployed_bps": "share",
-    "unemployed_ilo": "share",
-    "openly_unemployed": "share",
-    "poor": "share",
-    "income_poor": "share",
-    "unemployed": "share",
-    "unemployment": "share",
-    "employed": "share",
-    "own_business": "share",
-    "runs_business": "share",
-    "in_labour_force": "share",
-    "responded": "share",
-    "female": "share",
-    "household_income": "rupiah",
-    "income_household": "rupiah",
-    "income_per_capita": "rupiah",
-    "profit": "rupiah",
-    "business_profit": "rupiah",
-    "awareness_anderson": "sd",
-    "awareness_klk": "sd",
-    "awareness_index": "sd",
-    "critical_awareness": "sd",
-}
-
-#: Direction in which an outcome improves (for rankings): -1 = lower is better.
-BETTER: dict[str, int] = {
-    "unemployed_bps": -1,
-    "unemployed_ilo": -1,
-    "openly_unemployed": -1,
-    "unemployed": -1,
-    "unemployment": -1,
-}
-
 
 def unit_of(variable: str) -> str:
-    """``"share"``, ``"rupiah"``, ``"sd"`` or ``"number"`` (see :data:`OUTCOME_UNITS`)."""
-    return OUTCOME_UNITS.get(variable, "number")
+    """``"share"``, ``"rupiah"``, ``"sd"`` or ``"number"``: the study plan's unit for its
+    outcomes, else the variable's kind (:meth:`~jbp_analysis.study.plan.AnalysisPlan.unit_of`)."""
+    return default_plan().unit_of(variable)
+
+
+def better(outcome: str) -> int:
+    """+1 when higher is better, -1 when lower is (the plan's ``direction``; for rankings)."""
+    return default_plan().better(outcome)
 
 
 def _finite(x: Any) -> bool:

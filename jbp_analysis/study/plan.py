@@ -42,7 +42,7 @@ import pandas as pd
 import yaml
 
 from jbp_analysis.core.errors import ConfigError
-from jbp_analysis.outcomes.catalogue import INDICATORS, UNITS, codebook_kind
+from jbp_analysis.outcomes.catalogue import INDICATORS, UNITS, codebook_kind, unit_for_kind
 from jbp_analysis.study.design import StudyDesign
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "registered_plan",
     "study_dir",
     "default_design",
+    "default_plan",
 ]
 
 PLAN_FILE = "analysis_plan.yaml"
@@ -86,7 +87,12 @@ _ESTIMATORS = ("ancova", "did", "diff_in_means")
 _INFERENCE = ("auto", "cr1", "hc1", "cr2", "wild", "ri")
 _MT_METHODS = ("sharpened_q", "romano_wolf")
 #: Columns every processed panel has besides the codebook's variables (design columns).
-_DESIGN_COLUMNS = {"arm": "category", "cohort": "number", "district_code": "category"}
+_DESIGN_COLUMNS = {
+    "arm": "category",
+    "cohort": "number",
+    "district_code": "category",
+    "responded": "binary",
+}
 
 
 def study_dir(study: str | os.PathLike | None = None) -> Path:
@@ -143,6 +149,8 @@ class AnalysisPlan:
     min_cell: int = 10
     title: Mapping[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: the kind of every name the plan may use (codebook variables and built indicators)
+    kinds: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------------ lookups
     @property
@@ -170,6 +178,29 @@ class AnalysisPlan:
             if o.name == name:
                 return o
         raise KeyError(name)
+
+    def unit_of(self, name: str) -> str:
+        """How a variable's values and effects are written: ``"share"``, ``"rupiah"``, ``"sd"``
+        or ``"number"``; the plan's unit for its outcomes, else the variable's kind (codebook
+        type or built indicator), never a guess from the name.
+
+        Examples
+        --------
+        >>> p = load_plan()
+        >>> p.unit_of("unemployed_bps"), p.unit_of("household_income"), p.unit_of("age")
+        ('share', 'rupiah', 'number')
+        """
+        for o in self.outcomes:
+            if o.name == name:
+                return o.unit
+        return unit_for_kind(self.kinds.get(name, "number"))
+
+    def better(self, name: str) -> int:
+        """+1 when higher values are better, -1 when lower are (the plan's ``direction``)."""
+        for o in self.outcomes:
+            if o.name == name:
+                return o.better
+        return 1
 
     def family_of(self, name: str) -> str | None:
         for o in self.outcomes:
@@ -342,6 +373,8 @@ def _known_names(study: Path) -> dict[str, str]:
 
     cb = load_codebook(study / "codebook.yaml")
     kinds = {v.name: codebook_kind(v.type, v.codes) for v in cb.module("respondent")}
+    for v in cb.module("group"):  # group (kelompok) questions, e.g. monthly_revenue
+        kinds.setdefault(v.name, codebook_kind(v.type, v.codes))
     kinds.update(_DESIGN_COLUMNS)
     kinds.update(INDICATORS)
     return kinds
@@ -568,6 +601,7 @@ def load_plan(
         min_cell=int((raw.get("disclosure") or {}).get("min_cell", 10)),
         title=dict(raw.get("title") or {}),
         raw=raw,
+        kinds=dict(kinds),
     )
     if not 0 < plan.level < 1:
         bad.add("models.level", f"{plan.level} is not between 0 and 1")
@@ -582,6 +616,23 @@ def load_plan(
         bad.add("hypotheses.contrasts", "the plan declares no contrast")
     bad.raise_if_any()
     return plan
+
+
+@functools.lru_cache(maxsize=4)
+def _plan_of(folder: Path, stamp: tuple) -> AnalysisPlan:
+    return load_plan(folder)
+
+
+def default_plan() -> AnalysisPlan:
+    """The plan of the default study folder (``JBP_STUDY`` or ``study/``), cached until its
+    file changes."""
+    folder = study_dir()
+    try:
+        st = (folder / PLAN_FILE).stat()
+        stamp: tuple = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = ()
+    return _plan_of(folder, stamp)
 
 
 @functools.lru_cache(maxsize=1)
