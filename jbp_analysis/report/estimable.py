@@ -62,7 +62,7 @@ import pandas as pd
 
 from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.study.codebook import load_codebook
-from jbp_analysis.study.plan import load_plan
+from jbp_analysis.study.plan import default_plan
 
 __all__ = [
     "PLAN",
@@ -86,7 +86,7 @@ __all__ = [
 
 #: The study's analysis plan (``study/analysis_plan.yaml``, or ``$JBP_STUDY``), read when the
 #: report starts: the plan, not this module, says what every report estimates.
-PLAN = load_plan()
+PLAN = default_plan()
 
 #: The outcomes every report estimates, by family (from the plan's ``outcomes`` section).
 REPORT_OUTCOMES: dict[str, list[str]] = PLAN.report_outcomes

@@ -44,6 +44,8 @@ __all__ = [
     "prepare_report_inputs",
     "read_district_inputs",
     "data_key",
+    "files_stamp",
+    "PROCESSED_FILES",
     "inputs_for",
     "FRAMES",
 ]
@@ -51,7 +53,7 @@ __all__ = [
 #: Environment variable through which ``jbp report`` tells its kernels where the inputs are.
 INPUTS_ENV = "JBP_REPORT_INPUTS"
 FRAMES = ("outcomes", "panel", "groups", "costs")
-#: The processed files whose stamps key the prepared inputs.
+#: The processed data files (``load_processed`` reads them; their stamps key the inputs).
 PROCESSED_FILES = ("panel.parquet", "groups.parquet", "costs.parquet")
 
 
@@ -70,17 +72,22 @@ def _write_partitions(target: Path, frames: Mapping[str, pd.DataFrame], *, quali
     )
 
 
-def data_key(processed_dir: str | os.PathLike) -> str:
-    """A key for the processed data as they are now: their files' paths, sizes and times."""
-    import hashlib
-
-    pdir = Path(processed_dir).resolve()
-    stamp = tuple(
+def files_stamp(processed_dir: str | os.PathLike) -> tuple:
+    """The processed files as they are now: name, modification time and size of each."""
+    pdir = Path(processed_dir)
+    return tuple(
         (n, st.st_mtime_ns, st.st_size)
         for n in (*PROCESSED_FILES, "quality.json", "manifest.json")
         if (p := pdir / n).is_file() and (st := p.stat())
     )
-    return hashlib.sha256(repr((str(pdir), stamp)).encode()).hexdigest()[:16]
+
+
+def data_key(processed_dir: str | os.PathLike) -> str:
+    """A key for the processed data as they are now: their folder and :func:`files_stamp`."""
+    import hashlib
+
+    pdir = Path(processed_dir).resolve()
+    return hashlib.sha256(repr((str(pdir), files_stamp(pdir))).encode()).hexdigest()[:16]
 
 
 def prepare_report_inputs(

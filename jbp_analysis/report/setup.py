@@ -36,8 +36,9 @@ from jbp_analysis.core.paths import PROJECT_ROOT
 from jbp_analysis.i18n import check_lang, t
 from jbp_analysis.report.disclosure import check_min_cell
 from jbp_analysis.report.export import ReportPack, safe_path
+from jbp_analysis.report.inputs import PROCESSED_FILES, files_stamp
 from jbp_analysis.study.codebook import load_codebook
-from jbp_analysis.study.plan import AnalysisPlan, default_design, load_plan, registered_plan
+from jbp_analysis.study.plan import AnalysisPlan, default_design, default_plan, registered_plan
 from jbp_analysis.study.reference import district_label, district_slug, resolve_district
 
 __all__ = [
@@ -49,7 +50,6 @@ __all__ = [
     "PROCESSED_FILES",
 ]
 
-PROCESSED_FILES = ("panel.parquet", "groups.parquet", "costs.parquet")
 _WAVES = tuple(load_codebook().waves)
 PROVINCE_CODE = "all"
 PROVINCE_DIR = default_design().area_slug
@@ -86,14 +86,6 @@ def load_processed(processed_dir: str | os.PathLike, *, lang: str = "id") -> dic
     return out
 
 
-def _stamp(d: Path) -> tuple:
-    return tuple(
-        (n, st.st_mtime_ns, st.st_size)
-        for n in (*PROCESSED_FILES, "quality.json")
-        if (p := d / n).is_file() and (st := p.stat())
-    )
-
-
 _CACHE: dict[tuple, dict[str, Any]] = {}
 
 
@@ -115,7 +107,7 @@ def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[s
     from jbp_analysis.report.estimable import BALANCE_VARIABLES, COVARIATES, REPORT_OUTCOMES
 
     d = _project_path(processed_dir).resolve()
-    key = (str(d), _stamp(d))
+    key = (str(d), files_stamp(d))
     if key not in _CACHE:
         data = load_processed(d, lang=lang)
         # the randomisation strata (district x cohort) and `female` are built in outcomes
@@ -285,7 +277,7 @@ def start_report(
         "min_cell": min_cell,
         "output_dir": str(out_dir.relative_to(root)),
     }
-    plan, registered = load_plan(), registered_plan()
+    plan, registered = default_plan(), registered_plan()
     plan_info = {
         **plan.provenance(),
         "registered_file": registered.path.name if registered is not None else None,
