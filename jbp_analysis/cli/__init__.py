@@ -8,7 +8,7 @@ traceback, and exit with status 2.
 from __future__ import annotations
 
 # isort: split
-from jbp_analysis.cli import _early  # noqa: F401 - first: no traceback for a Ctrl-C during imports
+from jbp_analysis.cli import _early  # first: no traceback for a Ctrl-C during imports
 
 # isort: split
 import os
@@ -142,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + exc.signum
     finally:
         for sig, handler in old.items():
-            signal.signal(sig, handler)
+            # As the ``jbp`` process, the run is over (published, or unwound): a signal from now
+            # on changes nothing, and must not kill the interpreter while it shuts down (Python
+            # restores the default action during finalisation, and the status would be -15).
+            signal.signal(sig, signal.SIG_IGN if _early.AS_COMMAND else handler)
 
 
 def _main(argv: list[str] | None) -> int:

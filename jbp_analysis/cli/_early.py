@@ -19,6 +19,9 @@ def _early_stop(signum: int, _frame) -> None:  # pragma: no cover - exercised in
     os._exit(128 + signum)
 
 
-if sys.argv and (sys.argv[0] == "-m" or os.path.basename(sys.argv[0]) == "jbp"):
+#: True when this process is the ``jbp`` command (not a library import).
+AS_COMMAND = bool(sys.argv) and (sys.argv[0] == "-m" or os.path.basename(sys.argv[0]) == "jbp")
+
+if AS_COMMAND:
     for _sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(_sig, _early_stop)

@@ -137,3 +137,21 @@ def test_jbp_all_interrupted_during_report_stops_everything(sample_raw, prev_out
     assert "Traceback" not in err
     assert not _wait_gone(seen)
     assert not list(root.glob(".*.partial*")) if root.exists() else True
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_after_the_run_does_not_kill_the_shutting_down_command(sig):
+    """A signal that arrives once the command has finished (as when ``jbp clean`` ends just as
+    the interrupt is sent) leaves the command's own exit status, not a death by signal."""
+    code = (
+        "import os, signal, sys\n"
+        "sys.argv = ['jbp']\n"
+        "from jbp_analysis.cli import main\n"
+        "rc = main(['--version'])\n"
+        f"os.kill(os.getpid(), {int(sig)})\n"
+        "print('still here', rc)\n"
+        "sys.exit(rc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)
+    assert "still here 0" in proc.stdout
