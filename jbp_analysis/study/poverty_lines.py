@@ -148,8 +148,53 @@ def _normalise_class(value: object) -> str:
     return v
 
 
+def _classes(values: pd.Series) -> np.ndarray:
+    """:func:`_normalise_class` of every value, each distinct value normalised once.
+
+    Examples
+    --------
+    >>> _classes(pd.Series(["Perkotaan", None, "rural", "Perkotaan"])).tolist()
+    ['urban', 'total', 'rural', 'urban']
+    """
+    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    names = np.array([_normalise_class(v) for v in uniques] + ["total"], dtype=object)
+    return names[codes]  # code -1 (a missing value) picks the last entry, "total"
+
+
+@dataclass(frozen=True)
+class _Area:
+    """One area's lines of one class, in month order (as arrays: no pandas per lookup)."""
+
+    months: np.ndarray  # int64 month index
+    lines: np.ndarray  # float64
+    status: list[str]
+    period: list[str]
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> _Area:
+        return cls(
+            rows["month"].to_numpy(),
+            rows["line"].to_numpy(),
+            rows["status"].tolist(),
+            rows["period"].tolist(),
+        )
+
+
+def _area_rows(table: pd.DataFrame) -> dict[tuple[str, str], _Area]:
+    """The table's rows of every (area code, class), split once (rows in the table's order)."""
+    return {
+        (str(code), str(cls)): _Area.of(rows)
+        for (code, cls), rows in table.groupby(["bps_code", "urban_rural"], sort=False)
+    }
+
+
 def _lookup_one(
-    table: pd.DataFrame, district: str, cls: str, month: int, max_extrapolation: int
+    table: pd.DataFrame,
+    district: str,
+    cls: str,
+    month: int,
+    max_extrapolation: int,
+    areas: dict[tuple[str, str], _Area] | None = None,
 ) -> LineLookup:
     district = str(district)
     if not (len(district) == 4 and district.isdigit()):
@@ -157,18 +202,22 @@ def _lookup_one(
             f"district {district!r} is not a four-digit BPS code", column="district"
         )
     for code, scope in ((district, "district"), (district[:2], "province")):
-        rows = table[(table.bps_code == code) & (table.urban_rural == cls)]
-        if rows.empty:
+        if areas is None:
+            rows = table[(table.bps_code == code) & (table.urban_rural == cls)]
+            area = None if rows.empty else _Area.of(rows)
+        else:  # the same rows, split from the table once (see _area_rows)
+            area = areas.get((code, cls))
+        if area is None:
             continue
-        months = rows.month.to_numpy()
-        lines = rows.line.to_numpy()
+        months = area.months
+        lines = area.lines
         if scope == "district" and not (months.min() <= month <= months.max()):
             continue  # the district's own rows do not cover the month: use the province
         exact = np.flatnonzero(months == month)
         if exact.size:
-            r = rows.iloc[int(exact[0])]
-            return LineLookup(float(r.line), code, cls, scope, r.status, (r.period,))
-        if len(rows) < 2:
+            i = int(exact[0])
+            return LineLookup(float(lines[i]), code, cls, scope, area.status[i], (area.period[i],))
+        if len(months) < 2:
             continue
         if months.min() < month < months.max():
             hi = int(np.searchsorted(months, month))
@@ -179,17 +228,17 @@ def _lookup_one(
                 raise JBPInputError(
                     f"no poverty line within {max_extrapolation} months of "
                     f"{month // 12}-{month % 12 + 1:02d} for {code} ({cls}): the table covers "
-                    f"{rows.period.iloc[0]} to {rows.period.iloc[-1]}",
+                    f"{area.period[0]} to {area.period[-1]}",
                     file=str(POVERTY_LINES_PATH),
                     hint="add the published line for that period (with its source)",
                 )
             lo, status = (
-                (0, "extrapolated") if month < months.min() else (len(rows) - 2, "extrapolated")
+                (0, "extrapolated") if month < months.min() else (len(months) - 2, "extrapolated")
             )
             hi = lo + 1
         t0, t1 = months[lo], months[hi]
         value = lines[lo] * (lines[hi] / lines[lo]) ** ((month - t0) / (t1 - t0))
-        periods = (rows.period.iloc[lo], rows.period.iloc[hi])
+        periods = (area.period[lo], area.period[hi])
         return LineLookup(float(value), code, cls, scope, status, periods)
     raise JBPInputError(
         f"no poverty line for district {district} or its province ({cls})",
@@ -263,17 +312,15 @@ def lookup_lines(
     dates = pd.to_datetime(data[date], errors="coerce")
     codes = data[district].astype("string")
     if urban_rural in data.columns:
-        classes = pd.Series(
-            [_normalise_class(v) for v in data[urban_rural].astype("object")], index=data.index
-        )
+        classes = _classes(data[urban_rural])
     else:
-        classes = pd.Series("total", index=data.index)
+        classes = np.full(len(data), "total", dtype=object)
     ok = dates.notna().to_numpy() & codes.notna().to_numpy()
     keys = pd.DataFrame(
         {
-            "d": codes[ok].astype(str),
+            "d": codes[ok].astype(str).to_numpy(dtype=object),
             "c": classes[ok],
-            "m": _month_index(dates[ok]) if ok.any() else [],
+            "m": _month_index(dates[ok]) if ok.any() else np.array([], dtype=np.int64),
         }
     )
     out = pd.DataFrame(
@@ -286,15 +333,18 @@ def lookup_lines(
     )
     if not ok.any():
         return out
+    # number the distinct (district, class, month) in order of first appearance (the order of
+    # keys.drop_duplicates()), look each up once, and index the results by that number
+    key = keys.groupby(["d", "c", "m"], sort=False).ngroup().to_numpy()
     unique = keys.drop_duplicates()
-    found = {
-        (d, c, int(m)): _lookup_one(table, d, c, int(m), max_extrapolation)
+    areas = _area_rows(table)
+    hits = [
+        _lookup_one(table, d, c, int(m), max_extrapolation, areas)
         for d, c, m in unique.itertuples(index=False)
-    }
-    hits = [found[(d, c, int(m))] for d, c, m in keys.itertuples(index=False)]
-    out.loc[ok, "poverty_line"] = [h.line for h in hits]
-    out.loc[ok, "poverty_line_scope"] = [h.scope for h in hits]
-    out.loc[ok, "poverty_line_status"] = [h.status for h in hits]
+    ]  # loop over the distinct keys (a few per district), not over the rows
+    out.loc[ok, "poverty_line"] = np.array([h.line for h in hits], dtype=np.float64)[key]
+    out.loc[ok, "poverty_line_scope"] = np.array([h.scope for h in hits], dtype=object)[key]
+    out.loc[ok, "poverty_line_status"] = np.array([h.status for h in hits], dtype=object)[key]
     return out
 
 
@@ -320,16 +370,21 @@ def lines_used(
     dates = pd.to_datetime(data[date], errors="coerce")
     ok = dates.notna() & data[district].notna()
     classes = (
-        data.loc[ok, urban_rural].astype("object").map(_normalise_class)
+        _classes(data.loc[ok, urban_rural])
         if urban_rural in data.columns
-        else pd.Series("total", index=data.index[ok])
+        else np.full(int(ok.sum()), "total", dtype=object)
     )
     combos = pd.DataFrame(
-        {"d": data.loc[ok, district].astype(str), "c": classes, "m": _month_index(dates[ok])}
+        {
+            "d": data.loc[ok, district].astype(str).to_numpy(dtype=object),
+            "c": classes,
+            "m": _month_index(dates[ok]),
+        }
     ).drop_duplicates()
     keys: set[tuple[str, str, str]] = set()
-    for d, c, m in combos.itertuples(index=False):
-        hit = _lookup_one(table, d, c, int(m), 6)
+    areas = _area_rows(table)
+    for d, c, m in combos.itertuples(index=False):  # the distinct keys, not the rows
+        hit = _lookup_one(table, d, c, int(m), 6, areas)
         keys.update((hit.area_code, hit.urban_rural, p) for p in hit.anchors)
     mask = [(r.bps_code, r.urban_rural, r.period) in keys for r in table.itertuples()]
     cols = ["area", "bps_code", "period", "urban_rural", "rp_per_capita_per_month", "status"]
