@@ -173,30 +173,66 @@ def _pair_counts(
     return out
 
 
-def _wald_f(X: np.ndarray, D: np.ndarray, S: np.ndarray, C: np.ndarray, n_absorbed: int):
-    """CR1 Wald F of ``d ~ X`` (within strata) for every column of ``D`` at once.
+#: Assignment columns processed together by :func:`_wald_f` (bounds its memory to
+#: ``O(G k _WALD_CHUNK)`` whatever the number of permutations).
+_WALD_CHUNK = 256
 
-    ``X``: ``n x k`` (already demeaned within strata); ``D``: ``n x R`` assignment columns;
-    ``S``: ``n x s`` stratum indicators; ``C``: ``G x n`` cluster indicators. The CR1 factor is
-    that of :func:`jbp_analysis.estimate.covariance.cr1`, so the observed column reproduces
+
+def _group_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum the rows of ``values`` (``n x m``) by integer ``codes`` (``0..n_groups-1``)."""
+    import scipy.sparse as sp
+
+    n = codes.shape[0]
+    E = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
+    return np.asarray(E @ values)
+
+
+def _wald_f(
+    X: np.ndarray, P: np.ndarray, cl: np.ndarray, st: np.ndarray, n_absorbed: int
+) -> np.ndarray:
+    """CR1 Wald F of ``d ~ X`` (within strata) for every column of ``P`` at once.
+
+    ``X``: ``n x k`` (already demeaned within strata); ``P``: ``G x R`` assignment columns,
+    one value per cluster (the row-level assignment is ``P[cl]``); ``cl``, ``st``: the rows'
+    cluster and stratum codes. The CR1 factor is that of
+    :func:`jbp_analysis.estimate.covariance.cr1`, so the observed column reproduces
     :func:`jbp_analysis.analyses.balance.balance_table`'s joint F.
+
+    Every row of one (cluster, stratum) cell has the same demeaned assignment ``d_c``, so the
+    cluster scores ``s_g = sum_{i in g} x_i (d_i - x_i' b)`` are
+    ``sum_{c in g} (sum_{i in c} x_i) d_c - (sum_{i in g} x_i x_i') b``: the rows are summed
+    once (cells and clusters), and each permutation costs ``O(G k^2)``, not ``O(n k)``.
     """
     n, k = X.shape
-    G = C.shape[0]
-    Dt = D - S @ ((S.T @ D) / S.sum(axis=0)[:, None])
+    G, n_perm = P.shape
+    n_strata = int(st.max()) + 1
+    cell, cells = pd.factorize(cl.astype(np.int64) * n_strata + st, sort=True)
+    cell_g, cell_s = cells // n_strata, cells % n_strata
+    n_cell = np.bincount(cell, minlength=len(cells)).astype(np.float64)
+    X_cell = _group_sums(X, cell, len(cells))  # cells x k
+    n_s = np.bincount(cell_s, weights=n_cell, minlength=n_strata)
+    XX_g = _group_sums(np.einsum("ij,il->ijl", X, X).reshape(n, k * k), cl, G).reshape(G, k, k)
     bread = np.linalg.inv(X.T @ X)
-    B = bread @ (X.T @ Dt)  # k x R
-    U = Dt - X @ B
-    scores = np.stack([C @ (X[:, [j]] * U) for j in range(k)], axis=1)  # G x k x R
-    meat = np.einsum("gkr,glr->rkl", scores, scores)
+    out = np.empty(n_perm)
     factor = G / (G - 1) * (n - 1) / (n - k - n_absorbed)
-    V = factor * np.einsum("ij,rjl,lm->rim", bread, meat, bread)
-    Bt = B.T[:, :, None]
-    try:
-        VinvB = np.linalg.solve(V, Bt)
-    except np.linalg.LinAlgError:  # an exactly singular permutation: its F is a pseudo-F
-        VinvB = np.linalg.pinv(V, hermitian=True) @ Bt
-    return (np.swapaxes(Bt, 1, 2) @ VinvB)[:, 0, 0] / k
+    for start in range(0, n_perm, _WALD_CHUNK):  # chunks of permutations (memory bound)
+        Pc = P[:, start : start + _WALD_CHUNK]
+        means = _group_sums(n_cell[:, None] * Pc[cell_g], cell_s, n_strata) / n_s[:, None]
+        D_cell = Pc[cell_g] - means[cell_s]  # demeaned assignment of each cell, cells x r
+        B = bread @ (X_cell.T @ D_cell)  # k x r
+        first = _group_sums(
+            (X_cell[:, :, None] * D_cell[:, None, :]).reshape(len(cells), -1), cell_g, G
+        ).reshape(G, k, -1)
+        scores = first - np.einsum("gjl,lr->gjr", XX_g, B)  # G x k x r
+        meat = np.einsum("gkr,glr->rkl", scores, scores)
+        V = factor * np.einsum("ij,rjl,lm->rim", bread, meat, bread)
+        Bt = B.T[:, :, None]
+        try:
+            VinvB = np.linalg.solve(V, Bt)
+        except np.linalg.LinAlgError:  # an exactly singular permutation: its F is a pseudo-F
+            VinvB = np.linalg.pinv(V, hermitian=True) @ Bt
+        out[start : start + _WALD_CHUNK] = (np.swapaxes(Bt, 1, 2) @ VinvB)[:, 0, 0] / k
+    return out
 
 
 def randomization_joint_test(
@@ -234,11 +270,8 @@ def randomization_joint_test(
     cl, groups = pd.factorize(sub[cluster])
     st, _ = pd.factorize(sub[strata]) if strata is not None else (np.zeros(len(sub), int), [0])
     n_strata = int(st.max()) + 1
-    S = np.zeros((len(sub), n_strata))
-    S[np.arange(len(sub)), st] = 1.0
-    C = np.zeros((len(groups), len(sub)))
-    C[cl, np.arange(len(sub))] = 1.0
-    Xd = X - S @ ((S.T @ X) / S.sum(axis=0)[:, None])
+    n_s = np.bincount(st, minlength=n_strata).astype(np.float64)
+    Xd = X - _group_sums(X, st, n_strata)[st] / n_s[st, None]
     scale = Xd.std(axis=0)
     Xd = Xd / np.where(scale > 0, scale, 1.0)  # the Wald F is scale-free; this conditions X'X
     treated_g = pd.Series((sub[arm] == b).to_numpy(dtype=float)).groupby(cl).first().to_numpy()
@@ -249,8 +282,7 @@ def randomization_joint_test(
         idx = np.flatnonzero(stratum_g == s_)
         order = np.argsort(rng.random((n_perm, idx.size)), axis=1)
         perm_g[:, idx] = treated_g[idx][order]
-    D = np.column_stack([treated_g[cl], perm_g[:, cl].T])
-    F = _wald_f(Xd, D, S, C, n_strata)
+    F = _wald_f(Xd, np.column_stack([treated_g, perm_g.T]), cl, st, n_strata)
     return {
         "f_statistic": float(F[0]),
         "p_value": float((1 + np.sum(F[1:] >= F[0] * (1 - 1e-10))) / (n_perm + 1)),
