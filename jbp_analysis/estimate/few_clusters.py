@@ -48,8 +48,9 @@ import numpy as np
 
 from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.estimate.ols import OLSFit
-from jbp_analysis.inference import cr2, randomization_test, wild_cluster_bootstrap
+from jbp_analysis.inference import cr2, randomization_test
 from jbp_analysis.inference.joint import JointTest, wild_wald_test
+from jbp_analysis.inference.wild import wild_cluster_bootstraps
 
 if TYPE_CHECKING:  # pragma: no cover
     from jbp_analysis.estimate.design import Design
@@ -280,14 +281,13 @@ def wild_contrasts(
     testable = np.ones(m, dtype=bool) if std_error is None else np.asarray(std_error) > 0
     draws: list[np.ndarray] = []
     res = None
-    for i in range(m):  # loop over the few contrasts
-        if not testable[i]:
-            continue
-        res = wild_cluster_bootstrap(
+    tested = np.flatnonzero(testable)
+    if tested.size:  # one bootstrap per contrast, sharing the design and every draw
+        results = wild_cluster_bootstraps(
             ea.X,
             ea.y,
             ea.clusters,
-            restriction=ea.R[i],
+            restrictions=[ea.R[i] for i in tested],
             draws=int(o.bootstrap_draws),
             weights=o.bootstrap_weights,
             seed=int(o.seed),
@@ -297,9 +297,10 @@ def wild_contrasts(
             return_draws=o.return_draws,
             warn_few_treated=False,
         )
-        p[i], lo[i], hi[i], t[i] = res.p_value, res.ci_low, res.ci_high, res.t_stat
-        if o.return_draws:
-            draws.append(res.t_draws)
+        for i, res in zip(tested, results, strict=True):
+            p[i], lo[i], hi[i], t[i] = res.p_value, res.ci_low, res.ci_high, res.t_stat
+            if o.return_draws:
+                draws.append(res.t_draws)
     labels = _labels(inp, m)
     if res is None:  # nothing to test: every standard error is zero
         return WildContrasts(

@@ -35,6 +35,7 @@ from jbp_analysis.inference.wild import (
     WildResult,
     draw_wild_weights,
     wild_cluster_bootstrap,
+    wild_cluster_bootstraps,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "romano_wolf",
     "sharpened_qvalues",
     "wild_cluster_bootstrap",
+    "wild_cluster_bootstraps",
     "wild_wald_test",
 ]
 

@@ -51,6 +51,7 @@ __all__ = [
     "FewTreatedClustersWarning",
     "WildResult",
     "wild_cluster_bootstrap",
+    "wild_cluster_bootstraps",
     "draw_wild_weights",
     "FEW_TREATED_CLUSTERS",
     "ENUMERATE_MAX_CLUSTERS",
@@ -266,7 +267,8 @@ def _treated_cluster_counts(
 
 
 def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->i", a, b)
+    """Dot products of the rows (last axis) of ``a`` and ``b``."""
+    return np.einsum("...j,...j->...", a, b)
 
 
 def _p_from_draws(
@@ -400,6 +402,82 @@ def wild_cluster_bootstrap(
     if B is not None:
         warnings.warn("B= is deprecated; use draws=", DeprecationWarning, stacklevel=2)
         draws = B
+    return wild_cluster_bootstraps(
+        X,
+        y,
+        clusters,
+        restrictions=[restriction],
+        r=r,
+        draws=draws,
+        weights=weights,
+        seed=seed,
+        level=level,
+        ci=ci,
+        small_sample=small_sample,
+        n_absorbed=n_absorbed,
+        p_type=p_type,
+        ties=ties,
+        enumerate=enumerate,
+        sample_weights=sample_weights,
+        return_draws=return_draws,
+        warn_few_treated=warn_few_treated,
+        _stacklevel=3,
+    )[0]
+
+
+def wild_cluster_bootstraps(
+    X: np.ndarray,
+    y: np.ndarray,
+    clusters: Sequence | np.ndarray,
+    *,
+    restrictions: Sequence[int | Sequence[float] | np.ndarray],
+    r: float = 0.0,
+    draws: int = 9999,
+    weights: WeightsKind = "rademacher",
+    seed: int = 0,
+    level: float = 0.95,
+    ci: bool = True,
+    small_sample: bool = True,
+    n_absorbed: int = 0,
+    p_type: PValueType = "symmetric",
+    ties: Ties = "include",
+    enumerate: bool | None = None,
+    sample_weights: np.ndarray | None = None,
+    return_draws: bool = False,
+    warn_few_treated: bool = True,
+    _stacklevel: int = 2,
+) -> list[WildResult]:
+    """:func:`wild_cluster_bootstrap` of several restrictions of one regression, at once.
+
+    Each result is exactly (bit for bit) that of :func:`wild_cluster_bootstrap` with the same
+    arguments and that restriction: the design (``X'X`` and its inverse, the cluster codes) is
+    validated once, and every block of bootstrap weights is drawn once and used for every
+    restriction (the same seed gives the same weights, Roodman et al. 2019, section 3), which
+    is what makes the draws joint across contrasts (Romano & Wolf 2005).
+
+    Parameters
+    ----------
+    restrictions
+        Coefficient indices or length-``k`` vectors ``R``, one per restriction ``R'b = r``.
+
+    Other parameters are those of :func:`wild_cluster_bootstrap`.
+
+    Returns
+    -------
+    list of WildResult
+        One per restriction, in order.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> g = np.repeat(np.arange(9), 20)
+    >>> X = np.column_stack([np.ones(180), g % 3 == 1, g % 3 == 2]).astype(float)
+    >>> y = 0.5 * X[:, 2] + rng.normal(size=9)[g] + rng.normal(size=180)
+    >>> both = wild_cluster_bootstraps(X, y, g, restrictions=[1, [0, -1, 1]], seed=1)
+    >>> one = wild_cluster_bootstrap(X, y, g, restriction=[0, -1, 1], seed=1)
+    >>> (both[1].p_value, both[1].ci_low) == (one.p_value, one.ci_low)
+    True
+    """
     B = draws
     kind = _check_weights(weights)
     seed = _check_seed(seed)
@@ -416,7 +494,7 @@ def wild_cluster_bootstrap(
 
     des = as_design(X, y, clusters, weights=sample_weights)
     n, k, G = des.n_obs, des.n_params, des.n_clusters
-    R = restriction_vector(restriction, k)
+    Rs = [restriction_vector(restriction, k) for restriction in restrictions]
     if enumerate is None:
         enumerate = kind == "rademacher" and (G <= ENUMERATE_MAX_CLUSTERS or 2**G <= B)
     if enumerate and kind != "rademacher":
@@ -425,120 +503,252 @@ def wild_cluster_bootstrap(
         raise ConfigError(f"full enumeration of 2**{G} sign vectors is too large")
     n_draws = 2**G if enumerate else int(B)
 
-    treated = _treated_cluster_counts(des.X, des.codes, G, R)
-    if warn_few_treated and treated is not None and min(treated) <= FEW_TREATED_CLUSTERS:
-        warnings.warn(
-            f"the tested coefficient has only {min(treated)} treated or control cluster(s) "
-            f"(counts {treated}); wild bootstrap inference is unreliable with so few "
-            "(MacKinnon & Webb 2017)",
-            FewTreatedClustersWarning,
-            stacklevel=2,
-        )
-
-    Xm, XtXi = des.X, des.xtx_inv
-    beta = XtXi @ (Xm.T @ des.y)
-    uhat = des.y - Xm @ beta
-    q = XtXi @ R
-    aq = float(R @ q)
-    estimate = float(R @ beta)
+    treated = [_treated_cluster_counts(des.X, des.codes, G, R) for R in Rs]
+    for counts in treated:
+        if warn_few_treated and counts is not None and min(counts) <= FEW_TREATED_CLUSTERS:
+            warnings.warn(
+                f"the tested coefficient has only {min(counts)} treated or control cluster(s) "
+                f"(counts {counts}); wild bootstrap inference is unreliable with so few "
+                "(MacKinnon & Webb 2017)",
+                FewTreatedClustersWarning,
+                stacklevel=_stacklevel,
+            )
     if n_absorbed < 0 or n - k - n_absorbed < 1:
         raise ConfigError(f"n_absorbed must be between 0 and N - k - 1, got {n_absorbed}")
     ssc = (G / (G - 1)) * ((n - 1) / (n - k - n_absorbed)) if small_sample else 1.0
 
-    # Cluster-level arrays (one pass over the N rows each).
-    S0 = cluster_sums(des.indicator, Xm * uhat[:, None])  # X_g' u_hat_g          (G x k)
-    Qm = cluster_sums(des.indicator, Xm * (Xm @ q)[:, None])  # X_g'X_g q        (G x k)
-    S1 = Qm / aq  # X_g'X_g d, d = q / R'q: slope of the restricted scores in delta (G x k)
-    c0, c1 = S0 @ q, S1 @ q  # R'(X'X)^-1 X_g' u_g at delta = 0 and its slope      (G)
-    M = Qm @ XtXi  # rows (X'X)^-1 X_g'X_g q                                          (G x k)
-    omega = M.T @ M  # sum_g M_g M_g'                                               (k x k)
-    std_error = float(np.sqrt(ssc * np.sum(c0**2)))
-    if not std_error > 0:
-        raise ConfigError("the CR1 standard error of the restriction is zero; nothing to test")
+    Xm, XtXi = des.X, des.xtx_inv
+    beta = XtXi @ (Xm.T @ des.y)
+    uhat = des.y - Xm @ beta
+    # X_g' u_hat_g (G x k): the same for every restriction
+    S0 = cluster_sums(des.indicator, Xm * uhat[:, None])
+    parts = [_Restriction.build(des, R, r, beta, S0, ssc, ci, n_draws) for R in Rs]
 
-    # For draw v (a row of V) and delta = estimate - hypothesised value, the bootstrap score of
-    # cluster g is D_g = v_g c_g(delta) - W(delta) . M_g with W(delta) = V @ S(delta), so
-    #   numerator   = W(delta) . q
-    #   sum_g D_g^2 = sum_g v_g^2 c_g^2 - 2 W . (V @ (c * M)) + W' omega W,
-    # i.e. every B x G operation is one product of V with a G x 4k matrix (Roodman et al. 2019).
-    delta_null = estimate - r
-    if ci:
-        Z = np.hstack([S0, S1, c0[:, None] * M, c1[:, None] * M])
-    else:  # only the hypothesised value: fold delta in now (half the work)
-        c0, c1 = c0 + delta_null * c1, np.zeros(G)
-        Z = np.hstack([S0 + delta_null * S1, c0[:, None] * M])
-    csq = np.column_stack([c0 * c0, c0 * c1, c1 * c1])
-    const = csq.sum(axis=0)  # Rademacher: v_g^2 = 1
-    Zsum = Z.sum(axis=0)
-    moments = np.empty((5, n_draws))
-    # draws with all weights equal (v = c 1) give t* = sign(c) t exactly: mark them, so that the
-    # tie is exact whatever the rounding of the expanded quadratic form
+    # every block of draws is made once and used for every restriction
     const_sign = np.zeros(n_draws)
-    for start, stop, V, is_bits in _blocks(n_draws, G, kind, seed, enumerate):
-        lo, hi = V.min(axis=1), V.max(axis=1)
-        const_sign[start:stop] = np.where(lo == hi, np.sign(2.0 * hi - 1.0 if is_bits else hi), 0)
-        Y = V @ Z
+    for start, stop, V, is_bits in _block_chunks(n_draws, G, kind, seed, enumerate):
+        lo, hi = V.min(axis=2), V.max(axis=2)
+        const_sign[start:stop] = np.where(
+            lo == hi, np.sign(2.0 * hi - 1.0 if is_bits else hi), 0
+        ).ravel()
+        V2 = None
+        if kind != "rademacher":
+            V2 = np.square(V)
+        for part in parts:
+            part.add_moments(start, stop, V, V2, is_bits, kind)
+
+    return [
+        part.result(
+            const_sign,
+            level=level,
+            ci=ci,
+            p_type=p_type,
+            ties=ties,
+            enumerated=bool(enumerate),
+            n_draws=n_draws,
+            G=G,
+            n=n,
+            weights=kind,
+            treated=counts,
+            return_draws=return_draws,
+        )
+        for part, counts in zip(parts, treated, strict=True)
+    ]
+
+
+#: Most bytes of bootstrap weights held at once (whole blocks of :data:`_BLOCK` draws).
+_CHUNK_BYTES = 1 << 24
+
+
+def _block_chunks(n_draws: int, n_clusters: int, kind: str, seed: int, enumerate_: bool):
+    """Yield ``(start, stop, V, is_bits)`` with ``V`` the blocks of :func:`_blocks` stacked.
+
+    ``V`` is ``(blocks, _BLOCK, G)`` for runs of whole blocks (as many as
+    :data:`_CHUNK_BYTES` allows) and ``(1, m, G)`` for a last, partial block, so that every
+    product with ``V`` is computed block by block (one BLAS call per block of the same shape as
+    before, hence the same rounding), while the Python loop runs once per chunk.
+    """
+    per_chunk = max(1, _CHUNK_BYTES // (_BLOCK * max(n_clusters, 1) * 8))
+    full = n_draws // _BLOCK
+    for first in range(0, full, per_chunk):
+        last = min(first + per_chunk, full)
+        start, stop = first * _BLOCK, last * _BLOCK
+        if enumerate_:
+            V = _enumerated_bits(start, stop, n_clusters)
+        else:
+            V = np.concatenate([_block_bits(b, n_clusters, kind, seed) for b in range(first, last)])
+        yield (
+            start,
+            stop,
+            V.reshape(last - first, _BLOCK, n_clusters),
+            enumerate_ or (kind == "rademacher"),
+        )
+    if n_draws % _BLOCK:
+        start = full * _BLOCK
+        for s_, stop, W, is_bits in _blocks(n_draws, n_clusters, kind, seed, enumerate_):
+            if s_ == start:
+                yield start, stop, W[None, :, :], is_bits
+
+
+@dataclass(eq=False)
+class _Restriction:
+    """One restriction's cluster-level arrays and bootstrap moments (Roodman et al. 2019)."""
+
+    R: np.ndarray
+    r: float
+    q: np.ndarray
+    estimate: float
+    std_error: float
+    ssc: float
+    delta_null: float
+    k: int
+    ci: bool
+    Z: np.ndarray
+    Zsum: np.ndarray
+    csq: np.ndarray
+    const: np.ndarray
+    omega: np.ndarray
+    moments: np.ndarray
+
+    @classmethod
+    def build(cls, des, R, r, beta, S0, ssc, ci, n_draws) -> _Restriction:
+        Xm, XtXi = des.X, des.xtx_inv
+        G, k = des.n_clusters, des.n_params
+        q = XtXi @ R
+        aq = float(R @ q)
+        estimate = float(R @ beta)
+        Qm = cluster_sums(des.indicator, Xm * (Xm @ q)[:, None])  # X_g'X_g q        (G x k)
+        S1 = Qm / aq  # X_g'X_g d, d = q / R'q: slope of the restricted scores in delta (G x k)
+        c0, c1 = S0 @ q, S1 @ q  # R'(X'X)^-1 X_g' u_g at delta = 0 and its slope      (G)
+        M = Qm @ XtXi  # rows (X'X)^-1 X_g'X_g q                                          (G x k)
+        omega = M.T @ M  # sum_g M_g M_g'                                               (k x k)
+        std_error = float(np.sqrt(ssc * np.sum(c0**2)))
+        if not std_error > 0:
+            raise ConfigError("the CR1 standard error of the restriction is zero; nothing to test")
+        # For draw v (a row of V) and delta = estimate - hypothesised value, the bootstrap
+        # score of cluster g is D_g = v_g c_g(delta) - W(delta) . M_g with W(delta) =
+        # V @ S(delta), so
+        #   numerator   = W(delta) . q
+        #   sum_g D_g^2 = sum_g v_g^2 c_g^2 - 2 W . (V @ (c * M)) + W' omega W,
+        # i.e. every B x G operation is one product of V with a G x 4k matrix.
+        delta_null = estimate - r
+        if ci:
+            Z = np.hstack([S0, S1, c0[:, None] * M, c1[:, None] * M])
+        else:  # only the hypothesised value: fold delta in now (half the work)
+            c0, c1 = c0 + delta_null * c1, np.zeros(G)
+            Z = np.hstack([S0 + delta_null * S1, c0[:, None] * M])
+        csq = np.column_stack([c0 * c0, c0 * c1, c1 * c1])
+        return cls(
+            R=R,
+            r=float(r),
+            q=q,
+            estimate=estimate,
+            std_error=std_error,
+            ssc=ssc,
+            delta_null=delta_null,
+            k=k,
+            ci=ci,
+            Z=Z,
+            Zsum=Z.sum(axis=0),
+            csq=csq,
+            const=csq.sum(axis=0),  # Rademacher: v_g^2 = 1
+            omega=omega,
+            moments=np.empty((5, n_draws)),
+        )
+
+    def add_moments(self, start, stop, V, V2, is_bits: bool, kind: str) -> None:
+        """The five moments of draws ``start:stop``; ``V`` is ``(blocks, b, G)``.
+
+        Matrix products are batched over the blocks (one BLAS call per block, as for a single
+        block); row-wise dot products and element-wise operations do not depend on how the rows
+        are grouped.
+        """
+        k, q, omega = self.k, self.q, self.omega
+        Y = V @ self.Z  # (blocks, b, 4k)
         if is_bits:  # V holds bits b with v = 2 b - 1: V @ Z = 2 (b @ Z) - 1'Z
             Y *= 2.0
-            Y -= Zsum
-        if ci:
-            W0, W1, P0, P1 = Y[:, :k], Y[:, k : 2 * k], Y[:, 2 * k : 3 * k], Y[:, 3 * k :]
+            Y -= self.Zsum
+        if self.ci:
+            W0, W1, P0, P1 = Y[..., :k], Y[..., k : 2 * k], Y[..., 2 * k : 3 * k], Y[..., 3 * k :]
         else:
-            W0, P0 = Y[:, :k], Y[:, k:]
+            W0, P0 = Y[..., :k], Y[..., k:]
             W1 = P1 = np.zeros_like(W0)
         if kind == "rademacher":
-            t00, t01, t11 = const
+            t00, t01, t11 = self.const
         else:
-            np.square(V, out=V)
-            t00, t01, t11 = (V @ csq).T
+            tt = V2 @ self.csq
+            t00, t01, t11 = tt[..., 0], tt[..., 1], tt[..., 2]
         W0o, W1o = W0 @ omega, W1 @ omega
-        moments[0, start:stop] = W0 @ q
-        moments[1, start:stop] = W1 @ q
-        moments[2, start:stop] = t00 - 2.0 * _rowdot(W0, P0) + _rowdot(W0o, W0)
-        moments[3, start:stop] = t01 - _rowdot(W0, P1) - _rowdot(W1, P0) + _rowdot(W0o, W1)
-        moments[4, start:stop] = t11 - 2.0 * _rowdot(W1, P1) + _rowdot(W1o, W1)
-    n0, n1, a00, a01, a11 = moments
-    shift = 0.0 if ci else delta_null  # without a CI the moments are already at delta_null
+        out = self.moments
+        sl = slice(start, stop)
+        out[0, sl] = (W0 @ q).ravel()
+        out[1, sl] = (W1 @ q).ravel()
+        out[2, sl] = (t00 - 2.0 * _rowdot(W0, P0) + _rowdot(W0o, W0)).ravel()
+        out[3, sl] = (t01 - _rowdot(W0, P1) - _rowdot(W1, P0) + _rowdot(W0o, W1)).ravel()
+        out[4, sl] = (t11 - 2.0 * _rowdot(W1, P1) + _rowdot(W1o, W1)).ravel()
 
-    is_const = const_sign != 0
+    def result(
+        self,
+        const_sign: np.ndarray,
+        *,
+        level: float,
+        ci: bool,
+        p_type: str,
+        ties: str,
+        enumerated: bool,
+        n_draws: int,
+        G: int,
+        n: int,
+        weights: str,
+        treated: tuple[int, ...] | None,
+        return_draws: bool,
+    ) -> WildResult:
+        """p-value at the null and, with ``ci``, the interval by test inversion."""
+        n0, n1, a00, a01, a11 = self.moments
+        ssc, std_error, estimate = self.ssc, self.std_error, self.estimate
+        delta_null = self.delta_null
+        shift = 0.0 if ci else delta_null  # without a CI the moments are already at delta_null
+        # draws with all weights equal (v = c 1) give t* = sign(c) t exactly: mark them, so
+        # that the tie is exact whatever the rounding of the expanded quadratic form
+        is_const = const_sign != 0
 
-    def t_star(delta: float) -> np.ndarray:
-        d = delta - shift
-        den = ssc * (a00 + 2.0 * d * a01 + d * d * a11)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = (n0 + d * n1) / np.sqrt(np.maximum(den, 0.0))
-        out[is_const] = const_sign[is_const] * (delta / std_error)
-        return out
+        def t_star(delta: float) -> np.ndarray:
+            d = delta - shift
+            den = ssc * (a00 + 2.0 * d * a01 + d * d * a11)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = (n0 + d * n1) / np.sqrt(np.maximum(den, 0.0))
+            out[is_const] = const_sign[is_const] * (delta / std_error)
+            return out
 
-    def p_at(delta: float) -> float:
-        return _p_from_draws(delta / std_error, t_star(delta), p_type, ties, bool(enumerate))
+        def p_at(delta: float) -> float:
+            return _p_from_draws(delta / std_error, t_star(delta), p_type, ties, enumerated)
 
-    t_null = t_star(delta_null)
-    p_value = p_at(delta_null)
-    ci_low = ci_high = float("nan")
-    if ci:
-        alpha = round(1.0 - level, 12)  # 1 - 0.95 is 0.050000000000000044
-        step = std_error * max(float(stats.t.ppf(1 - alpha / 2, G - 1)), 1.0)
-        ci_high = estimate - _invert(p_at, -step, alpha, std_error, estimate)
-        ci_low = estimate - _invert(p_at, step, alpha, std_error, estimate)
-    return WildResult(
-        estimate=estimate,
-        std_error=std_error,
-        t_stat=delta_null / std_error,
-        p_value=p_value,
-        ci_low=float(ci_low),
-        ci_high=float(ci_high),
-        level=level,
-        null=float(r),
-        B=n_draws,
-        enumerated=bool(enumerate),
-        weights=kind,
-        p_type=p_type,
-        n_obs=n,
-        n_clusters=G,
-        treated_clusters=treated,
-        t_draws=t_null.copy() if return_draws else None,
-    )
+        t_null = t_star(delta_null)
+        p_value = p_at(delta_null)
+        ci_low = ci_high = float("nan")
+        if ci:
+            alpha = round(1.0 - level, 12)  # 1 - 0.95 is 0.050000000000000044
+            step = std_error * max(float(stats.t.ppf(1 - alpha / 2, G - 1)), 1.0)
+            ci_high = estimate - _invert(p_at, -step, alpha, std_error, estimate)
+            ci_low = estimate - _invert(p_at, step, alpha, std_error, estimate)
+        return WildResult(
+            estimate=estimate,
+            std_error=std_error,
+            t_stat=delta_null / std_error,
+            p_value=p_value,
+            ci_low=float(ci_low),
+            ci_high=float(ci_high),
+            level=level,
+            null=self.r,
+            B=n_draws,
+            enumerated=enumerated,
+            weights=weights,
+            p_type=p_type,
+            n_obs=n,
+            n_clusters=G,
+            treated_clusters=treated,
+            t_draws=t_null.copy() if return_draws else None,
+        )
 
 
 def _invert(p_at, step: float, alpha: float, se: float, estimate: float) -> float:
