@@ -55,7 +55,7 @@ from jbp_analysis.inference.randomization import (
 )
 from jbp_analysis.inference.wild import (
     ENUMERATE_MAX_CLUSTERS,
-    _blocks,
+    _block_chunks,
     _check_seed,
     _check_weights,
 )
@@ -231,10 +231,14 @@ def wild_wald_test(
     for j in range(q):  # loop over the few restrictions
         M[:, j, :] = cluster_sums(des.indicator, Xm * RXiX[:, j : j + 1])
     stats_ = np.empty(n_draws)
-    for start, stop, V, is_bits in _blocks(n_draws, G, kind, seed, enumerate):
-        v = 2.0 * V - 1.0 if is_bits else V
-        delta = v @ A  # b x k
-        num = delta @ R.T  # R b* - r = R delta, since R b~ = r
+    # runs of blocks at once: the products with the weights are batched per block (one BLAS
+    # call per block, as for a single block), the rest works row by row, so the draws are
+    # those of a block-by-block loop, bit for bit
+    for start, stop, V3, is_bits in _block_chunks(n_draws, G, kind, seed, enumerate, q + 1):
+        v3 = 2.0 * V3 - 1.0 if is_bits else V3
+        delta3 = v3 @ A  # (blocks, b, k)
+        num = (delta3 @ R.T).reshape(-1, q)  # R b* - r = R delta, since R b~ = r
+        v, delta = v3.reshape(-1, G), delta3.reshape(-1, k)
         proj = v[:, :, None] * C[None, :, :] - np.einsum("gqk,bk->bgq", M, delta)
         Vb = ssc * np.einsum("bgq,bgr->bqr", proj, proj)
         wb, _ = _wald_quadratic(num, Vb)

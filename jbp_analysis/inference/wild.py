@@ -560,15 +560,18 @@ def wild_cluster_bootstraps(
 _CHUNK_BYTES = 1 << 24
 
 
-def _block_chunks(n_draws: int, n_clusters: int, kind: str, seed: int, enumerate_: bool):
+def _block_chunks(
+    n_draws: int, n_clusters: int, kind: str, seed: int, enumerate_: bool, width: int = 1
+):
     """Yield ``(start, stop, V, is_bits)`` with ``V`` the blocks of :func:`_blocks` stacked.
 
     ``V`` is ``(blocks, _BLOCK, G)`` for runs of whole blocks (as many as
-    :data:`_CHUNK_BYTES` allows) and ``(1, m, G)`` for a last, partial block, so that every
-    product with ``V`` is computed block by block (one BLAS call per block of the same shape as
-    before, hence the same rounding), while the Python loop runs once per chunk.
+    :data:`_CHUNK_BYTES` allows for ``width`` arrays of that size) and ``(1, m, G)`` for a
+    last, partial block, so that every product with ``V`` is computed block by block (one BLAS
+    call per block of the same shape as before, hence the same rounding), while the Python
+    loop runs once per chunk.
     """
-    per_chunk = max(1, _CHUNK_BYTES // (_BLOCK * max(n_clusters, 1) * 8))
+    per_chunk = max(1, _CHUNK_BYTES // (_BLOCK * max(n_clusters, 1) * 8 * max(width, 1)))
     full = n_draws // _BLOCK
     for first in range(0, full, per_chunk):
         last = min(first + per_chunk, full)
