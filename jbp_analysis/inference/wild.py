@@ -713,27 +713,36 @@ class _Restriction:
         shift = 0.0 if ci else delta_null  # without a CI the moments are already at delta_null
         # draws with all weights equal (v = c 1) give t* = sign(c) t exactly: mark them, so
         # that the tie is exact whatever the rounding of the expanded quadratic form
-        is_const = const_sign != 0
+        at_const = np.flatnonzero(const_sign)
+        sign_const = const_sign[at_const]
+        den, num = np.empty_like(a00), np.empty_like(n0)
 
         def t_star(delta: float) -> np.ndarray:
+            # (n0 + d n1) / sqrt(ssc (a00 + 2 d a01 + d^2 a11)), operation by operation in that
+            # order, into preallocated buffers (called some 70 times per interval)
             d = delta - shift
-            den = ssc * (a00 + 2.0 * d * a01 + d * d * a11)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = (n0 + d * n1) / np.sqrt(np.maximum(den, 0.0))
-            out[is_const] = const_sign[is_const] * (delta / std_error)
+            np.multiply(a01, 2.0 * d, out=den)
+            np.add(a00, den, out=den)
+            np.add(den, np.multiply(a11, d * d, out=num), out=den)
+            np.multiply(den, ssc, out=den)
+            np.sqrt(np.maximum(den, 0.0, out=den), out=den)
+            np.add(n0, np.multiply(n1, d, out=num), out=num)
+            out = np.divide(num, den)
+            out[at_const] = sign_const * (delta / std_error)
             return out
 
         def p_at(delta: float) -> float:
             return _p_from_draws(delta / std_error, t_star(delta), p_type, ties, enumerated)
 
-        t_null = t_star(delta_null)
-        p_value = p_at(delta_null)
-        ci_low = ci_high = float("nan")
-        if ci:
-            alpha = round(1.0 - level, 12)  # 1 - 0.95 is 0.050000000000000044
-            step = std_error * max(float(stats.t.ppf(1 - alpha / 2, G - 1)), 1.0)
-            ci_high = estimate - _invert(p_at, -step, alpha, std_error, estimate)
-            ci_low = estimate - _invert(p_at, step, alpha, std_error, estimate)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a draw's zero variance: NaN
+            t_null = t_star(delta_null)
+            p_value = p_at(delta_null)
+            ci_low = ci_high = float("nan")
+            if ci:
+                alpha = round(1.0 - level, 12)  # 1 - 0.95 is 0.050000000000000044
+                step = std_error * max(float(stats.t.ppf(1 - alpha / 2, G - 1)), 1.0)
+                ci_high = estimate - _invert(p_at, -step, alpha, std_error, estimate)
+                ci_low = estimate - _invert(p_at, step, alpha, std_error, estimate)
         return WildResult(
             estimate=estimate,
             std_error=std_error,
