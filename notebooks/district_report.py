@@ -114,6 +114,7 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     impacts = estimate_impacts(
         followups, outcomes=REPORT_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
     )
+    rep.keep_summary("impacts", impacts, level=LEVEL, strata=STRATA)  # for the overview's forest
     impacts = mark_prespecified(impacts, rep.plan)  # declared in the plan, or exploratory
     display(
         rep.pack.figure(

@@ -111,20 +111,8 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
 # %%
 if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     display(nar.heading("section.forest", lang))
-    by_district = pd.concat(
-        [
-            estimate_impacts(
-                followups[followups["district_code"].astype(str) == c],
-                outcomes=REPORT_OUTCOMES,
-                waves=[LAST_WAVE],
-                strata="stratum",
-                level=LEVEL,
-                seed=seed,
-            ).assign(district_code=c)
-            for c in rep.districts
-        ],
-        ignore_index=True,
-    )
+    # each district's estimates as its own report has them (estimated here if it has none)
+    by_district = rep.district_impacts(followups, wave=LAST_WAVE, level=LEVEL, strata="stratum")
     for outcome in OUTCOME_LIST:
         display(
             rep.pack.figure(

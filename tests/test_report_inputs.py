@@ -75,3 +75,82 @@ def test_inputs_of_other_data_are_never_used(processed, tmp_path, monkeypatch) -
     assert inputs_for(processed) == inputs
     (processed / "costs.parquet").touch()  # the processed data changed since
     assert inputs_for(processed) is None
+
+
+def test_the_overview_reads_only_its_columns_of_the_prepared_inputs(
+    processed, tmp_path, monkeypatch
+) -> None:
+    from jbp_analysis.report.inputs import province_columns
+
+    inputs = prepare_report_inputs(setup.report_data(processed), processed, root=tmp_path)
+    whole = setup.report_data(processed)
+    opened: list[str] = []
+    real = pd.read_parquet
+
+    def spy(path, *args, **kwargs):
+        opened.append(str(path))
+        return real(path, *args, **kwargs)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the overview loaded the whole processed sample")
+
+    monkeypatch.setenv(INPUTS_ENV, str(inputs))
+    monkeypatch.setattr(setup, "load_processed", refuse)
+    monkeypatch.setattr(pd, "read_parquet", spy)
+    rep = setup.start_report(
+        district="all", processed_dir=processed, reports_root=tmp_path, output_dir=tmp_path / "o"
+    )
+    rep.pack.discard()
+    assert opened and all("/province/" in p for p in opened), opened
+    cols = province_columns(list(whole["outcomes"].columns))
+    assert list(rep.data.columns) == cols
+    assert len(cols) < len(whole["outcomes"].columns) - 10  # item-level answers are left out
+    pd.testing.assert_frame_equal(rep.data, whole["outcomes"][cols].reset_index(drop=True))
+    assert rep.districts == list(DISTRICTS)
+
+
+def test_the_overview_takes_each_districts_own_estimates(processed, tmp_path, monkeypatch):
+    """A district report of the batch keeps its impacts; the overview shows exactly those rows
+    (its q-values span the district's waves) and estimates only the districts without them."""
+    from jbp_analysis.report import estimable
+
+    inputs = prepare_report_inputs(setup.report_data(processed), processed, root=tmp_path)
+    monkeypatch.setenv(INPUTS_ENV, str(inputs))
+    waves = ["endline", "followup"]
+    kw = {"processed_dir": processed, "reports_root": tmp_path, "waves": waves}
+    dist = setup.start_report(district="3322", output_dir=tmp_path / "d", **kw)
+    dist.pack.discard()
+    fu = dist.data[dist.data["wave"].astype(str).isin(waves) & dist.data["responded"]]
+    opts = {"outcomes": estimable.REPORT_OUTCOMES, "strata": "stratum", "seed": dist.seed}
+    own = estimable.estimate_impacts(fu, waves=waves, level=0.9, **opts)
+    dist.keep_summary("impacts", own, level=0.9, strata="stratum")
+
+    ov = setup.start_report(district="all", output_dir=tmp_path / "o", **kw)
+    ov.pack.discard()
+    followups = ov.data[ov.data["wave"].astype(str).isin(waves) & ov.data["responded"]]
+    calls: list[set] = []
+    real = estimable.estimate_impacts
+
+    def spy(data, **k):
+        calls.append(set(data["district_code"].astype(str)))
+        return real(data, **k)
+
+    monkeypatch.setattr(estimable, "estimate_impacts", spy)
+    got = ov.district_impacts(followups, wave="followup", level=0.9, strata="stratum")
+    assert calls == [{"3373"}, {"3374"}]  # 3322's were kept by its report
+    mine = got[got["district_code"] == "3322"].drop(columns="district_code")
+    want = own[own["wave"] == "followup"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), want)
+    # another level is another set of numbers: not taken from the kept summary
+    calls.clear()
+    ov.district_impacts(followups, wave="followup", level=0.95, strata="stratum")
+    assert calls == [{"3322"}, {"3373"}, {"3374"}]
+    # the district's rows estimated directly agree except for the family-wide adjustments
+    alone = real(
+        followups[followups["district_code"].astype(str) == "3322"],
+        waves=["followup"],
+        level=0.9,
+        **opts,
+    )
+    same = ["estimate", "std_error", "ci_low", "ci_high", "p_value", "n_obs"]
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True)[same], alone[same])

@@ -367,3 +367,19 @@ def test_report_all_on_the_real_pipeline(tmp_path) -> None:
     assert t("table.not_estimable", "en") in html
     assert "Raw rows (respondents)" in html and "Rows kept" in html
     assert (tmp_path / "reports" / "33-jawa-tengah" / "report.html").is_file()
+
+
+def test_overview_shows_each_districts_own_estimates(run) -> None:
+    """The overview runs after the districts and takes their estimates: its by-district table
+    has, for Kab. Semarang, the rows of that district's impact table in the last wave, with the
+    same q-values and Romano-Wolf p-values (a family over the district report's waves)."""
+    reports = run["reports"]
+    by = pd.read_csv(reports / "33-jawa-tengah" / "tables" / "by_district.csv", dtype=str)
+    own = pd.read_csv(reports / "3322-kab-semarang" / "tables" / "impacts.csv", dtype=str)
+    district, wave = t("col.district", "id"), t("col.wave", "id")
+    assert district in by.columns and set(by[district]) >= {"Kab. Semarang", "Kota Salatiga"}
+    last = by[wave].iloc[0]
+    mine = by[by[district] == "Kab. Semarang"].drop(columns=district).reset_index(drop=True)
+    want = own[own[wave] == last][list(mine.columns)].reset_index(drop=True)
+    assert len(mine) > 0
+    pd.testing.assert_frame_equal(mine, want)

@@ -94,6 +94,7 @@ def command(
         )
     codes = present if all_districts else list(dict.fromkeys(requested))
     collected = collected_waves(data["panel"])
+    del data  # the batch's shared inputs are built below, from one reading at a time
     if waves is None:
         waves = list(collected)
     absent = [w for w in waves if w not in collected]
@@ -125,11 +126,13 @@ def command(
             import os
 
             from jbp_analysis.report.inputs import INPUTS_ENV, prepare_report_inputs
-            from jbp_analysis.report.setup import report_data
+            from jbp_analysis.report.setup import forget_report_data, report_data
 
-            shared = report_data(processed, lang=lang)
-            os.environ[INPUTS_ENV] = str(prepare_report_inputs(shared, processed, root=root))
+            os.environ[INPUTS_ENV] = str(
+                prepare_report_inputs(report_data(processed, lang=lang), processed, root=root)
+            )
             cleanup.append(lambda: os.environ.pop(INPUTS_ENV, None))
+            forget_report_data()  # the workers read the partitions: free the whole sample here
         _run_and_index(all_jobs, root=root, lang=lang, changed=changed, jobs=jobs,
                        progress=progress, load_failed=load_failed, save_failed=save_failed,
                        scheduler=scheduler)  # fmt: skip
@@ -142,6 +145,9 @@ def command(
 def _run_and_index(
     all_jobs, *, root, lang, changed, jobs, progress, load_failed, save_failed, scheduler=None
 ):
+    import os
+
+    from jbp_analysis.report.inputs import INPUTS_ENV, clear_summaries
     from jbp_analysis.report.runner import (
         default_workers,
         job_hashes,
@@ -157,6 +163,9 @@ def _run_and_index(
         todo = [j for j in all_jobs if state.get(j.key) != hashes[j.key] or not j.out_dir.is_dir()]
         typer.echo(f"--changed: {len(todo)} of {len(all_jobs)} reports need regenerating")
     workers = jobs or default_workers()
+    inputs = os.environ.get(INPUTS_ENV)
+    if inputs:  # a report about to run leaves new estimates for the overview, or none
+        clear_summaries(Path(inputs), [j.key for j in todo])
     if scheduler is not None:
         from jbp_analysis.report.distributed import run_jobs_dask
 

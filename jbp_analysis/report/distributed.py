@@ -121,17 +121,21 @@ def run_jobs_dask(
     own = client is not scheduler
     try:
         client.register_plugin(WarmKernelPlugin(str(NOTEBOOK_DIR)), name=WarmKernelPlugin.name)
-        futures = client.map(
-            _run_on_worker, list(jobs), key=[f"jbp-report-{k}" for k in keys], pure=False
-        )
         done: dict[str, JobResult] = {}
         bar = tqdm(total=len(jobs), disable=not progress, unit="report")
-        for fut in as_completed(futures):
-            result: JobResult = fut.result()
-            done[result.key] = result
-            if on_result is not None:
-                on_result(result)
-            bar.update(1)
+        # the jobs that read the others' results (the overview) go once the others are done
+        for batch in ([j for j in jobs if not j.after_others], [j for j in jobs if j.after_others]):
+            if not batch:
+                continue
+            futures = client.map(
+                _run_on_worker, batch, key=[f"jbp-report-{j.key}" for j in batch], pure=False
+            )
+            for fut in as_completed(futures):
+                result: JobResult = fut.result()
+                done[result.key] = result
+                if on_result is not None:
+                    on_result(result)
+                bar.update(1)
         bar.close()
         return [done[k] for k in keys]
     finally:

@@ -10,8 +10,16 @@ every district kernel loaded the whole processed panel and rebuilt them, so a ba
     <reports root>/.inputs/<data key>/district=3322/{outcomes,panel,groups,costs}.parquet
                                     /quality.json, meta.json
 
-and each district kernel reads only its own folder (:func:`read_district_inputs`). The
-provincial overview still reads the whole sample once: it is one report, not one per district.
+and each district kernel reads only its own folder (:func:`read_district_inputs`).
+
+The provincial overview never loads the whole processed panel: it reads ``province/``, the
+columns of every row that its own sections use (:data:`PROVINCE_COLUMNS`: design, the plan's
+outcomes and covariates with their baseline values, unemployment and poverty), and the district
+reports' own estimates (:func:`write_summary` / :func:`read_summaries`): the batch runs it after
+every district (``Job.after_others``), and its forest plot and ranking then show exactly the
+numbers of each district's report. A district without a summary (it failed, or the overview runs
+alone) is estimated by the overview itself.
+
 The data key is the processed folder's file stamps (path, size, modification time), so a new
 ``jbp clean`` is never read through stale inputs.
 
@@ -33,7 +41,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +56,13 @@ __all__ = [
     "PROCESSED_FILES",
     "inputs_for",
     "FRAMES",
+    "PROVINCE",
+    "PROVINCE_COLUMNS",
+    "province_columns",
+    "read_province_inputs",
+    "write_summary",
+    "read_summaries",
+    "clear_summaries",
 ]
 
 #: Environment variable through which ``jbp report`` tells its kernels where the inputs are.
@@ -55,6 +70,39 @@ INPUTS_ENV = "JBP_REPORT_INPUTS"
 FRAMES = ("outcomes", "panel", "groups", "costs")
 #: The processed data files (``load_processed`` reads them; their stamps key the inputs).
 PROCESSED_FILES = ("panel.parquet", "groups.parquet", "costs.parquet")
+#: The overview's folder in the inputs (beside ``district=XXXX``).
+PROVINCE = "province"
+#: Columns of the whole sample the provincial overview reads besides the plan's outcomes and
+#: covariates (and every one's ``_bl`` baseline value): design and identifiers, the
+#: unemployment definitions of its levels paragraph, the poverty section. A section of the
+#: overview that needs another column adds it here.
+PROVINCE_COLUMNS = (
+    "respondent_id",
+    "group_id",
+    "district_code",
+    "arm",
+    "stratum",
+    "cohort",
+    "wave",
+    "responded",
+    "sex",
+    "female",
+    "urban_rural",
+    "interview_date",
+    "unemployed",
+    "unemployed_bps",
+    "unemployed_ilo",
+    "in_labour_force",
+    "lf_status",
+    "income_household",
+    "consumption_per_capita",
+    "poverty_line",
+    "poverty_line_scope",
+    "poverty_line_status",
+    "poor",
+    "poverty_gap",
+    "poverty_gap_sq",
+)
 
 
 def _write_partitions(target: Path, frames: Mapping[str, pd.DataFrame], *, quality: dict) -> None:
@@ -70,6 +118,28 @@ def _write_partitions(target: Path, frames: Mapping[str, pd.DataFrame], *, quali
     (target / "quality.json").write_text(
         json.dumps(quality, sort_keys=True, ensure_ascii=False), encoding="utf-8"
     )
+
+
+def province_columns(columns: Sequence[str]) -> list[str]:
+    """The columns of ``columns`` that the overview reads: :data:`PROVINCE_COLUMNS`, the plan's
+    report outcomes, balance variables and covariates, and the ``_bl`` value of each.
+
+    Examples
+    --------
+    >>> province_columns(["arm", "wave", "ca01_know_dana_desa", "age", "age_bl"])
+    ['arm', 'wave', 'age', 'age_bl']
+    """
+    from jbp_analysis.report.estimable import (
+        BALANCE_VARIABLES,
+        COVARIATES,
+        PRIMARY_OUTCOMES,
+        REPORT_OUTCOMES,
+    )
+
+    names = [*PROVINCE_COLUMNS, *(o for fam in REPORT_OUTCOMES.values() for o in fam)]
+    names += [*PRIMARY_OUTCOMES, *BALANCE_VARIABLES, *COVARIATES]
+    wanted = set(names) | {f"{n}_bl" for n in names}
+    return [c for c in columns if c in wanted]
 
 
 def files_stamp(processed_dir: str | os.PathLike) -> tuple:
@@ -106,6 +176,12 @@ def prepare_report_inputs(
     stage = base / f".stage-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         _write_partitions(stage, {n: data[n] for n in FRAMES}, quality=data.get("quality", {}))
+        (stage / PROVINCE).mkdir()
+        for name in FRAMES:
+            df = data[name]
+            if name in ("outcomes", "panel"):
+                df = df[province_columns(list(df.columns))]
+            df.to_parquet(stage / PROVINCE / f"{name}.parquet", index=False)
         meta = {"processed_dir": str(Path(processed_dir).resolve())}
         meta["rows"] = {n: int(len(data[n])) for n in FRAMES}
         (stage / "meta.json").write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
@@ -151,3 +227,58 @@ def read_district_inputs(inputs: Path, district: str) -> dict[str, Any]:
     q = Path(inputs) / "quality.json"
     out["quality"] = json.loads(q.read_text(encoding="utf-8")) if q.is_file() else {}
     return out
+
+
+def read_province_inputs(inputs: Path) -> dict[str, Any]:
+    """The overview's frames: every row, the columns of :func:`province_columns`."""
+    folder = Path(inputs) / PROVINCE
+    out: dict[str, Any] = {n: pd.read_parquet(folder / f"{n}.parquet") for n in FRAMES}
+    q = Path(inputs) / "quality.json"
+    out["quality"] = json.loads(q.read_text(encoding="utf-8")) if q.is_file() else {}
+    return out
+
+
+def _summary_file(inputs: Path, district: str, name: str, tag: str) -> Path:
+    return Path(inputs) / f"district={district}" / f"summary-{name}-{tag}.parquet"
+
+
+def write_summary(inputs: Path, district: str, name: str, frame: pd.DataFrame, *, tag: str) -> Path:
+    """Keep a district report's result ``frame`` (e.g. its impact estimates) for the overview.
+
+    ``tag`` names the parameters the numbers depend on (waves, seed, level); written atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); (d / "district=3322").mkdir()
+    >>> _ = write_summary(d, "3322", "impacts", pd.DataFrame({"estimate": [0.5]}), tag="t1")
+    >>> read_summaries(d, "impacts", tag="t1", districts=["3322", "3373"])["3322"]["estimate"].tolist()
+    [0.5]
+    >>> read_summaries(d, "impacts", tag="t2", districts=["3322"])
+    {}
+    """
+    target = _summary_file(inputs, district, name, tag)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, target)
+    return target
+
+
+def read_summaries(
+    inputs: Path, name: str, *, tag: str, districts: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """The summaries ``name`` with ``tag`` that the ``districts`` reports left, by district."""
+    out = {}
+    for code in districts:
+        f = _summary_file(inputs, code, name, tag)
+        if f.is_file():
+            out[code] = pd.read_parquet(f)
+    return out
+
+
+def clear_summaries(inputs: Path, districts: Sequence[str]) -> None:
+    """Remove the summaries of ``districts`` (before their reports run again: a report that then
+    fails leaves none, so the overview never shows a previous run's numbers)."""
+    for code in districts:
+        for f in (Path(inputs) / f"district={code}").glob("summary-*.parquet"):
+            f.unlink(missing_ok=True)

@@ -107,6 +107,9 @@ class Job:
     root: Path
     lang: str = "id"
     timeout: int = 900
+    #: Run after every other job of the batch (the provincial overview reads the district
+    #: reports' estimates, see :mod:`jbp_analysis.report.inputs`).
+    after_others: bool = False
 
     @property
     def html_name(self) -> str:
@@ -201,7 +204,9 @@ def overview_job(
     )
     params.update({"district": "all", "output_dir": str(out)})
     nb = Path(notebook) if notebook is not None else notebook_for("overview")
-    return Job(OVERVIEW_KEY, default_design().area_name, nb, params, out, root_r, lang)
+    return Job(
+        OVERVIEW_KEY, default_design().area_name, nb, params, out, root_r, lang, after_others=True
+    )
 
 
 # ----------------------------------------------------------------------------- hashing (--changed)
@@ -650,10 +655,21 @@ def run_jobs(
     n = max(1, min(workers or default_workers(), len(jobs)))
     ctx = mp.get_context("spawn")
     tasks, results = ctx.Queue(), ctx.Queue()
-    for job in jobs:
+    first = [j for j in jobs if not j.after_others]
+    later = [j for j in jobs if j.after_others]
+    for job in first:
         tasks.put(job)
-    for _ in range(n):
-        tasks.put(None)
+
+    def queue_later() -> None:  # once every other job is done: the later jobs, then stop
+        for job in later:
+            tasks.put(job)
+        for _ in range(n):
+            tasks.put(None)
+        later.clear()
+
+    if not first:
+        queue_later()
+    n_first = len(first)
     procs = [
         ctx.Process(target=_worker, args=(tasks, results, str(NOTEBOOK_DIR))) for _ in range(n)
     ]
@@ -668,6 +684,8 @@ def run_jobs(
     bar = tqdm(total=len(jobs), desc="reports", unit="report", disable=not progress)
     try:
         while len(done) < len(jobs):
+            if later and sum(j.key in done for j in first) == n_first:
+                queue_later()
             try:
                 kind, pid, payload = results.get(timeout=5)
             except queue.Empty:

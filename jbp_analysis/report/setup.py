@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ __all__ = [
     "start_report",
     "load_processed",
     "report_data",
+    "forget_report_data",
     "PROCESSED_FILES",
 ]
 
@@ -121,6 +122,14 @@ def report_data(processed_dir: str | os.PathLike, *, lang: str = "id") -> dict[s
     return _CACHE[key]
 
 
+def forget_report_data() -> None:
+    """Drop :func:`report_data`'s cache (and free its memory)."""
+    import gc
+
+    _CACHE.clear()
+    gc.collect()
+
+
 def collected_waves(panel: pd.DataFrame) -> tuple[str, ...]:
     """The follow-up waves that have interviews, in time order.
 
@@ -164,6 +173,7 @@ class ReportContext:
     parameters: dict
     plan: AnalysisPlan | None = None  # the plan this report follows (study/analysis_plan.yaml)
     registered_plan: AnalysisPlan | None = None  # its registered version, if any
+    inputs: Path | None = None  # the batch's prepared inputs (`jbp report`), else None
 
     @property
     def is_province(self) -> bool:
@@ -196,6 +206,59 @@ class ReportContext:
     def t(self, key: str, /, **values: Any) -> str:
         """Translate ``key`` into the report's language."""
         return t(key, self.lang, **values)
+
+    def _summary_tag(self, params: Mapping[str, Any]) -> str:
+        import hashlib
+
+        spec = {"waves": list(self.waves), "seed": self.seed, **params}
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+
+    def keep_summary(self, name: str, frame: pd.DataFrame, **params: Any) -> None:
+        """In a ``jbp report`` batch, keep this district's result ``frame`` (computed with the
+        report's waves and seed and ``params``) for the provincial overview; else nothing."""
+        if self.inputs is None or self.is_province:
+            return
+        from jbp_analysis.report.inputs import write_summary
+
+        write_summary(self.inputs, self.code, name, frame, tag=self._summary_tag(params))
+
+    def district_impacts(
+        self, followups: pd.DataFrame, *, wave: str, level: float, strata: str | None
+    ) -> pd.DataFrame:
+        """Each district's impacts in ``wave`` (with a ``district_code`` column), for the
+        overview's forest plot and ranking.
+
+        A district report of the same batch already estimated them (with its own waves, seed
+        ``level`` and ``strata``; :meth:`keep_summary`): its rows of ``wave`` are taken as they are, so the
+        overview shows the numbers of the district's report, including its q-values, whose
+        family spans the report's waves. A district without them is estimated here, on its
+        rows of ``followups`` and ``wave`` alone.
+        """
+        from jbp_analysis.report.estimable import REPORT_OUTCOMES, estimate_impacts
+
+        kept: dict[str, pd.DataFrame] = {}
+        if self.inputs is not None:
+            from jbp_analysis.report.inputs import read_summaries
+
+            tag = self._summary_tag({"level": level, "strata": strata})
+            kept = read_summaries(self.inputs, "impacts", tag=tag, districts=self.districts)
+        codes = followups["district_code"].astype(str)
+        frames = []
+        for c in self.districts:
+            if c in kept:
+                d = kept[c]
+                est = d[d["wave"].astype(str) == wave].reset_index(drop=True)
+            else:
+                est = estimate_impacts(
+                    followups[(codes == c).to_numpy()],
+                    outcomes=REPORT_OUTCOMES,
+                    waves=[wave],
+                    strata=strata,
+                    level=level,
+                    seed=self.seed,
+                )
+            frames.append(est.assign(district_code=c))
+        return pd.concat(frames, ignore_index=True)
 
 
 def start_report(
@@ -248,9 +311,14 @@ def start_report(
     pdir = _project_path(processed_dir).resolve()
     from jbp_analysis.report.inputs import inputs_for, read_district_inputs
 
-    # in a `jbp report` batch a district reads only its own prepared partition
-    inputs = inputs_for(pdir) if code != PROVINCE_CODE else None
-    if inputs is not None:
+    # in a `jbp report` batch a district reads only its own prepared partition, and the
+    # overview the columns it uses of every row (report/inputs.py)
+    inputs = inputs_for(pdir)
+    if inputs is not None and code == PROVINCE_CODE:
+        from jbp_analysis.report.inputs import read_province_inputs
+
+        data = read_province_inputs(inputs)
+    elif inputs is not None:
         data = read_district_inputs(inputs, code)
     else:
         data = report_data(pdir, lang=lang)
@@ -313,4 +381,5 @@ def start_report(
         parameters=params,
         plan=plan,
         registered_plan=registered,
+        inputs=inputs,
     )

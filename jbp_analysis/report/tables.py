@@ -196,6 +196,7 @@ def balance_reader(view, *, lang: str = "id", min_cell: int = 10) -> ReaderTable
 
 
 _IMPACT_DATA = (
+    "district_code",  # the overview's impacts by district: each row says whose it is
     "wave",
     "outcome",
     "contrast",
@@ -216,6 +217,12 @@ _IMPACT_DATA = (
 )
 
 
+def _district(code: object) -> str:
+    from jbp_analysis.study.reference import district_label
+
+    return district_label(str(code))
+
+
 def _bootstrap_inference(tidy: pd.DataFrame) -> bool:
     """Whether intervals and p-values come from resampling, not from the printed (CR1) SE."""
     if "inference" not in tidy:
@@ -226,8 +233,8 @@ def _bootstrap_inference(tidy: pd.DataFrame) -> bool:
 def impact_reader(
     tidy: pd.DataFrame, *, lang: str = "id", level: float = 0.95, min_cell: int = 10
 ) -> ReaderTable:
-    """Impact rows for readers: wave, outcome, contrast, impact, CI, p-value, the family's
-    sharpened q-value and Romano-Wolf p-value, n, groups.
+    """Impact rows for readers: (district,) wave, outcome, contrast, impact, CI, p-value, the
+    family's sharpened q-value and Romano-Wolf p-value, n, groups.
 
     The shown table has no standard error. In the data (Excel) the CR1 standard error is kept
     as ``std_error_cr1`` with a note when the interval and p-value come from the wild bootstrap
@@ -235,11 +242,8 @@ def impact_reader(
     """
     tidy = tidy.reset_index(drop=True)
     small, blank = _small_or_blank(tidy, min_cell)
-    few_ok = (
-        tidy["inference_ok"].fillna(False).to_numpy(dtype=bool)
-        if "inference_ok" in tidy
-        else np.ones(len(tidy), dtype=bool)
-    )
+    ok = tidy["inference_ok"] if "inference_ok" in tidy else pd.Series(True, index=tidy.index)
+    few_ok = ok.fillna(False).to_numpy(dtype=bool)
     cols = [c for c in _IMPACT_DATA if c in tidy]
     values = ["estimate", "std_error", "ci_low", "ci_high", "p_value", "q_value"]
     values += ["p_romano_wolf", "control_mean"]
@@ -253,7 +257,8 @@ def impact_reader(
     adjusted = "q_value" in tidy and tidy["q_value"].notna().any()
     rows = []
     for i, r in enumerate(tidy.itertuples()):
-        s = {
+        s = {t("col.district", lang): _district(r.district_code)} if "district_code" in tidy else {}
+        s |= {
             t("col.wave", lang): wave_label(str(r.wave), lang),
             t("col.outcome", lang): outcome_label(r.outcome, lang),
             t("col.contrast", lang): contrast_label(r.contrast, lang),
