@@ -15,7 +15,14 @@ as ``make report`` does. Then, in the same run:
 
 Prints the wall time, the time per report and the speed-ups. Target: >= 3x on 2 cores.
 
+Then the **scale ratio** (issue 14, "reports cost what their district costs"): the same
+``jbp report --all`` batch, as a command, on the default sample and on a sample of ``--scale``
+young people (default 2,000,000: national size) in the same run, each cleaned first
+(:func:`national.run_size`). Target: the national batch costs <= 2x the default batch, and no
+worker or kernel holds more than 2 GiB. ``--scale 0`` skips it.
+
     .venv/bin/python benchmarks/reports.py [--jobs 2] [--baseline-sample 5] [--keep DIR]
+                                           [--scale 2000000] [--work DIR --reuse]
 """
 
 from __future__ import annotations
@@ -88,7 +95,44 @@ def main() -> None:
     ap.add_argument("--baseline-sample", type=int, default=5)
     ap.add_argument("--seed", type=int, default=20170401)
     ap.add_argument("--keep", type=Path, help="copy the reports here (to look at them)")
+    ap.add_argument("--scale", type=int, default=2_000_000, help="young people; 0: no ratio")
+    ap.add_argument("--work", type=Path, help="work folder of the scale ratio (kept)")
+    ap.add_argument("--reuse", action="store_true", help="reuse the raw samples in --work")
+    ap.add_argument("--skip-baseline", action="store_true", help="only the scale ratio")
     args = ap.parse_args()
+    if not args.skip_baseline:
+        speed_up(args)
+    if args.scale:
+        scale_ratio(args)
+
+
+def scale_ratio(args) -> None:
+    """The batch at default and at ``args.scale`` young people, in the same run."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from national import run_size
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="jbp-scale-"))
+    default = run_size(work / "default", "default", [], args.jobs, reuse=args.reuse)["report"]
+    big = run_size(
+        work / "national", "national", ["--scale", str(args.scale)], args.jobs, reuse=args.reuse
+    )["report"]
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    for label, r in (("default", default), (f"{args.scale:,} young people", big)):
+        print(
+            f"jbp report --all, {label}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, "
+            f"largest worker/kernel {r['worker_gib']:.2f} GiB, command {r['parent_gib']:.2f} GiB"
+        )
+    print(
+        f"scale ratio: {big['wall'] / default['wall']:.2f}x wall, "
+        f"{big['cpu'] / default['cpu']:.2f}x CPU (target <= 2x); largest worker or kernel "
+        f"{big['worker_gib']:.2f} GiB (target <= 2 GiB); load average now "
+        f"{os.getloadavg()[0]:.1f}"
+    )
+
+
+def speed_up(args) -> None:
+    """Ours (warm kernels) against the naive papermill loop, at the default size."""
     codes = districts()["bps_code"].tolist()
     with tempfile.TemporaryDirectory(prefix="jbp-bench-") as tmp:
         work = Path(tmp)
