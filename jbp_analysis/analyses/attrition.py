@@ -123,16 +123,32 @@ def _trimmed_means(xs: np.ndarray, w: np.ndarray, share: np.ndarray, *, side: st
     ``share[b]`` of row ``b``'s weight is removed from the ``side`` end; the observation at the
     boundary keeps the fraction of its weight that lies inside.
     """
-    cum = np.cumsum(w, axis=1)
+    top, bottom = _trimmed_pair(xs, w, np.cumsum(w, axis=1), share, sides=(side,))
+    return top if side == "top" else bottom
+
+
+def _trimmed_pair(
+    xs: np.ndarray,
+    w: np.ndarray,
+    cum: np.ndarray,
+    share: np.ndarray,
+    *,
+    sides: Sequence[str] = ("top", "bottom"),
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """:func:`_trimmed_means` from the top and from the bottom, sharing ``cum`` (the cumulative
+    sums of ``w`` along its rows): the same arithmetic, done once for both bounds."""
     total = cum[:, -1:]
     keep = (1.0 - share[:, None]) * total
     before = cum - w
-    if side == "top":  # keep the lowest mass `keep`
-        kept = np.clip(keep - before, 0.0, w)
-    else:  # drop the lowest mass `share * total`
-        kept = np.clip(cum - (total - keep), 0.0, w)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (kept @ xs) / kept.sum(axis=1)
+    out: dict[str, np.ndarray] = {}
+    for side in sides:
+        if side == "top":  # keep the lowest mass `keep`
+            kept = np.clip(keep - before, 0.0, w)
+        else:  # drop the lowest mass `share * total`
+            kept = np.clip(cum - (total - keep), 0.0, w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[side] = (kept @ xs) / kept.sum(axis=1)
+    return out.get("top"), out.get("bottom")
 
 
 def imbens_manski_interval(
@@ -198,8 +214,44 @@ class LeeBounds:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class _Weights:
+    """``B x n`` weights ``w_i m_{b, g(i)}`` (row weight times the cluster's multiplicity in
+    draw ``b``), built a few columns at a time (:meth:`cols`) instead of as one matrix.
+
+    Without ``counts`` it is the single row of weights ``w`` (the point estimate).
+    """
+
+    w: np.ndarray
+    counts: np.ndarray | None = None
+    clusters: np.ndarray | None = None
+
+    @property
+    def B(self) -> int:
+        return 1 if self.counts is None else int(self.counts.shape[0])
+
+    def cols(self, idx: np.ndarray) -> np.ndarray:
+        """The columns ``idx`` (a boolean mask or positions), ``B x m``."""
+        if self.counts is None:
+            return self.w[None, idx]
+        return self.w[idx][None, :] * self.counts[:, self.clusters[idx]]
+
+
+def _arm_masses(
+    w: _Weights, arm_rows: np.ndarray, observed: np.ndarray, cells: np.ndarray, n_cells: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Total and observed weight of an arm in each cell, ``B x n_cells`` each."""
+    total, seen = np.empty((w.B, n_cells)), np.empty((w.B, n_cells))
+    for c in range(n_cells):  # loop over the few strata
+        rows = arm_rows & (cells == c)
+        sub = w.cols(rows)
+        total[:, c] = sub.sum(axis=1)
+        seen[:, c] = (sub * observed[rows]).sum(axis=1)
+    return total, seen
+
+
 def _contrast_bounds(
-    w: np.ndarray,
+    w: _Weights,
     *,
     y: np.ndarray,
     observed: np.ndarray,
@@ -208,6 +260,7 @@ def _contrast_bounds(
     cells: np.ndarray,
     n_cells: int,
     trim_plus: bool | None,
+    masses: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[str, np.ndarray]:
     """Lee bounds of ``plus - minus`` for each row of weights ``w`` (``B x n``), within cells.
 
@@ -215,16 +268,16 @@ def _contrast_bounds(
     pooled shares of the first row when ``None``) is trimmed by ``p = (q_hi - q_lo) / q_hi``
     (0 where the cell's shares run the other way); the cell bounds are averaged with the weight
     of the other arm's observed units in each cell (the always-observed; Lee 2009, section 4;
-    Tauchmann 2014). Cells where an arm has no observed outcome are left out.
+    Tauchmann 2014). Cells where an arm has no observed outcome are left out. ``masses`` are
+    the two arms' :func:`_arm_masses` (computed here when not given).
     """
-    B = w.shape[0]
-    obs_w = w * observed
-    mass = {}
-    for name, arm_rows in (("plus", in_plus), ("minus", in_minus)):
-        mass[name] = (
-            np.stack([w[:, arm_rows & (cells == c)].sum(axis=1) for c in range(n_cells)], 1),
-            np.stack([obs_w[:, arm_rows & (cells == c)].sum(axis=1) for c in range(n_cells)], 1),
+    B = w.B
+    if masses is None:
+        masses = (
+            _arm_masses(w, in_plus, observed, cells, n_cells),
+            _arm_masses(w, in_minus, observed, cells, n_cells),
         )
+    mass = {"plus": masses[0], "minus": masses[1]}
     with np.errstate(invalid="ignore", divide="ignore"):  # a resample may lose an arm
         q_plus_all = mass["plus"][1].sum(1) / mass["plus"][0].sum(1)
         q_minus_all = mass["minus"][1].sum(1) / mass["minus"][0].sum(1)
@@ -241,17 +294,19 @@ def _contrast_bounds(
         rows_lo = (in_minus if trim_plus else in_plus) & (cells == c) & observed
         order = np.flatnonzero(rows_hi)[np.argsort(y[rows_hi], kind="stable")]
         ys = y[order]
-        wh = w[:, order]
         n_hi, o_hi = mass[hi][0][:, c], mass[hi][1][:, c]
         n_lo, o_lo = mass[lo][0][:, c], mass[lo][1][:, c]
         with np.errstate(invalid="ignore", divide="ignore"):
             q_hi, q_lo = o_hi / n_hi, o_lo / n_lo
             p = np.clip((q_hi - q_lo) / q_hi, 0.0, 1.0)
-            mu_lo = (w[:, rows_lo] @ y[rows_lo]) / o_lo
+            mu_lo = (w.cols(rows_lo) @ y[rows_lo]) / o_lo
         reversed_cells += int(q_hi[0] < q_lo[0])
         ok = (o_hi > 0) & (o_lo > 0)
-        top = _trimmed_means(ys, wh, np.where(ok, p, 0.0), side="top") if ys.size else np.nan
-        bot = _trimmed_means(ys, wh, np.where(ok, p, 0.0), side="bottom") if ys.size else np.nan
+        if ys.size:
+            wh = w.cols(order)
+            top, bot = _trimmed_pair(ys, wh, np.cumsum(wh, axis=1), np.where(ok, p, 0.0))
+        else:
+            top = bot = np.nan
         if trim_plus:
             lower[:, c], upper[:, c] = top - mu_lo, bot - mu_lo
         else:
@@ -281,7 +336,8 @@ def _contrast_bounds(
 def _cluster_multiplicities(
     clusters: np.ndarray, strata: np.ndarray, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """``draws x n`` bootstrap weights: Rao & Wu's (1988) rescaling bootstrap of clusters.
+    """``draws x G`` bootstrap multiplicities of the clusters (``[:, clusters]`` gives the
+    rows'): Rao & Wu's (1988) rescaling bootstrap of clusters.
 
     In each stratum with ``n_h >= 2`` clusters, ``n_h - 1`` clusters are drawn with replacement
     and each draw weighs ``n_h / (n_h - 1)``: for a linear statistic this gives the unbiased
@@ -301,7 +357,7 @@ def _cluster_multiplicities(
             continue
         pick = rng.integers(0, n_h, size=(draws, n_h - 1))
         np.add.at(counts, (np.arange(draws)[:, None], members[pick]), n_h / (n_h - 1))
-    return counts[:, clusters]
+    return counts
 
 
 @uses_design
@@ -390,7 +446,16 @@ def lee_bounds(
                 raise JBPInputError("cluster has missing values", column=cluster)
         else:
             cl = np.arange(len(data))
-        boot = w[None, :] * _cluster_multiplicities(cl, cells, draws, rng)
+        boot = _Weights(w, _cluster_multiplicities(cl, cells, draws, rng), cl)
+    point = _Weights(w)
+    masses: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def arm_masses(wts: _Weights, which: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """An arm's masses, computed once and shared by the contrasts it is in."""
+        if (which, j) not in masses:
+            masses[(which, j)] = _arm_masses(wts, codes == j, observed, cells, n_cells)
+        return masses[(which, j)]
+
     rows = []
     for label, plus, minus in contrast_labels(levels):
         jp, jm = plus + 1, minus + 1  # contrast_labels indexes treated arms; -1 is control
@@ -406,11 +471,21 @@ def lee_bounds(
             "cells": cells,
             "n_cells": n_cells,
         }
-        est = _contrast_bounds(w[None, :], trim_plus=None, **common)
+        est = _contrast_bounds(
+            point,
+            trim_plus=None,
+            masses=(arm_masses(point, 0, jp), arm_masses(point, 0, jm)),
+            **common,
+        )
         trim_plus = bool(est["trim_plus"][0])
         se_l = se_u = np.nan
         if boot is not None:
-            bb = _contrast_bounds(boot, trim_plus=trim_plus, **common)
+            bb = _contrast_bounds(
+                boot,
+                trim_plus=trim_plus,
+                masses=(arm_masses(boot, 1, jp), arm_masses(boot, 1, jm)),
+                **common,
+            )
             se_l = float(np.nanstd(bb["lower"], ddof=1))
             se_u = float(np.nanstd(bb["upper"], ddof=1))
         lo, up = float(est["lower"][0]), float(est["upper"][0])
