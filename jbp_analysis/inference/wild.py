@@ -154,14 +154,22 @@ class WildResult:
         return self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4g}")
 
 
-def _block_bits(block: int, n_clusters: int, kind: str, seed: int) -> np.ndarray:
-    """One block of draws: 0/1 bits (Rademacher, v = 2 b - 1) or Webb weights."""
+def _block_bits(
+    block: int, n_clusters: int, kind: str, seed: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """One block of draws: 0/1 bits (Rademacher, v = 2 b - 1) or Webb weights.
+
+    Written into ``out`` (a ``_BLOCK x G`` float array) when given.
+    """
     rng = np.random.default_rng(np.random.SeedSequence([seed, block]))
+    if out is None:
+        out = np.empty((_BLOCK, n_clusters))
     if kind == "rademacher":
         raw = np.frombuffer(rng.bytes(_BLOCK * n_clusters // 8), dtype=np.uint8)
-        return np.unpackbits(raw).reshape(_BLOCK, n_clusters).astype(np.float64)
+        out[...] = np.unpackbits(raw).reshape(_BLOCK, n_clusters)
+        return out
     idx = rng.integers(0, 6, size=(_BLOCK, n_clusters), dtype=np.intp)
-    return np.take(_WEBB, idx)
+    return np.take(_WEBB, idx, out=out)
 
 
 def _enumerated_bits(start: int, stop: int, n_clusters: int) -> np.ndarray:
@@ -569,28 +577,32 @@ def _block_chunks(
     :data:`_CHUNK_BYTES` allows for ``width`` arrays of that size) and ``(1, m, G)`` for a
     last, partial block, so that every product with ``V`` is computed block by block (one BLAS
     call per block of the same shape as before, hence the same rounding), while the Python
-    loop runs once per chunk.
+    loop runs once per chunk. ``V`` is overwritten by the next chunk: use it before asking for
+    the next.
     """
     per_chunk = max(1, _CHUNK_BYTES // (_BLOCK * max(n_clusters, 1) * 8 * max(width, 1)))
     full = n_draws // _BLOCK
+    is_bits = enumerate_ or kind == "rademacher"
+    buffer = None  # random draws are written into one buffer, reused from chunk to chunk
     for first in range(0, full, per_chunk):
         last = min(first + per_chunk, full)
         start, stop = first * _BLOCK, last * _BLOCK
         if enumerate_:
-            V = _enumerated_bits(start, stop, n_clusters)
+            V = _enumerated_bits(start, stop, n_clusters).reshape(-1, _BLOCK, n_clusters)
         else:
-            V = np.concatenate([_block_bits(b, n_clusters, kind, seed) for b in range(first, last)])
-        yield (
-            start,
-            stop,
-            V.reshape(last - first, _BLOCK, n_clusters),
-            enumerate_ or (kind == "rademacher"),
-        )
-    if n_draws % _BLOCK:
+            if buffer is None:
+                buffer = np.empty((min(per_chunk, full), _BLOCK, n_clusters))
+            V = buffer[: last - first]
+            for i, b in enumerate(range(first, last)):
+                _block_bits(b, n_clusters, kind, seed, out=V[i])
+        yield start, stop, V, is_bits
+    if n_draws % _BLOCK:  # the last, partial block
         start = full * _BLOCK
-        for s_, stop, W, is_bits in _blocks(n_draws, n_clusters, kind, seed, enumerate_):
-            if s_ == start:
-                yield start, stop, W[None, :, :], is_bits
+        if enumerate_:
+            W = _enumerated_bits(start, n_draws, n_clusters)
+        else:
+            W = _block_bits(full, n_clusters, kind, seed)[: n_draws - start]
+        yield start, n_draws, W[None, :, :], is_bits
 
 
 @dataclass(eq=False)
