@@ -533,6 +533,7 @@ def estimate_impacts(
         if by is not None:
             keep &= data[by].eq(s_).fillna(False).astype(bool)
         sub = data.loc[keep.to_numpy(dtype=bool)]
+        sub_wave = sub["wave"].astype(str).to_numpy()
         for family, outs in outcomes.items():
             wide, base = _wave_outcomes(sub, outs, waves)
             both = pd.concat([sub, wide], axis=1)
@@ -569,7 +570,8 @@ def estimate_impacts(
             tab = tab.assign(outcome=split.str[0], wave=split.str[1])
             flagged = []
             for (o, w), t_ in tab.groupby(["outcome", "wave"], sort=False):
-                sub_w = sub[sub["wave"].astype(str).eq(w).to_numpy()]
+                cols = [c for c in dict.fromkeys((o, arm, cluster)) if c in sub.columns]
+                sub_w = sub.loc[sub_wave == w, cols]  # the columns _flag_few_groups reads
                 flagged.append(_flag_few_groups(t_, sub_w, outcome=o, arm=arm, cluster=cluster))
             tab = pd.concat(flagged)
             for c in ("q_value", "p_romano_wolf"):
