@@ -27,11 +27,24 @@ __all__ = [
 WAVE_ORDER: tuple[str, ...] = tuple(load_codebook().waves)
 
 
-def answered(data: pd.DataFrame, y: str) -> pd.DataFrame:
-    """Rows interviewed in their wave (``responded``) with a non-missing ``y``."""
+def answered(data: pd.DataFrame, y: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows interviewed in their wave (``responded``) with a non-missing ``y``.
+
+    With ``columns``, only ``y`` and those columns (the ones present) are kept: a chart that
+    reads a few columns does not copy every column of a large district.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"y": [1.0, None, 3.0], "responded": [True, True, False], "z": 1})
+    >>> answered(d, "y", columns=["z"]).to_dict("list")
+    {'y': [1.0], 'z': [1]}
+    """
     keep = data[y].notna()
     if "responded" in data:
         keep &= data["responded"].fillna(False).astype(bool)
+    if columns is not None:
+        cols = [c for c in dict.fromkeys((y, *columns)) if c in data.columns]
+        return data.loc[keep, cols]
     return data.loc[keep]
 
 
@@ -66,7 +79,7 @@ def _ordered(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 def cell_means(data: pd.DataFrame, y: str, *, by: Sequence[str] = ("wave", "arm")) -> pd.DataFrame:
     """Mean of ``y`` and respondent count ``n`` per cell of ``by``."""
-    d = answered(data, y)
+    d = answered(data, y, columns=by)
     vals = pd.to_numeric(d[y].astype("Float64"), errors="coerce").astype(float)
     g = vals.groupby([d[b].astype(str) for b in by], observed=True)
     out = pd.DataFrame({"n": g.size(), "mean": g.mean()}).reset_index()
@@ -81,7 +94,7 @@ def cell_quantiles(
     q: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9),
 ) -> pd.DataFrame:
     """Quantiles ``q10, q25, ...`` of ``y`` and count ``n`` per cell of ``by``."""
-    d = answered(data, y)
+    d = answered(data, y, columns=by)
     vals = pd.to_numeric(d[y].astype("Float64"), errors="coerce").astype(float)
     keys = [d[b].astype(str) for b in by]
     g = vals.groupby(keys, observed=True)

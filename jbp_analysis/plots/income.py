@@ -124,7 +124,7 @@ def plot(
                 bbox_to_anchor=(1.0, 1.0),
             )
         n = (
-            int(answered(data, y)["respondent_id"].nunique())
+            int(answered(data, y, columns=("respondent_id",))["respondent_id"].nunique())
             if "respondent_id" in data
             else len(data)
         )

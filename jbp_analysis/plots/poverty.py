@@ -61,7 +61,7 @@ def summarise(
 
     ``wave=None`` pools every row of ``data``. Small cells have their numbers blanked.
     """
-    d = answered(data, y)
+    d = answered(data, y, columns=(line, "wave", "arm"))
     d = d[d[line].notna()]
     if wave is not None and "wave" in d:
         d = d[d["wave"].astype(str) == wave]

@@ -70,7 +70,7 @@ def plot(
         Axis label (default: the translation table's label of ``y``).
     """
     summ = summarise(data, y=y, min_cell=min_cell)
-    share = is_share(answered(data, y)[y])
+    share = is_share(answered(data, y, columns=())[y])
     rupiah = is_rupiah(y)
     waves = [w for w in WAVE_ORDER if w in set(summ["wave"])]
     xpos = {w: i for i, w in enumerate(waves)}
@@ -108,7 +108,7 @@ def plot(
             # outside the axes, right of the plot: a legend inside ("best") sat on the lines
             ax.legend(title=t("legend.arm", lang), loc="upper left", bbox_to_anchor=(1.0, 1.0))
         n = (
-            int(answered(data, y)["respondent_id"].nunique())
+            int(answered(data, y, columns=("respondent_id",))["respondent_id"].nunique())
             if "respondent_id" in data
             else len(data)
         )

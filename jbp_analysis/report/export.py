@@ -75,11 +75,19 @@ _DISPLAY_DPI = 100
 _HEADLINE_DPI = 72
 
 
-def _thumbnail(png: bytes, *, dpi: int) -> bytes:
-    """The chart's PNG scaled from :data:`PNG_DPI` to ``dpi`` (for the index page)."""
+def _thumbnail(png: bytes, *, dpi: int, rgba: np.ndarray | None = None) -> bytes:
+    """The chart's PNG scaled from :data:`PNG_DPI` to ``dpi`` (for the index page).
+
+    ``rgba`` may hold the PNG's pixels (``height x width x 4``, as rendered): the PNG is then
+    not decoded again (the same pixels, so the same thumbnail).
+    """
     from PIL import Image
 
-    img = Image.open(io.BytesIO(png))
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    if rgba is not None and rgba.shape == (height, width, 4) and rgba.dtype == np.uint8:
+        img = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(rgba), "raw")
+    else:
+        img = Image.open(io.BytesIO(png))
     size = (round(img.width * dpi / PNG_DPI), round(img.height * dpi / PNG_DPI))
     out = io.BytesIO()
     img.convert("RGB").resize(size, Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)
@@ -371,6 +379,10 @@ class ReportPack:
         _, _, png = save_figure(
             fig, name, out_dir=self.stage / "figures", root=self.root, bbox=bbox
         )
+        rgba = None
+        if headline:  # the PNG's pixels, still on the Agg canvas (the SVG does not draw there)
+            with contextlib.suppress(AttributeError, TypeError, ValueError):
+                rgba = np.array(fig.canvas.buffer_rgba(), dtype=np.uint8)
         if self._pdf is None:
             from matplotlib.backends.backend_pdf import PdfPages
 
@@ -380,7 +392,7 @@ class ReportPack:
         self._pdf.savefig(fig, bbox_inches=bbox)
         if headline:
             safe_path(self.stage / "headline.png", root=self.root).write_bytes(
-                _thumbnail(png, dpi=_HEADLINE_DPI)
+                _thumbnail(png, dpi=_HEADLINE_DPI, rgba=rgba)
             )
         width = int(fig.get_figwidth() * _DISPLAY_DPI * 1.15)
         plt.close(fig)
