@@ -28,6 +28,7 @@ Tauchmann, H. (2014). Lee (2009) treatment-effect bounds for nonrandom sample se
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -234,7 +235,20 @@ class _Weights:
         """The columns ``idx`` (a boolean mask or positions), ``B x m``."""
         if self.counts is None:
             return self.w[None, idx]
-        return self.w[idx][None, :] * self.counts[:, self.clusters[idx]]
+        # the rows' multiplicities, laid out as counts[:, clusters[idx]] is (column-major):
+        # the sums over rows below depend on the layout, and must not change
+        draws = np.take(self._counts_t, self.clusters[idx], axis=0).T
+        if self._unit:  # every row weight is 1: w m is m, exactly
+            return draws
+        return self.w[idx][None, :] * draws
+
+    @functools.cached_property
+    def _counts_t(self) -> np.ndarray:
+        return np.ascontiguousarray(self.counts.T)
+
+    @functools.cached_property
+    def _unit(self) -> bool:
+        return bool(np.all(self.w == 1.0))
 
 
 def _arm_masses(
