@@ -123,3 +123,23 @@ def test_malformed_row_error_does_not_echo_raw_values(tmp_path) -> None:
     msg = str(info.value)
     assert "h.csv" in msg and "malformed" in msg
     assert "3322014501990001" not in msg and "Sri Wahyuni" not in msg
+
+
+def test_utf8_multibyte_probe_matches_the_regex():
+    """The vectorised probe behind the mixed-encoding check finds exactly what the regex finds."""
+    import random
+
+    from jbp_analysis.clean.readers import (
+        _LATIN1_OK,
+        _NOT_LATIN1,
+        _UTF8_MULTIBYTE,
+        _has_utf8_multibyte,
+    )
+
+    rng = random.Random(7)
+    alphabet = [0x41, 0x0A, 0x00, 0x80, 0x9F, 0xA9, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xEF]
+    alphabet += [0xF0, 0xF4, 0xF5, 0xFF]
+    for _ in range(20_000):
+        b = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        assert _has_utf8_multibyte(b) == bool(_UTF8_MULTIBYTE.search(b)), b
+        assert bool(b.translate(None, _LATIN1_OK)) == bool(_NOT_LATIN1.search(b)), b

@@ -48,6 +48,8 @@ _SNIFF_BYTES = 1 << 16
 # Latin-1 text from a survey has no C0 controls (other than tab/CR/LF) and no C1 controls: bytes
 # 0x80-0x9F mean Windows-1252 or another code page, 0x00 means UTF-16 or a binary file.
 _NOT_LATIN1 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: every byte :data:`_NOT_LATIN1` allows (deleting them leaves only the forbidden ones)
+_LATIN1_OK = bytes(b for b in range(256) if not _NOT_LATIN1.match(bytes([b])))
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _BLOCK = 1 << 24  # Arrow's CSV block: also the largest field it can parse
 #: Largest single cell accepted (a survey answer is never longer; a bigger one is a broken file).
@@ -312,7 +314,7 @@ def _check_not_mixed(path: Path, data: bytes) -> None:
         return
     except UnicodeDecodeError as exc:
         bad = exc.start
-    if not _UTF8_MULTIBYTE.search(data):
+    if not _has_utf8_multibyte(data):
         return  # no UTF-8 at all: a Latin-1 file
     line = data.count(b"\n", 0, bad) + 1
     raise JBPInputError(
@@ -341,7 +343,44 @@ def _malformed(path: Path, exc: Exception) -> JBPInputError:
     )
 
 
+def _has_utf8_multibyte(data: bytes) -> bool:
+    """Whether ``data`` holds a well-formed UTF-8 multi-byte sequence (as
+    :data:`_UTF8_MULTIBYTE` would find), looking only at the bytes above 0x7F (vectorised).
+
+    Examples
+    --------
+    >>> _has_utf8_multibyte("José".encode("utf-8")), _has_utf8_multibyte("José".encode("latin-1"))
+    (True, False)
+    """
+    a = np.frombuffer(data, dtype=np.uint8)
+    hi = np.flatnonzero(a >= 0x80)
+    if not len(hi):
+        return False
+    lead = a[hi]
+
+    def continuation(k: int) -> np.ndarray:
+        at = hi + k
+        inside = at < len(a)
+        ok = np.zeros(len(hi), dtype=bool)
+        byte = a[at[inside]]
+        ok[inside] = (byte >= 0x80) & (byte <= 0xBF)
+        return ok
+
+    c1 = continuation(1)
+    if not c1.any():
+        return False
+    two = (lead >= 0xC2) & (lead <= 0xDF) & c1
+    if two.any():
+        return True
+    c12 = c1 & continuation(2)
+    if ((lead >= 0xE0) & (lead <= 0xEF) & c12).any():
+        return True
+    return bool(((lead >= 0xF0) & (lead <= 0xF4) & c12 & continuation(3)).any())
+
+
 def _check_latin1(path: Path, data: bytes) -> None:
+    if not data.translate(None, _LATIN1_OK):  # no forbidden byte at all (the usual case)
+        return
     bad = _NOT_LATIN1.search(data)
     if bad is not None:
         line = data.count(b"\n", 0, bad.start()) + 1
