@@ -140,13 +140,14 @@ def _trimmed_pair(
     sums of ``w`` along its rows): the same arithmetic, done once for both bounds."""
     total = cum[:, -1:]
     keep = (1.0 - share[:, None]) * total
-    before = cum - w
+    kept = np.empty_like(cum)  # one B x n buffer (same memory layout as cum) for both sides
     out: dict[str, np.ndarray] = {}
     for side in sides:
-        if side == "top":  # keep the lowest mass `keep`
-            kept = np.clip(keep - before, 0.0, w)
-        else:  # drop the lowest mass `share * total`
-            kept = np.clip(cum - (total - keep), 0.0, w)
+        if side == "top":  # keep the lowest mass `keep`: clip(keep - (cum - w), 0, w)
+            np.subtract(keep, np.subtract(cum, w, out=kept), out=kept)
+        else:  # drop the lowest mass `share * total`: clip(cum - (total - keep), 0, w)
+            np.subtract(cum, total - keep, out=kept)
+        np.clip(kept, 0.0, w, out=kept)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[side] = (kept @ xs) / kept.sum(axis=1)
     return out.get("top"), out.get("bottom")
