@@ -259,9 +259,9 @@ def _arm_masses(
     total, seen = np.empty((w.B, n_cells)), np.empty((w.B, n_cells))
     for c in range(n_cells):  # loop over the few strata
         rows = arm_rows & (cells == c)
-        sub = w.cols(rows)
+        sub = w.cols(rows)  # a new array (never a view of the weights): used in place
         total[:, c] = sub.sum(axis=1)
-        seen[:, c] = (sub * observed[rows]).sum(axis=1)
+        seen[:, c] = np.multiply(sub, observed[rows], out=sub).sum(axis=1)
     return total, seen
 
 
