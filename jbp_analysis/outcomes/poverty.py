@@ -156,21 +156,44 @@ def impute_items(
     keys = [c for c in by if c in data.columns]
     if not fill.any() or max_missing <= 0:
         return x, np.zeros(len(x), dtype=np.int64)
-    med = (
-        x.groupby([data[k].astype("string").fillna("") for k in keys], observed=True).transform(
-            "median"
-        )
-        if keys
-        else x.apply(lambda s: s.fillna(s.median()))
-    )
+    values = x.to_numpy(dtype=np.float64)
+    gaps = np.isnan(values) & fill[:, None]  # the cells to fill
+    rows = np.flatnonzero(gaps.any(axis=1))
+    # each cell's median once (groupby median, as transform("median") computes it), taken by
+    # the few rows that need it: no frame of medians for every row
+    if keys:
+        med = _cell_medians(x, [data[k] for k in keys], rows)
+    else:
+        med = np.broadcast_to(x.median().to_numpy(dtype=np.float64), (rows.size, len(cols)))
     if "wave" in data.columns:
-        wave_med = x.groupby(data["wave"].astype("string").fillna(""), observed=True).transform(
-            "median"
-        )
-        med = med.fillna(wave_med)
-    filled = x.where(~(x.isna() & fill[:, None]), med)
-    n_imputed = np.where(fill, (filled.notna() & x.isna()).sum(axis=1).to_numpy(), 0)
+        med = np.where(np.isnan(med), _cell_medians(x, [data["wave"]], rows), med)
+    out = values.copy()
+    sub = out[rows]
+    sub[gaps[rows]] = med[gaps[rows]]
+    out[rows] = sub
+    filled = pd.DataFrame(out, index=x.index, columns=x.columns)
+    n_imputed = np.where(fill, (~np.isnan(out) & np.isnan(values)).sum(axis=1), 0)
     return filled, n_imputed.astype(np.int64)
+
+
+def _cell_medians(x: pd.DataFrame, keys: Sequence[pd.Series], rows: np.ndarray) -> np.ndarray:
+    """Median of every column of ``x`` in the cell of each of ``rows`` (``len(rows) x k``).
+
+    A cell is a combination of the keys' values as text, a missing value counting as ``""``
+    (the grouping of ``x.groupby([key.astype("string").fillna("") ...])``); each key is turned
+    into text once per distinct value, not once per row. The medians are pandas' groupby
+    medians, the numbers ``transform("median")`` spreads over the rows.
+    """
+    codes, sizes = [], []
+    for key in keys:
+        raw, uniques = pd.factorize(key, use_na_sentinel=True)
+        text = pd.Series(uniques).astype("string").fillna("").to_numpy(dtype=object)
+        same, distinct = pd.factorize(np.append(text, ""))  # equal texts share a code
+        codes.append(same[raw])  # a missing value (raw == -1) takes the appended ""
+        sizes.append(len(distinct))
+    ids = np.ravel_multi_index(codes, sizes) if len(codes) > 1 else codes[0]
+    med = x.groupby(ids).median()  # one row per cell present, indexed by its id
+    return med.to_numpy(dtype=np.float64)[med.index.get_indexer(ids[rows])]
 
 
 def household_fgt(consumption_pc: np.ndarray, line: np.ndarray) -> pd.DataFrame:
