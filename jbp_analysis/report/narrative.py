@@ -181,8 +181,9 @@ def reportable(tidy: pd.DataFrame, *, min_cell: int = 10) -> pd.DataFrame:
 
 def intro_text(panel: pd.DataFrame, *, label: str, lang: str = "id") -> str:
     """One sentence: groups, young people and arms in the report."""
-    base = panel[panel["wave"].astype(str) == "baseline"]
-    arms = [a for a in load_codebook().arms if a in set(base["arm"].astype(str))]
+    base = panel.loc[panel["wave"].astype(str) == "baseline", ["arm", "group_id", "respondent_id"]]
+    present = set(base["arm"].astype(str).unique())  # once, not once per arm
+    arms = [a for a in load_codebook().arms if a in present]
     names = ", ".join(arm_label(a, lang, long=True) for a in arms)
     return t(
         "narr.intro",

@@ -386,6 +386,7 @@ def lines_used(
     for d, c, m in combos.itertuples(index=False):  # the distinct keys, not the rows
         hit = _lookup_one(table, d, c, int(m), 6, areas)
         keys.update((hit.area_code, hit.urban_rural, p) for p in hit.anchors)
-    mask = [(r.bps_code, r.urban_rural, r.period) in keys for r in table.itertuples()]
+    rows = pd.MultiIndex.from_frame(table[["bps_code", "urban_rural", "period"]])
+    mask = rows.isin(sorted(keys)) if keys else np.zeros(len(table), dtype=bool)
     cols = ["area", "bps_code", "period", "urban_rural", "rp_per_capita_per_month", "status"]
     return table.loc[mask, [*cols, "method", "source"]].reset_index(drop=True)
