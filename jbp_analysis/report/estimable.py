@@ -364,7 +364,8 @@ def _flag_few_groups(
     from jbp_analysis.inference import FEW_TREATED_CLUSTERS
 
     have = sub[sub[outcome].notna()] if outcome in sub else sub.iloc[:0]
-    groups = have.groupby(have[arm].astype(str), observed=True)[cluster].nunique()
+    groups = have.groupby(arm, observed=True, sort=False)[cluster].nunique()
+    groups.index = groups.index.astype(str)  # arms as text (each arm's value, not each row's)
     pairs = tab["contrast"].str.split(" - ")
     fewest = [min(int(groups.get(p[0], 0)), int(groups.get(p[1], 0))) for p in pairs]
     ok = np.array(fewest) > FEW_TREATED_CLUSTERS
