@@ -106,7 +106,9 @@ def _sorted(
             keys.append(df["row"].to_numpy(dtype=np.int64))
         elif k == "file" and file_order is not None:
             rank = {f: i for i, f in enumerate(file_order)}
-            keys.append(df["file"].map(rank).fillna(len(rank)).to_numpy(dtype=np.int64))
+            codes, files = pd.factorize(df["file"], use_na_sentinel=True)  # a few files
+            by_code = np.array([rank.get(f, len(rank)) for f in files] + [len(rank)], np.int64)
+            keys.append(by_code[np.where(codes >= 0, codes, len(files))])
         else:
             keys.append(pd.factorize(df[k].astype(str), sort=True)[0])
     df = df.iloc[np.lexsort(keys)].reset_index(drop=True)

@@ -36,6 +36,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "PIIScanner",
@@ -63,8 +65,71 @@ _PHONE_RE = re.compile(PHONE_PATTERN)
 _SQUEEZE = re.compile(r"[\s.\-]+")
 
 
+#: the ASCII characters :data:`_SQUEEZE` removes, other than space, ``-`` and ``.`` (RE2's
+#: ``\\s`` lacks ``\\v`` and ``\\x1c-\\x1f``, so they are listed)
+_RARE_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f]"
+#: :data:`NIK_PATTERN` or :data:`PHONE_PATTERN` without their look-arounds and back-references
+#: (which RE2 lacks): ASCII text this does not match cannot match either pattern
+_MAYBE_NIK_OR_PHONE = (
+    r"[0-9]{16}|[0-9]{4}[ .\-][0-9]{4}[ .\-][0-9]{4}[ .\-][0-9]{4}"
+    r"|[0-9]{6}[ .\-][0-9]{6}[ .\-][0-9]{4}|(?:\+62|62|0)[ .\-]?8(?:[ .\-]?[0-9]){7}"
+)
+_KINDS = ("phone", "nik", "name")  # a later kind wins a value that is several
+
+
 def _norm(value: str) -> str:
     return _SQUEEZE.sub("", str(value)).casefold()
+
+
+def _norm_all(values: pa.Array) -> pa.Array:
+    """:func:`_norm` of every string of ``values`` (no nulls): Arrow compute for ASCII text
+    (casefold is lower case there), Python for the rest.
+
+    Examples
+    --------
+    >>> _norm_all(pa.array(["Siti  Rahayu", "0812-34", "ÉLISE Straße"])).to_pylist()
+    ['sitirahayu', '081234', 'élisestrasse']
+    """
+    values = values.cast(pa.string()) if values.type != pa.string() else values
+    fast = _norm_ascii(values)
+    ascii_only = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
+    if ascii_only.all():
+        return fast
+    other = np.flatnonzero(~ascii_only)
+    text = fast.to_numpy(zero_copy_only=False).copy()
+    text[other] = [_norm(v) for v in values.take(pa.array(other)).to_pylist()]
+    return pa.array(text, type=pa.string())
+
+
+def _norm_ascii(values: pa.Array) -> pa.Array:
+    """:func:`_norm` of ASCII strings in Arrow: the separators removed, lower case (plain
+    substring removal for space, ``-`` and ``.``; a regular expression only for the strings
+    holding another space character)."""
+    out = values
+    if not len(out):
+        return out
+    for ch in (" ", "-", "."):
+        if pc.any(pc.match_substring(out, ch)).as_py():
+            out = pc.replace_substring(out, ch, "")
+    rare = pc.match_substring_regex(out, _RARE_SPACE)
+    if pc.any(rare).as_py():
+        fixed = pc.replace_substring_regex(out.filter(rare), _RARE_SPACE + "+", "")
+        out = pc.replace_with_mask(out, rare, fixed)
+    return pc.ascii_lower(out)
+
+
+def _as_strings(values: Iterable) -> pa.Array:
+    """The present values of ``values`` as strings (``None``, ``pd.NA`` and NaN skipped)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray) and pa.types.is_string(values.type):
+        return pc.drop_null(
+            values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        )
+    kept = [
+        str(v)
+        for v in values
+        if not (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)))
+    ]
+    return pa.array(kept, type=pa.string())
 
 
 class PIIScanner:
@@ -87,14 +152,32 @@ class PIIScanner:
         key: bytes,
     ) -> None:
         self.key = bytes(key)
-        self.known: dict[str, str] = {}
-        for kind, values in (("phone", phones), ("nik", niks), ("name", names)):
-            for v in values:
-                if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-                    continue
-                n = _norm(v)
-                if len(n) >= 4:  # a one- or three-letter "name" would mask ordinary words
-                    self.known[n] = kind
+        given = {"phone": phones, "nik": niks, "name": names}
+        keys, kinds = [], []
+        for i, kind in enumerate(_KINDS):
+            n = _norm_all(_as_strings(given[kind]))
+            # a one- or three-letter "name" would mask ordinary words
+            n = n.filter(pc.greater_equal(pc.utf8_length(n), 4))
+            keys.append(n)
+            kinds.append(np.full(len(n), i, dtype=np.int8))
+        table = pd.DataFrame(
+            {
+                "key": pd.arrays.ArrowStringArray(pa.chunked_array(keys, type=pa.string())),
+                "kind": np.concatenate(kinds),
+            }
+        ).drop_duplicates("key", keep="last")  # a value that is several kinds: the later kind
+        #: the roster's normalised values (distinct) and the kind of each
+        self._keys = pa.array(table["key"].array)
+        self._kinds = np.array(_KINDS, dtype=object)[table["kind"].to_numpy()]
+        self._known: dict[str, str] | None = None
+        self._lookup: pd.Index | None = None
+
+    @property
+    def known(self) -> dict[str, str]:
+        """``{normalised value: kind}`` of the roster."""
+        if self._known is None:
+            self._known = dict(zip(self._keys.to_pylist(), self._kinds.tolist(), strict=True))
+        return self._known
 
     @classmethod
     def from_frames(cls, frames: Iterable[pd.DataFrame], *, key: bytes) -> PIIScanner:
@@ -103,8 +186,49 @@ class PIIScanner:
         for f in frames:
             for col in acc:
                 if col in f.columns:
-                    acc[col].extend(pd.unique(f[col].dropna().astype(str)).tolist())
-        return cls(names=acc["name"], niks=acc["nik"], phones=acc["phone"], key=key)
+                    acc[col].append(_distinct_text(f[col]))
+        return cls(
+            **{f"{c}s": pa.chunked_array(a, type=pa.string()) for c, a in acc.items()}, key=key
+        )
+
+    def kinds(self, values: pa.Array) -> np.ndarray:
+        """:meth:`kind_of` of every string of ``values`` (no nulls), vectorised.
+
+        The roster lookup runs in Arrow for ASCII text; the patterns are tried (in Python) only
+        on text that is not ASCII or that a simpler pattern (RE2, in Arrow) says may hold a NIK
+        or a phone number.
+
+        Examples
+        --------
+        >>> scan = PIIScanner(names=["Siti Rahayu"], niks=[], phones=[], key=b"k" * 16)
+        >>> scan.kinds(pa.array(["E01", "siti  rahayu", "0812-3456-7890"])).tolist()
+        [None, 'name', 'phone']
+        """
+        values = values.cast(pa.string()) if values.type != pa.string() else values
+        out = np.full(len(values), None, dtype=object)
+        if not len(values):
+            return out
+        ascii_only = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
+        if self._lookup is None:  # the roster's hash table, built once for every column
+            self._lookup = pd.Index(self._keys.to_numpy(zero_copy_only=False), dtype=object)
+        at = self._lookup.get_indexer(_norm_ascii(values).to_numpy(zero_copy_only=False))
+        found = ascii_only & (at >= 0)
+        out[found] = self._kinds[at[found]]
+        maybe = pc.match_substring_regex(values, _MAYBE_NIK_OR_PHONE).to_numpy(zero_copy_only=False)
+        slow = np.flatnonzero(~ascii_only | (~found & maybe))
+        if len(slow):
+            text = values.take(pa.array(slow)).to_pylist()
+            out[slow] = np.array([self.kind_of(v) for v in text] + [None], dtype=object)[:-1]
+        return out
+
+    def kinds_of_list(self, values: list[str]) -> np.ndarray:
+        """:meth:`kinds` of Python strings (one by one if Arrow cannot hold them: a lone
+        surrogate is not UTF-8)."""
+        try:
+            text = pa.array(values, type=pa.string())
+        except (pa.ArrowException, UnicodeError):
+            return np.array([self.kind_of(v) for v in values] + [None], dtype=object)[:-1]
+        return self.kinds(text)
 
     def kind_of(self, value: str) -> str | None:
         """``"name"``, ``"nik"``, ``"phone"`` or ``None`` for one value."""
@@ -117,6 +241,22 @@ class PIIScanner:
         if _PHONE_RE.search(text):
             return "phone"
         return None
+
+    def _unique_kinds(self, s: pd.Series) -> tuple[np.ndarray, pa.Array | np.ndarray, np.ndarray]:
+        """Row codes (-1 = missing), the distinct values (an Arrow array for a string column)
+        and the kind of each (``None`` for a value that is not text or not personal data) of a
+        text column."""
+        if isinstance(s.dtype, pd.StringDtype):
+            idx, uniq = pd.factorize(s, use_na_sentinel=True)
+            text = pa.array(uniq, type=pa.string())
+            return np.asarray(idx), text, self.kinds(text)
+        idx, uniq = pd.factorize(s.astype(object), use_na_sentinel=True)
+        uniq = np.asarray(uniq, dtype=object)
+        kinds = np.full(len(uniq), None, dtype=object)
+        is_text = np.array([isinstance(u, str) for u in uniq], dtype=bool)
+        if is_text.any():
+            kinds[is_text] = self.kinds_of_list(uniq[is_text].tolist())
+        return np.asarray(idx), uniq, kinds
 
     def token(self, value: str, kind: str) -> str:
         digest = hmac.new(self.key, _norm(value).encode("utf-8"), hashlib.sha256).hexdigest()
@@ -165,18 +305,20 @@ class PIIScanner:
                     )  # fmt: skip
                 )
                 continue
-            idx, uniq = pd.factorize(s.astype(object), use_na_sentinel=True)
-            if not len(uniq):
-                continue
-            kinds = np.array([self.kind_of(u) if isinstance(u, str) else None for u in uniq])
+            idx, uniq, kinds = self._unique_kinds(s)
             flagged = np.flatnonzero(kinds != None)  # noqa: E711 - object array
             if not len(flagged):
                 continue
             pos = np.flatnonzero(np.isin(idx, flagged))
-            tokens = np.array(
-                [self.token(u, k) if k else u for u, k in zip(uniq, kinds, strict=True)],
-                dtype=object,
+            tokens = np.full(len(uniq), None, dtype=object)
+            picked = (
+                uniq.take(pa.array(flagged)).to_pylist()
+                if isinstance(uniq, pa.Array)
+                else uniq[flagged].tolist()
             )
+            tokens[flagged] = [
+                self.token(u, kinds[i]) for u, i in zip(picked, flagged, strict=True)
+            ]
             values = s.astype(object).to_numpy(copy=True)
             values[pos] = tokens[idx[pos]]
             out = out.copy() if out is frame else out
@@ -188,6 +330,15 @@ class PIIScanner:
             )
         found = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(columns=HIT_COLUMNS)
         return out, found
+
+
+def _distinct_text(s: pd.Series) -> pa.Array:
+    """The distinct present values of a column as strings (Arrow for a string column)."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage in ("pyarrow", "pyarrow_numpy"):
+        arr = pa.array(s.array)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return pc.unique(pc.drop_null(arr)).cast(pa.string())
+    return pa.array(pd.unique(s.dropna().astype(str)).tolist(), type=pa.string())
 
 
 def summarise(hits: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -209,29 +360,37 @@ def mask_json_lines(
     import json
 
     out = values.astype(object).to_numpy(copy=True)
-    hits = []
-    cache: dict[str, tuple[str, list[str]]] = {}
-    for i, text in enumerate(out):
-        if not isinstance(text, str) or not text.startswith("{"):
+    lines = [t for t in dict.fromkeys(out.tolist()) if isinstance(t, str) and t.startswith("{")]
+    objects: dict[str, dict] = {}
+    for text in lines:  # distinct lines only
+        try:
+            obj = json.loads(text)
+        except ValueError:
             continue
-        if text not in cache:
-            try:
-                obj = json.loads(text)
-            except ValueError:
-                cache[text] = (text, [])
-                continue
-            kinds = []
-            if isinstance(obj, dict):
-                for k, v in obj.items():
-                    kind = scanner.kind_of(v) if isinstance(v, str) else None
-                    if kind:
-                        obj[k] = scanner.token(v, kind)
-                        kinds.append(kind)
-            new = json.dumps(obj, ensure_ascii=False, separators=(",", ":")) if kinds else text
-            cache[text] = (new, kinds)
-        new, kinds = cache[text]
-        out[i] = new
-        hits += [{"table": table, "column": column, "position": i, "kind": k} for k in kinds]
+        if isinstance(obj, dict):
+            objects[text] = obj
+    strings = list(dict.fromkeys(v for o in objects.values() for v in o.values()
+                                 if isinstance(v, str)))  # fmt: skip
+    kinds = scanner.kinds_of_list(strings)
+    flagged = {v: k for v, k in zip(strings, kinds, strict=True) if k}
+    cache: dict[str, tuple[str, list[str]]] = {}
+    for text, obj in objects.items():
+        found_kinds = []
+        for k, v in obj.items():
+            kind = flagged.get(v) if isinstance(v, str) else None
+            if kind:
+                obj[k] = scanner.token(v, kind)
+                found_kinds.append(kind)
+        if found_kinds:
+            cache[text] = (json.dumps(obj, ensure_ascii=False, separators=(",", ":")), found_kinds)
+    hits = []
+    if cache:
+        for i, text in enumerate(out):
+            if isinstance(text, str) and text in cache:
+                new, found_kinds = cache[text]
+                out[i] = new
+                hits += [{"table": table, "column": column, "position": i, "kind": k}
+                         for k in found_kinds]  # fmt: skip
     found = pd.DataFrame(hits, columns=HIT_COLUMNS) if hits else pd.DataFrame(columns=HIT_COLUMNS)
     return pd.Series(out, index=values.index).astype(values.dtype), found
 
