@@ -7,17 +7,20 @@ each in its own child process so that peak memory is measured per task:
   right separator and encoding given);
 * ``jbp_analysis.clean.run`` on the raw folder.
 
-The plain read runs before and after the cleaning run and the faster of the two is used. Prints
-rows per second, peak resident memory (``ru_maxrss`` of the child) and the ratio of the
-cleaning time to the plain read. Targets (issue 3): at most 4x the plain read, at most 6 GiB.
-Wall-clock figures depend on the machine and its load; both are measured in the same run, so the
-ratio is the figure to compare. CPU time (user + system, all threads) is printed as well: on a
-shared machine it is less affected by other processes than wall-clock time.
+The plain read runs before and after the cleaning run and the cheaper of the two is used. Prints
+rows per second, peak resident memory (``ru_maxrss`` of the child) and the ratios of the
+cleaning run to the plain read. Targets (issue 14, "cleaning near the floor"): at most 8x the
+CPU time (user + system, all threads, whole child process: imports and the audit log included)
+of the plain read, and at most 6 GiB peak memory at national size (6M respondent-waves). CPU
+time is the target because on a shared machine it is far less affected by other processes than
+wall-clock time; the wall-clock ratio is printed as well (issue 3's old target, 4x wall, is
+superseded). Both are measured in the same run, so the ratios are the figures to compare.
 
 Usage::
 
     .venv/bin/python benchmarks/clean.py                       # 1M respondent-waves
-    .venv/bin/python benchmarks/clean.py --respondent-waves 200000 --keep /tmp/jbp-bench
+    .venv/bin/python benchmarks/clean.py --respondent-waves 600000 --keep /tmp/jbp-bench
+    .venv/bin/python benchmarks/clean.py --respondent-waves 6000000   # national size (memory)
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ import time
 from pathlib import Path
 
 ROWS_PER_RESPONDENT = 2.83  # baseline + endline + follow-up rows after attrition, with duplicates
-TARGET_RATIO = 4.0
-TARGET_GIB = 6.0
+TARGET_CPU_RATIO = 8.0  # issue 14: CPU time of the cleaning run / CPU time of the plain read
+TARGET_GIB = 6.0  # issue 14: peak resident memory at national size
 
 
 def generate(raw: Path, respondent_waves: int, seed: int) -> None:
@@ -132,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         plain2 = _in_child("plain", str(raw))  # again, after: the box's load varies
         base = min(plain["seconds"], plain2["seconds"])
         ratio = clean["seconds"] / base
-        cpu_base = min(plain["cpu_seconds"], plain2["cpu_seconds"])
+        cpu_base = min(plain["cpu_seconds"], plain2["cpu_seconds"])  # the box's load varies
         cpu_ratio = clean["cpu_seconds"] / cpu_base
         gib = clean["maxrss_kib"] / 2**20
         print(clean["summary"])
@@ -151,17 +154,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{clean['rows'] / clean['seconds']:,.0f} rows/s  peak {gib:.2f} GiB"
         )
         print(
-            f"ratio clean / plain read   : {ratio:8.2f} x  (target <= {TARGET_RATIO:g} x: "
-            f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})"
-        )
-        print(
             f"CPU time (user+sys, child) : clean {clean['cpu_seconds']:.1f} s, plain read "
-            f"{cpu_base:.1f} s, ratio {cpu_ratio:.2f} x (less sensitive to other load on the "
-            "machine)"
+            f"{cpu_base:.2f} s ({plain['cpu_seconds']:.2f} s before, "
+            f"{plain2['cpu_seconds']:.2f} s after)"
         )
         print(
-            f"peak memory                : {gib:8.2f} GiB (target <= {TARGET_GIB:g} GiB: "
-            f"{'met' if gib <= TARGET_GIB else 'NOT met'})"
+            f"CPU ratio clean / plain    : {cpu_ratio:8.2f} x  (target <= {TARGET_CPU_RATIO:g} x: "
+            f"{'met' if cpu_ratio <= TARGET_CPU_RATIO else 'NOT met'})"
+        )
+        print(f"wall ratio clean / plain   : {ratio:8.2f} x  (no target; load-sensitive)")
+        print(
+            f"peak memory                : {gib:8.2f} GiB (target <= {TARGET_GIB:g} GiB at "
+            f"national size: {'met' if gib <= TARGET_GIB else 'NOT met'})"
         )
     finally:
         if args.keep is None:
