@@ -263,11 +263,13 @@ def _heat(missingness: pd.DataFrame, wave: str) -> str:
     supp = supp.reindex(order)
     head = "<th class='l'>variable</th>" + "".join(f"<th>{c}</th>" for c in wide.columns)
     rows = []
-    for var in wide.index:  # one line per variable
+    shares = wide.to_numpy(dtype="float64", na_value=np.nan)
+    small = supp.to_numpy(dtype=object)
+    for i, var in enumerate(wide.index):  # one line per variable
         cells = []
-        for c in wide.columns:
-            v = wide.at[var, c]
-            if bool(supp.at[var, c]) if pd.notna(supp.at[var, c]) else False:
+        for j in range(len(wide.columns)):
+            v = shares[i, j]
+            if bool(small[i, j]) if pd.notna(small[i, j]) else False:
                 cells.append("<td class='note'>n&lt;min</td>")
             elif pd.isna(v):
                 cells.append("<td></td>")
