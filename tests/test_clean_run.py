@@ -390,3 +390,23 @@ def test_decisions_file_inside_the_output_folder_is_refused(cleaned, tmp_path) -
     with pytest.raises(ConfigError, match="inside the output folder"):
         run(cleaned["raw"], tmp_path / "out", decisions=tmp_path / "out" / "duplicates.csv")
     assert not (tmp_path / "out").exists()
+
+
+def test_sort_rank_orders_as_the_strings_do():
+    """The panel's roster order: integer ranks sort rows exactly as the id strings would."""
+    import random
+
+    import numpy as np
+
+    from jbp_analysis.clean.run import _sort_rank
+
+    rng = random.Random(4)
+    alphabet = ["a", "B", "é", "1", "-", "Z", "à", "ß", "𝔘"]
+    for dtype in (object, "str", pd.StringDtype("pyarrow")):
+        ids = [
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(3_000)
+        ]
+        r = pd.Series(ids, dtype=dtype)
+        g = pd.Series([rng.choice(["g1", "g2", "G3", "é4"]) for _ in range(3_000)], dtype=dtype)
+        want = np.lexsort((r.to_numpy(dtype=object), g.to_numpy(dtype=object)))
+        assert (np.lexsort((_sort_rank(r), _sort_rank(g))) == want).all()

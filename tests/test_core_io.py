@@ -142,3 +142,46 @@ def test_pii_in_rejects_raw_values_is_masked_inside_the_json():
     out, hits = mask_outputs(scan, {"rejects.csv": rej}, skip={"file"})
     assert "Siti" not in out["rejects.csv"].loc[0, "values"]
     assert '"age":"19"' in out["rejects.csv"].loc[0, "values"] and len(hits) == 1
+
+
+def test_formula_start_on_arrow_strings_matches_the_regex():
+    """The Arrow fast path (first byte from the buffers) agrees with the regex, chunks, slices
+    and nulls included."""
+    import random
+
+    import pyarrow as pa
+
+    from jbp_analysis.core.io import _formula_start
+
+    rng = random.Random(1)
+    alphabet = ["=", "+", "-", "@", "\t", "\r", "a", "é", "1", " ", "\n"]
+    values = [
+        None
+        if rng.random() < 0.1
+        else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+        for _ in range(5_000)
+    ]
+    chunked = pa.chunked_array([pa.array(values[:2_000]), pa.array(values[2_000:])])
+    for arr in (chunked.cast(pa.large_string()), pa.array(values, pa.large_string())[5:]):
+        s = pd.Series(pd.arrays.ArrowStringArray(arr)).iloc[3:]
+        want = s.astype(object).astype("string").str.contains(r"^[=+\-@\t\r]", regex=True, na=False)
+        got = _formula_start(s)
+        assert got.tolist() == want.tolist() and got.index.equals(s.index)
+
+
+def test_neutralise_frame_arrow_columns_keep_their_dtype():
+    values = ["=SUM(A1)", None, "x", "-5", "@me", "=SUM(A1)"]
+    df = pd.DataFrame(
+        {
+            "nan_semantics": pd.Series(
+                values, dtype=pd.StringDtype("pyarrow", na_value=float("nan"))
+            ),
+            "na_semantics": pd.Series(values, dtype=pd.StringDtype("pyarrow")),
+            "objects": pd.Series(values, dtype=object),
+        }
+    ).iloc[1:]
+    out = neutralise_frame(df)
+    for c in df.columns:
+        assert out[c].dtype == df[c].dtype
+        assert out[c].iloc[[2, 3]].tolist() == ["-5", "'@me"]
+        assert out[c].iloc[4] == "'=SUM(A1)" and pd.isna(out[c].iloc[0])

@@ -49,7 +49,8 @@ class Audit:
             e["detail"] = ""
         if not hashed:
             pii = e["column"].isin(self.pii).to_numpy(dtype=bool)
-            e.loc[pii, ["old", "new"]] = "[redacted]"
+            if pii.any():
+                e.loc[pii, ["old", "new"]] = "[redacted]"
         self._log.append(e[LOG_COLUMNS])
 
     def reject(

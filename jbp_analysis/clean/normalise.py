@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jbp_analysis.clean.districts import match_districts
-from jbp_analysis.clean.rupiah import parse_rupiah
+from jbp_analysis.clean.rupiah import RupiahParse, parse_rupiah
 from jbp_analysis.study.codebook import Codebook, Variable, load_codebook, processed_dtype
 
 __all__ = [
@@ -86,6 +87,11 @@ class Normalised:
     unreadable: pd.DataFrame = None  # type: ignore[assignment]
 
 
+#: the text dtype pandas gives a column of Python strings (Arrow-backed, NaN for missing): log
+#: text is built in it directly, from the distinct values, with no Python string per cell
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 @dataclass(frozen=True)
 class _Coded:
     """Log text per distinct value (``text``, one extra last entry for missing) and the row
@@ -93,6 +99,42 @@ class _Coded:
 
     text: np.ndarray
     idx: np.ndarray
+
+    @cached_property
+    def _arrow(self) -> pa.Array | None:
+        """``text`` as an Arrow array (``None`` if it holds anything but strings)."""
+        try:
+            return pa.array(self.text.tolist(), type=pa.large_string())
+        except (pa.ArrowException, TypeError):
+            return None
+
+    def at(self, pos: np.ndarray) -> Any:
+        """Log text of the cells at ``pos`` (``text[idx[pos]]``)."""
+        codes = self.idx[pos]
+        if self._arrow is None:
+            return self.text[codes]
+        codes = np.where(codes < 0, codes + len(self.text), codes)  # -1: the last entry
+        return pd.array(self._arrow.take(pa.array(codes)), dtype=_STR)
+
+
+@dataclass(frozen=True)
+class _RawText:
+    """The raw text of a factorised column as logged (missing as ``NA``), taken from the
+    distinct strings in Arrow for the logged cells only (most columns log none)."""
+
+    uniq: pd.Series
+    idx: np.ndarray
+
+    def at(self, pos: np.ndarray) -> Any:
+        """Log text of the cells at ``pos``."""
+        codes = self.idx[pos]
+        text = pa.array(self.uniq.array)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        if not pa.types.is_large_string(text.type):
+            text = text.cast(pa.large_string())
+        taken = text.take(pa.array(codes, mask=codes < 0))
+        return pd.array(pc.fill_null(taken, "NA"), dtype=_STR)
 
 
 def _entries(
@@ -106,7 +148,9 @@ def _entries(
         if isinstance(x, pd.Series):  # format only the logged cells
             return _fmt(x.iloc[pos]).to_numpy(dtype=object)
         if isinstance(x, _Coded):  # formatted once per distinct value
-            return x.text[x.idx[pos]]
+            return x.at(pos)
+        if isinstance(x, _RawText):
+            return x.at(pos)
         return x
 
     return pd.DataFrame(
@@ -454,28 +498,35 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     >>> v.dt.day.tolist(), rule.tolist()
     ([15.0, 15.0, nan], [nan, 'date_format', 'unparseable'])
     """
-    idx, uniques = pd.factorize(pd.Series(text, dtype="object"), use_na_sentinel=True)
+    if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
+        idx, uniques = pd.factorize(text, use_na_sentinel=True)  # the same codes, in Arrow
+    else:
+        idx, uniques = pd.factorize(pd.Series(text, dtype="object"), use_na_sentinel=True)
     u = pd.Series(uniques, dtype="object").astype(str)
-    iso = u.str.match(r"^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?(Z|[+-]\d\d:?\d\d)?$")
-    vals = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-    far = pd.Series(False, index=u.index)  # a real date the processed data cannot hold
+    iso_s = u.str.match(r"^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?(Z|[+-]\d\d:?\d\d)?$")
+    # plain arrays (positions are the distinct values): no index alignment per assignment
+    iso = iso_s.to_numpy(dtype=bool)
+    vals = np.full(len(u), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    far = np.zeros(len(u), dtype=bool)  # a real date the processed data cannot hold
     if iso.any():
-        parsed = pd.to_datetime(u[iso], format="ISO8601", errors="coerce", utc=True)
+        parsed = pd.to_datetime(u[iso_s], format="ISO8601", errors="coerce", utc=True)
         parsed, out = _in_ns_range(parsed.dt.tz_localize(None))
-        vals[iso] = parsed
+        vals[iso] = parsed.to_numpy(dtype="datetime64[ns]")
         far[iso] = out
-    rule = pd.Series(np.nan, index=u.index, dtype=object)
-    rest = vals.isna()
+    rest = np.isnat(vals)
     for fmt in _DAY_FIRST:
-        todo = vals.isna() & ~iso & ~far
+        todo = np.isnat(vals) & ~iso & ~far
         if not todo.any():
             break
         parsed, out = _in_ns_range(pd.to_datetime(u[todo], format=fmt, errors="coerce"))
-        vals[todo] = parsed
+        vals[todo] = parsed.to_numpy(dtype="datetime64[ns]")
         far[todo] = far[todo] | out
-    rule[rest & vals.notna()] = "date_format"
-    rule[vals.isna()] = "unparseable"
+    rule = np.full(len(u), np.nan, dtype=object)
+    rule[rest & ~np.isnat(vals)] = "date_format"
+    rule[np.isnat(vals)] = "unparseable"
     rule[far] = "date_out_of_range"
+    vals = pd.Series(vals, index=u.index)
+    rule = pd.Series(rule, index=u.index, dtype=object)
     present = idx >= 0
     take = np.where(present, idx, 0)
     if len(u):
@@ -557,17 +608,35 @@ def normalise(
     cb = codebook or load_codebook()
     n = len(frame)
     given = factorized or {}
+    variables_by_name = {v.name: v for v in variables}
     out: dict[str, pd.Series] = {}
     logs: list[pd.DataFrame] = []
     stats: list[dict[str, Any]] = []
     reject = pd.Series(pd.NA, index=frame.index, dtype="object")
     reject_detail = pd.Series(pd.NA, index=frame.index, dtype="object")
+    # rupiah text is parsed for all rupiah columns at once (one pass over their distinct
+    # strings: the parse of a string does not depend on its column)
+    pairs: dict[str, tuple[np.ndarray, pd.Series]] = {}
+    for v in variables:
+        if v.type == "rupiah":
+            pairs[v.name] = given[v.name] if v.name in given else factorize_strings(frame[v.name])
+    rupiah = _parse_rupiah_columns(
+        {
+            name: u.where(~_missing_codes(u, variables_by_name[name]))
+            for name, u in ((n, _blank(pair[1])) for n, pair in pairs.items())
+        }
+        if pairs
+        else {}
+    )
     for v in variables:
         # every type works on the distinct strings of the column, then maps back to the rows
-        idx, uniq = given[v.name] if v.name in given else factorize_strings(frame[v.name])
+        if v.name in pairs:
+            idx, uniq = pairs.pop(v.name)
+        else:
+            idx, uniq = given[v.name] if v.name in given else factorize_strings(frame[v.name])
         assert len(idx) == n
         fill = np.where(idx >= 0, idx, len(uniq))
-        old = _Coded(np.append(uniq.to_numpy(dtype=object), "NA"), idx)  # raw text as logged
+        old = _RawText(uniq, idx)  # raw text as logged
 
         def rows(mask_u: np.ndarray, fill: np.ndarray = fill) -> np.ndarray:
             return np.append(np.asarray(mask_u, dtype=bool), False)[fill]
@@ -635,7 +704,7 @@ def normalise(
                 out[v.name] = values_of(u_values.astype(processed_dtype(v, cb)))
                 stats.append(_unreadable_row(v, uniq, counts, u_skip, _text_bad(u, u_bad)))
             elif v.type == "rupiah":
-                r = parse_rupiah(u)
+                r = rupiah[v.name]
                 u_bad = ~r.ok.to_numpy(dtype=bool)
                 u_fixed = u.notna().to_numpy(dtype=bool) & ~r.plain.to_numpy(dtype=bool) & ~u_bad
                 logs.append(_entries(rows(u_bad), v.name, old, "NA", "unparseable",
@@ -687,6 +756,31 @@ def normalise(
     return Normalised(
         frame=typed, log=log, reject=reject, reject_detail=reject_detail, unreadable=unreadable
     )
+
+
+def _parse_rupiah_columns(columns: dict[str, pd.Series]) -> dict[str, RupiahParse]:
+    """:func:`~jbp_analysis.clean.rupiah.parse_rupiah` of several columns in one call.
+
+    Examples
+    --------
+    >>> r = _parse_rupiah_columns({"a": pd.Series(["1,5 juta"]), "b": pd.Series(["x", "7"])})
+    >>> r["a"].value.tolist(), r["b"].value.tolist(), r["b"].ok.tolist()
+    ([1500000], [<NA>, 7], [False, True])
+    """
+    if not columns:
+        return {}
+    parts = list(columns.items())
+    both = parse_rupiah(pd.concat([u for _, u in parts], ignore_index=True))
+    out, start = {}, 0
+    for name, u in parts:
+        at = slice(start, start + len(u))
+        start += len(u)
+        out[name] = RupiahParse(
+            value=both.value.iloc[at].set_axis(u.index),
+            ok=both.ok.iloc[at].set_axis(u.index),
+            plain=both.plain.iloc[at].set_axis(u.index),
+        )
+    return out
 
 
 def _district_labels() -> dict[str, str]:

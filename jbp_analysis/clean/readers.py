@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from jbp_analysis.core.errors import JBPInputError
@@ -637,6 +638,12 @@ def _check_field_sizes(table: RawTable) -> None:
         s = table.frame[col]
         if not len(s):
             continue
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+            # a string has at most as many characters as bytes: the byte lengths (read from
+            # Arrow's offsets, no decoding) clear the usual column at once
+            top_bytes = pc.max(pc.binary_length(pa.array(s.array))).as_py()
+            if top_bytes is None or top_bytes <= MAX_FIELD_BYTES:
+                continue
         lengths = s.str.len()
         top = lengths.max()
         if pd.notna(top) and top > MAX_FIELD_BYTES:

@@ -915,9 +915,7 @@ def _build_panel(
         how="left",
         validate="many_to_one",
     )
-    order = np.lexsort(
-        (roster["respondent_id"].to_numpy(dtype=object), roster["group_id"].to_numpy(dtype=object))
-    )
+    order = np.lexsort((_sort_rank(roster["respondent_id"]), _sort_rank(roster["group_id"])))
     roster = roster.iloc[order].reset_index(drop=True)
     new_slot = np.empty(len(order), dtype=np.int64)
     new_slot[order] = np.arange(len(order))
@@ -945,6 +943,20 @@ def _build_panel(
     panel["start_month"] = panel["start_month"].astype("datetime64[ns]")
     cols = _PANEL_ID + [v.name for v in var_list] + ["_file", "_row"]
     return panel[cols]
+
+
+def _sort_rank(values: pd.Series) -> np.ndarray:
+    """Each value's rank among the distinct values (equal values share it): sorting by the
+    ranks orders rows as sorting the strings would (code point order), on integers.
+
+    Examples
+    --------
+    >>> _sort_rank(pd.Series(["b", "a", "c", "a"])).tolist()
+    [1, 0, 2, 0]
+    """
+    if values.isna().any():  # not expected for ids: compare the objects themselves
+        return values.to_numpy(dtype=object)
+    return np.asarray(pd.factorize(values, sort=True)[0], dtype=np.int64)
 
 
 def _build_groups(

@@ -150,6 +150,46 @@ def _text_columns(df: pd.DataFrame) -> list:
     ]
 
 
+_FORMULA_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)  # the class of _FORMULA_RE
+
+
+def _first_byte_in(chunk: Any, wanted: np.ndarray) -> np.ndarray:
+    """Whether each string of an Arrow string array starts with one of the ``wanted`` (ASCII)
+    bytes: read from the offsets and data buffers, no string is decoded (nulls: False)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_large_string(chunk.type):
+        chunk = chunk.cast(pa.large_string())
+    n = len(chunk)
+    if not n:
+        return np.zeros(0, dtype=bool)
+    _, off_buf, data_buf = chunk.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=chunk.offset * 8)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, "u1")
+    start = offsets[:-1]
+    nonempty = offsets[1:] > start
+    first = np.zeros(n, dtype=np.uint8)
+    first[nonempty] = data[start[nonempty]]
+    hit = np.isin(first, wanted) & nonempty
+    if chunk.null_count:
+        hit &= pc.is_valid(chunk).to_numpy(zero_copy_only=False)
+    return hit
+
+
+def _formula_start(s: pd.Series) -> pd.Series:
+    """Cells of a text column that start like a formula (:data:`_FORMULA_RE`); Arrow compute
+    for an Arrow string column (no copy to Python strings)."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        arr = pa.array(s.array)
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        hit = [_first_byte_in(c, _FORMULA_BYTES) for c in chunks]
+        return pd.Series(np.concatenate(hit) if hit else np.zeros(0, bool), index=s.index)
+    return s.astype("string").str.contains(_FORMULA_RE, regex=True, na=False)
+
+
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with :func:`neutralise` applied to every text cell and header (a copy if changed).
 
@@ -172,13 +212,26 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
                 out = df.copy() if out is None else out
                 out[c] = s.cat.rename_categories(new)
             continue
-        hit = s.astype("string").str.contains(_FORMULA_RE, regex=True, na=False)
+        hit = _formula_start(s)
         if not hit.to_numpy(dtype=bool).any():
             continue
         fixed = s[hit].map(neutralise)
         changed = fixed.ne(s[hit]).to_numpy(dtype=bool)
         if changed.any():
             out = df.copy() if out is None else out
+            if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                # only the changed cells are replaced (no copy of the column to Python objects)
+                arr = pa.array(s.array)
+                arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+                mask = np.zeros(len(s), dtype=bool)
+                mask[np.flatnonzero(hit.to_numpy(dtype=bool))[changed]] = True
+                new = pa.array(fixed[changed].tolist(), type=arr.type)
+                arr = pc.replace_with_mask(arr, pa.array(mask), new)
+                out[c] = pd.Series(pd.array(arr, dtype=s.dtype), index=s.index)
+                continue
             col = out[c].astype(object)
             idx = fixed.index[changed]
             col.loc[idx] = fixed[changed]
