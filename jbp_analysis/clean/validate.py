@@ -192,6 +192,25 @@ def apply_skip_logic(
 
 
 # ---------------------------------------------------------------------------------- outliers
+def _group_median(values: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
+    """Each row's group median, missing values skipped (as ``groupby().transform("median")``;
+    NaN for a group without values and for rows in no group). ``members`` holds the row
+    positions of each group: a few groups (the waves), each one ``np.median``.
+
+    Examples
+    --------
+    >>> _group_median(np.array([1.0, 5, np.nan, 2, 4]), [np.array([0, 1, 2]), np.array([3, 4])])
+    array([3., 3., 3., 3., 3.])
+    """
+    out = np.full(len(values), np.nan)
+    for rows in members:
+        v = values[rows]
+        v = v[~np.isnan(v)]
+        if len(v):
+            out[rows] = np.median(v)
+    return out
+
+
 def outlier_flags(
     frame: pd.DataFrame,
     variables: list[Variable],
@@ -218,6 +237,7 @@ def outlier_flags(
     by_values = frame[by].to_numpy()
     grp = pd.factorize(frame[by], use_na_sentinel=True)[0]  # group codes, computed once
     grp = np.where(grp >= 0, grp, np.nan) if (grp < 0).any() else grp
+    members = [np.flatnonzero(grp == g) for g in pd.unique(grp[~pd.isna(grp)])]
     for v in variables:
         if v.type not in ("integer", "number", "rupiah") or v.name not in frame.columns:
             continue
@@ -225,8 +245,9 @@ def outlier_flags(
             continue
         x = pd.to_numeric(frame[v.name], errors="coerce").astype("float64")
         score = np.arcsinh(x) if v.type == "rupiah" else x
-        med = score.groupby(grp, observed=True).transform("median")
-        mad = (score - med).abs().groupby(grp, observed=True).transform("median")
+        med = pd.Series(_group_median(score.to_numpy(dtype="float64"), members), index=x.index)
+        spread = (score - med).abs().to_numpy(dtype="float64")
+        mad = pd.Series(_group_median(spread, members), index=x.index)
         z = 0.6745 * (score - med) / mad.where(mad > 0)
         hit = (z.abs() > threshold).fillna(False).to_numpy(dtype=bool)
         if hit.any():
