@@ -223,9 +223,10 @@ def _wald_f(
         first = _group_sums(
             (X_cell[:, :, None] * D_cell[:, None, :]).reshape(len(cells), -1), cell_g, G
         ).reshape(G, k, -1)
-        scores = first - np.einsum("gjl,lr->gjr", XX_g, B)  # G x k x r
-        meat = np.einsum("gkr,glr->rkl", scores, scores)
-        V = factor * np.einsum("ij,rjl,lm->rim", bread, meat, bread)
+        scores = first - XX_g @ B  # G x k x r
+        per_r = np.ascontiguousarray(scores.transpose(2, 0, 1))  # r x G x k
+        meat = np.swapaxes(per_r, 1, 2) @ per_r  # r x k x k: sum_g s_g s_g'
+        V = factor * (bread @ meat @ bread)
         Bt = B.T[:, :, None]
         try:
             VinvB = np.linalg.solve(V, Bt)
