@@ -74,8 +74,9 @@ PROCESSED_FILES = ("panel.parquet", "groups.parquet", "costs.parquet")
 #: The overview's folder in the inputs (beside ``district=XXXX``).
 PROVINCE = "province"
 #: Columns of the whole sample the provincial overview reads besides the plan's outcomes and
-#: covariates (and every one's ``_bl`` baseline value): design and identifiers, the
-#: unemployment definitions of its levels paragraph, the poverty section. A section of the
+#: covariates (and every one's ``_bl`` baseline value) and the poverty section's
+#: :data:`~jbp_analysis.outcomes.poverty.POVERTY_COLUMNS`: design and identifiers, and the
+#: unemployment definitions of its levels paragraph. A section of the
 #: overview that needs another column adds it here.
 PROVINCE_COLUMNS = (
     "respondent_id",
@@ -96,13 +97,6 @@ PROVINCE_COLUMNS = (
     "in_labour_force",
     "lf_status",
     "income_household",
-    "consumption_per_capita",
-    "poverty_line",
-    "poverty_line_scope",
-    "poverty_line_status",
-    "poor",
-    "poverty_gap",
-    "poverty_gap_sq",
 )
 
 
@@ -136,6 +130,7 @@ def province_columns(columns: Sequence[str]) -> list[str]:
     >>> province_columns(["arm", "wave", "ca01_know_dana_desa", "age", "age_bl"])
     ['arm', 'wave', 'age', 'age_bl']
     """
+    from jbp_analysis.outcomes.poverty import POVERTY_COLUMNS
     from jbp_analysis.report.estimable import (
         BALANCE_VARIABLES,
         COVARIATES,
@@ -143,7 +138,8 @@ def province_columns(columns: Sequence[str]) -> list[str]:
         REPORT_OUTCOMES,
     )
 
-    names = [*PROVINCE_COLUMNS, *(o for fam in REPORT_OUTCOMES.values() for o in fam)]
+    names = [*PROVINCE_COLUMNS, *POVERTY_COLUMNS]
+    names += [o for fam in REPORT_OUTCOMES.values() for o in fam]
     names += [*PRIMARY_OUTCOMES, *BALANCE_VARIABLES, *COVARIATES]
     wanted = set(names) | {f"{n}_bl" for n in names}
     return [c for c in columns if c in wanted]
