@@ -25,6 +25,25 @@ def processed(tmp_path_factory) -> Path:
     return write_processed(base / "processed", make_processed(seed=3, districts=DISTRICTS))
 
 
+def _reading_only_inputs(monkeypatch, inputs: Path, *, who: str) -> list[str]:
+    """Point reports at the prepared ``inputs``, refuse the whole processed sample, and return
+    the list that records every parquet file read from now on."""
+    opened: list[str] = []
+    real = pd.read_parquet
+
+    def spy(path, *args, **kwargs):
+        opened.append(str(path))
+        return real(path, *args, **kwargs)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{who} loaded the whole processed sample")
+
+    monkeypatch.setenv(INPUTS_ENV, str(inputs))
+    monkeypatch.setattr(setup, "load_processed", refuse)
+    monkeypatch.setattr(pd, "read_parquet", spy)
+    return opened
+
+
 def test_partitions_equal_the_whole_sample_split_by_district(processed, tmp_path) -> None:
     inputs = prepare_report_inputs(setup.report_data(processed), processed, root=tmp_path)
     whole = setup.report_data(processed)
@@ -44,19 +63,7 @@ def test_a_district_report_opens_only_its_own_partition(processed, tmp_path, mon
         district="3373", processed_dir=processed, reports_root=tmp_path, output_dir=tmp_path / "a"
     )
     full.pack.discard()
-    opened: list[str] = []
-    real = pd.read_parquet
-
-    def spy(path, *args, **kwargs):
-        opened.append(str(path))
-        return real(path, *args, **kwargs)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a district report loaded the whole processed sample")
-
-    monkeypatch.setenv(INPUTS_ENV, str(inputs))
-    monkeypatch.setattr(setup, "load_processed", refuse)
-    monkeypatch.setattr(pd, "read_parquet", spy)
+    opened = _reading_only_inputs(monkeypatch, inputs, who="a district report")
     part = setup.start_report(
         district="3373", processed_dir=processed, reports_root=tmp_path, output_dir=tmp_path / "b"
     )
@@ -84,19 +91,7 @@ def test_the_overview_reads_only_its_columns_of_the_prepared_inputs(
 
     inputs = prepare_report_inputs(setup.report_data(processed), processed, root=tmp_path)
     whole = setup.report_data(processed)
-    opened: list[str] = []
-    real = pd.read_parquet
-
-    def spy(path, *args, **kwargs):
-        opened.append(str(path))
-        return real(path, *args, **kwargs)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the overview loaded the whole processed sample")
-
-    monkeypatch.setenv(INPUTS_ENV, str(inputs))
-    monkeypatch.setattr(setup, "load_processed", refuse)
-    monkeypatch.setattr(pd, "read_parquet", spy)
+    opened = _reading_only_inputs(monkeypatch, inputs, who="the overview")
     rep = setup.start_report(
         district="all", processed_dir=processed, reports_root=tmp_path, output_dir=tmp_path / "o"
     )
