@@ -75,6 +75,39 @@ def test_wrong_type_is_refused(study: Path) -> None:
     assert "heterogeneity.dimensions" in msg and "needs binary or category" in msg
 
 
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("models", "level", "high", "models.level: 'high' is not a number"),
+        ("models", "draws", "many", "models.draws: 'many' is not a whole number"),
+        ("models", "draws", 99.5, "models.draws: 99.5 is not a whole number"),
+        ("models", "few_cluster_threshold", True, "models.few_cluster_threshold: True is not"),
+        ("disclosure", "min_cell", "ten", "disclosure.min_cell: 'ten' is not a whole number"),
+        ("attrition", "differential_threshold", [1], "attrition.differential_threshold: [1]"),
+    ],
+)
+def test_a_number_that_is_not_one_is_a_problem_of_the_plan(
+    study: Path, section: str, key: str, value, expected: str
+) -> None:
+    def change(r):
+        r.setdefault(section, {})[key] = value
+
+    _edit(study, change)
+    with pytest.raises(ConfigError) as err:
+        load_plan(study)
+    assert expected in str(err.value)
+
+
+def test_a_quoted_number_is_read(study: Path) -> None:
+    def change(r):
+        r["models"]["level"] = "0.9"
+        r["models"]["draws"] = "999"
+
+    _edit(study, change)
+    plan = load_plan(study)
+    assert (plan.level, plan.draws) == (0.9, 999)
+
+
 def test_unknown_arm_wave_and_section_are_refused(study: Path) -> None:
     def change(r):
         r["design"]["control"] = "control"
@@ -103,6 +136,14 @@ def test_register_freezes_a_dated_copy_named_by_hash(study: Path) -> None:
     # an amendment is registered after it, and becomes the plan reports compare with
     text = (study / "analysis_plan.yaml").read_text(encoding="utf-8")
     (study / "analysis_plan.yaml").write_text(text.replace("draws: 9999", "draws: 4999"))
+    with pytest.raises(ConfigError, match="already registered, with other content"):
+        register_plan(study)  # an amendment under the registered version string is refused
+    assert len(list((study / "registered").glob("*.yaml"))) == 1
+    version = load_plan(study).version
+    text = (study / "analysis_plan.yaml").read_text(encoding="utf-8")
+    (study / "analysis_plan.yaml").write_text(
+        text.replace(f'version: "{version}"', f'version: "{version}-a1"')
+    )
     amended = register_plan(study, today=dt.date(2017, 2, 1))  # an earlier date: order wins
     assert amended.name.startswith("analysis_plan-002-2017-02-01-")
     assert registered_plan(study).sha256 == load_plan(study).sha256 != plan.sha256

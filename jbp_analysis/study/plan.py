@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -449,6 +450,27 @@ def _names(
     return tuple(out)
 
 
+def _number(value: Any, where: str, *, whole: bool, default: float, bad: _Problems) -> Any:
+    """``value`` as an int (``whole``) or a float; a problem (and ``default``) when it is not one.
+
+    YAML gives numbers already typed; a quoted number (``"0.95"``) is accepted, but text such as
+    ``high`` or a boolean is a problem of the plan, never a crash.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        bad.add(where, f"{value!r} is not a {'whole number' if whole else 'number'}")
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        shown = str(value)[:40]
+        bad.add(where, f"{shown!r} is not a {'whole number' if whole else 'number'}")
+        return default
+    if not np.isfinite(number) or (whole and number != int(number)):
+        bad.add(where, f"{value!r} is not a {'whole number' if whole else 'finite number'}")
+        return default
+    return int(number) if whole else number
+
+
 def _choice(value: Any, where: str, choices: Sequence[str], bad: _Problems) -> str:
     value = str(value)
     if value not in choices:
@@ -573,9 +595,17 @@ def load_plan(
         estimator=_choice(models.get("estimator", "ancova"), "models.estimator", _ESTIMATORS, bad),
         covariates=_names(models.get("covariates"), "models.covariates", kinds, numeric, bad),
         inference=_choice(models.get("inference", "auto"), "models.inference", _INFERENCE, bad),
-        few_cluster_threshold=int(models.get("few_cluster_threshold", 50)),
-        level=float(models.get("level", 0.95)),
-        draws=int(models.get("draws", 9999)),
+        few_cluster_threshold=_number(
+            models.get("few_cluster_threshold", 50),
+            "models.few_cluster_threshold",
+            whole=True,
+            default=50,
+            bad=bad,
+        ),
+        level=_number(
+            models.get("level", 0.95), "models.level", whole=False, default=0.95, bad=bad
+        ),
+        draws=_number(models.get("draws", 9999), "models.draws", whole=True, default=9999, bad=bad),
         multiple_testing=tuple(
             _choice(m, "multiple_testing.methods", _MT_METHODS, bad)
             for m in mt.get("methods", _MT_METHODS)
@@ -597,8 +627,20 @@ def load_plan(
         attrition_bounds=_choice(
             attrition.get("bounds", "lee"), "attrition.bounds", ("lee", "none"), bad
         ),
-        attrition_threshold=float(attrition.get("differential_threshold", 0.05)),
-        min_cell=int((raw.get("disclosure") or {}).get("min_cell", 10)),
+        attrition_threshold=_number(
+            attrition.get("differential_threshold", 0.05),
+            "attrition.differential_threshold",
+            whole=False,
+            default=0.05,
+            bad=bad,
+        ),
+        min_cell=_number(
+            (raw.get("disclosure") or {}).get("min_cell", 10),
+            "disclosure.min_cell",
+            whole=True,
+            default=10,
+            bad=bad,
+        ),
         title=dict(raw.get("title") or {}),
         raw=raw,
         kinds=dict(kinds),
@@ -654,6 +696,13 @@ def register_plan(study: str | os.PathLike | None = None, *, today: dt.date | No
     for existing in sorted(reg.glob("analysis_plan-*.yaml")):
         if existing.stem.endswith(plan.short_hash):
             return existing
+    for existing in sorted(reg.glob("analysis_plan-*.yaml")):
+        if _version_of(existing) == plan.version:
+            raise ConfigError(
+                f"{plan.path}: version {plan.version!r} is already registered, with other "
+                f"content, as {existing.name}. An amendment needs its own version: raise "
+                "`version:` in the plan (and note why in its history comment), then register again."
+            )
     day = (today or dt.date.today()).isoformat()
     n = len(list(reg.glob("analysis_plan-*.yaml"))) + 1  # registration order, kept in the name
     target = reg / f"analysis_plan-{n:03d}-{day}-{plan.short_hash}.yaml"
@@ -665,6 +714,15 @@ def register_plan(study: str | os.PathLike | None = None, *, today: dt.date | No
     except OSError as exc:
         raise ConfigError(f"{target}: cannot write the registered plan ({exc.strerror})") from None
     return target
+
+
+def _version_of(path: Path) -> str:
+    """The ``version:`` of a registered plan file ('' when it cannot be read)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ""
+    return str(raw.get("version", "")) if isinstance(raw, dict) else ""
 
 
 def registered_plan(study: str | os.PathLike | None = None) -> AnalysisPlan | None:
