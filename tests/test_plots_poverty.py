@@ -71,3 +71,24 @@ def test_no_data():
     ax = poverty.plot(empty)
     assert len(ax.lines) == 0
     plt.close(ax.figure)
+
+
+def _legend(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_a_band_too_narrow_to_see_becomes_a_range_in_the_line_label(data):
+    narrow = data.assign(
+        poverty_line=np.where(np.arange(len(data)) % 2, 349_000.0, 351_000.0)  # < 2 % of axis
+    )
+    ax = poverty.plot(narrow, lang="en", min_cell=10)
+    labels = _legend(ax)
+    assert not any("Range of the poverty lines" in lab for lab in labels)
+    assert any(lab.startswith("BPS poverty line (") and "range" in lab for lab in labels), labels
+    assert not ax.patches  # no band drawn
+    plt.close(ax.figure)
+    wide = poverty.plot(data, lang="en", min_cell=10)  # lines 340k and 360k: a visible band
+    labels = _legend(wide)
+    assert "Range of the poverty lines used" in labels
+    assert not any("range" in lab for lab in labels if lab.startswith("BPS"))
+    plt.close(wide.figure)

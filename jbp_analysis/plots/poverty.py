@@ -45,6 +45,8 @@ from jbp_analysis.report.disclosure import MIN_CELL, is_small
 
 __all__ = ["plot", "summarise", "PERCENTILES"]
 
+#: A band of lines narrower than this share of the axis would hide under the dashed line.
+BAND_MIN_WIDTH = 0.02
 PERCENTILES = np.round(np.arange(0.05, 0.951, 0.025), 3)
 """The percentiles each curve is drawn through (no tails: no single household is identifiable)."""
 
@@ -124,20 +126,25 @@ def plot(
             handles.append(Line2D([], [], color=color, lw=2.0, label=label))
         z_med = float(np.nanmedian(shown["line_median"]))
         z_lo, z_hi = float(shown["line_min"].min()), float(shown["line_max"].max())
-        if z_hi > z_lo:
+        x_span = float(np.nanmax(shown[pcols].to_numpy()) - np.nanmin(shown[pcols].to_numpy()))
+        line_label = t("chart.poverty.line", lang, line=fmt_rp(z_med, lang, decimals=0))
+        if z_hi > z_lo and (z_hi - z_lo) >= BAND_MIN_WIDTH * max(x_span, z_hi):
             ax.axvspan(z_lo, z_hi, color="#999999", alpha=0.18, lw=0)
             handles.append(
                 Line2D(
                     [], [], color="#999999", alpha=0.4, lw=8, label=t("chart.poverty.band", lang)
                 )
             )
-        ax.axvline(z_med, color="#222222", lw=1.6, ls="--")
-        handles.append(
-            Line2D(
-                [], [], color="#222222", lw=1.6, ls="--",
-                label=t("chart.poverty.line", lang, line=fmt_rp(z_med, lang, decimals=0)),
+        elif z_hi > z_lo:  # a band narrower than the line itself: the range goes in its label
+            line_label = t(
+                "chart.poverty.line_range",
+                lang,
+                line=fmt_rp(z_med, lang, decimals=0),
+                low=fmt_rp(z_lo, lang, decimals=0),
+                high=fmt_rp(z_hi, lang, decimals=0),
             )
-        )  # fmt: skip
+        ax.axvline(z_med, color="#222222", lw=1.6, ls="--")
+        handles.append(Line2D([], [], color="#222222", lw=1.6, ls="--", label=line_label))
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(pct_formatter(lang, share=True))
         ax.xaxis.set_major_formatter(rp_formatter(lang))
