@@ -17,9 +17,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS
 from jbp_analysis.observational.estimator import att
 from jbp_analysis.observational.results import ATTResult
-from jbp_analysis.observational.sample import formula_columns
+from jbp_analysis.observational.sample import _shown, formula_columns
 
 __all__ = ["drdid", "to_wide"]
 
@@ -54,7 +55,7 @@ def to_wide(
             raise JBPInputError(
                 f"the {label} wave {v!r} does not occur in column {wave!r}",
                 column=wave,
-                hint=f"Waves present: {', '.join(map(repr, sorted(waves, key=str)))}.",
+                hint=f"Waves present: {', '.join(map(_shown, sorted(waves, key=str)))}.",
             )
     base = data.loc[data[wave] == pre, [unit, *keep, outcome]]
     after = data.loc[data[wave] == post, [unit, outcome]]
@@ -93,9 +94,10 @@ def drdid(
     design: Any = None,
     control: Any = None,
     treated: Any = None,
-    inference: Literal["influence", "bootstrap"] = "influence",
+    inference: Literal["auto", "influence", "bootstrap"] = "auto",
     draws: int = 999,
     seed: int = 0,
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
 ) -> ATTResult:
     """Doubly robust DiD estimate of the ATT from a two-wave panel (Sant'Anna & Zhao 2020).
 
@@ -111,9 +113,10 @@ def drdid(
     ----------
     data
         Long panel: one row per unit and wave.
-    outcome, treatment, covariates, trim, cluster, weights, level, control, treated, inference, draws, seed
-        As in :func:`~jbp_analysis.observational.att`; covariates and weights are read at
-        the baseline wave.
+    outcome, treatment, covariates, trim, cluster, weights, level, control, treated, inference, draws, seed, few_cluster_threshold
+        As in :func:`~jbp_analysis.observational.att` (with fewer than
+        ``few_cluster_threshold`` clusters G, t(G - 1) intervals; Cameron & Miller 2015,
+        section VI.C); covariates and weights are read at the baseline wave.
     unit
         Panel identifier (e.g. ``respondent_id``).
     wave, pre, post
@@ -175,6 +178,7 @@ def drdid(
         inference=inference,
         draws=draws,
         seed=seed,
+        few_cluster_threshold=few_cluster_threshold,
     )
     notes = list(res.notes)
     if lost:

@@ -15,10 +15,13 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS
 from jbp_analysis.observational.aipw import aipw_att
 from jbp_analysis.observational.diagnostics import check_overlap, check_weights
 from jbp_analysis.observational.inference import (
     bootstrap_se,
+    few_cluster_df,
+    few_cluster_note,
     influence_se,
     interval,
     multiplier_bootstrap,
@@ -55,8 +58,10 @@ def _design_defaults(design: Any, treatment: str | None, control: Any, cluster: 
 def _check_options(method: str, inference: str, cluster: str | None, weights: str | None) -> None:
     if method not in METHODS:
         raise ConfigError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    if inference not in ("influence", "bootstrap"):
-        raise ConfigError(f"inference must be 'influence' or 'bootstrap'; got {inference!r}")
+    if inference not in ("auto", "influence", "bootstrap"):
+        raise ConfigError(
+            f"inference must be 'auto', 'influence' or 'bootstrap'; got {inference!r}"
+        )
     if method == "matching" and (cluster or weights or inference == "bootstrap"):
         raise ConfigError(
             "method='matching' supports neither cluster=, weights= nor inference='bootstrap' "
@@ -98,10 +103,11 @@ def att(
     design: Any = None,
     control: Any = None,
     treated: Any = None,
-    inference: Literal["influence", "bootstrap"] = "influence",
+    inference: Literal["auto", "influence", "bootstrap"] = "auto",
     draws: int = 999,
     seed: int = 0,
     neighbours: int = 1,
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
 ) -> ATTResult:
     """Average effect of the treatment on the treated from a non-randomised comparison.
 
@@ -143,12 +149,23 @@ def att(
         A :class:`~jbp_analysis.study.design.StudyDesign`: fills ``treatment`` ("arm"),
         ``control`` and ``cluster`` when they are not given.
     inference
-        ``"influence"`` (analytic SE from the influence function) or ``"bootstrap"`` (multiplier
-        bootstrap of the influence function with Rademacher weights, ``draws`` draws; the SE is
-        the draws' interquartile range over the normal one's). Matching always uses the
-        Abadie-Imbens SE.
+        ``"auto"`` (default) or ``"influence"``: analytic SE from the influence function;
+        ``"bootstrap"``: multiplier bootstrap of the influence function (``draws`` draws; the SE
+        is the draws' interquartile range over the normal one's). Matching always uses the
+        Abadie-Imbens SE. **Few clusters:** whichever is chosen, with ``cluster`` and fewer than
+        ``few_cluster_threshold`` clusters G (the suite's ``inference="auto"`` rule,
+        :func:`~jbp_analysis.estimate.covariance.resolve_inference`) the interval and p-value
+        use Student's t with G - 1 degrees of freedom on the CR1-scaled variance (Cameron &
+        Miller 2015, section VI.C; Bester, Conley & Hansen 2011) and the bootstrap draws Webb
+        (2014) weights; otherwise the normal reference and Rademacher weights. The ``inference``
+        column of :meth:`ATTResult.tidy` names the method, e.g. ``"influence function,
+        clustered by group_id (7), t(6) (auto: 7 clusters < 50)"``. With fewer than six
+        treated or comparison clusters the result gets a note (MacKinnon & Webb 2017).
     neighbours
         Matches per treated unit for ``matching``.
+    few_cluster_threshold
+        Fewest clusters for the normal reference (the plan's ``models.few_cluster_threshold``;
+        default :data:`~jbp_analysis.inference.AUTO_WILD_BELOW_CLUSTERS` = 50).
 
     Returns
     -------
@@ -230,19 +247,32 @@ def att(
         wt = d.copy()
         ps = None if fit is None else fit.ps
     n_clusters = None if sample.cluster is None else int(sample.cluster.max() + 1)
+    df = None
     if influence is not None:
+        df = few_cluster_df(n_clusters, few_cluster_threshold=few_cluster_threshold)
         if inference == "bootstrap":
-            dev = multiplier_bootstrap(influence, cluster=sample.cluster, draws=draws, seed=seed)
+            dev = multiplier_bootstrap(
+                influence,
+                cluster=sample.cluster,
+                draws=draws,
+                seed=seed,
+                weights="rademacher" if df is None else "webb",
+            )
             se = bootstrap_se(dev)
-            label = f"multiplier bootstrap ({draws} draws)"
+            label = f"multiplier bootstrap ({draws} draws{'' if df is None else ', Webb weights'})"
         else:
             se = influence_se(influence, cluster=sample.cluster)
             label = "influence function"
         if n_clusters is not None:
             label += f", clustered by {cluster} ({n_clusters})"
+        if df is not None:
+            label += f", t({df}) (auto: {n_clusters} clusters < {few_cluster_threshold})"
+            note = few_cluster_note(sample.cluster, d == 1, name=str(cluster), df=df)
+            if note:
+                notes.append(note)
     else:
         label = f"Abadie-Imbens (M={neighbours})"
-    lo, hi, p = interval(est, se, level=level)
+    lo, hi, p = interval(est, se, level=level, df=df)
     unit_w = np.where(d == 1, wt / wt.sum(), wc)
     return ATTResult(
         outcome=outcome,

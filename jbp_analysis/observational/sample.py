@@ -74,6 +74,19 @@ class Sample:
         )
 
 
+def _shown(value: object) -> str:
+    """A value as a message shows it: ``0``, ``'kontrol'``, never ``np.int64(0)``.
+
+    Examples
+    --------
+    >>> _shown(np.int64(2)), _shown("kontrol"), _shown(np.float64(0.5))
+    ('2', "'kontrol'", '0.5')
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
 def _require(data: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in data.columns]
     if missing:
@@ -166,7 +179,7 @@ def treatment_indicator(
         if pd.api.types.is_bool_dtype(values):
             return values.astype("float64").to_numpy()
         if not levels <= {0, 1}:
-            shown = ", ".join(map(repr, sorted(levels, key=str)[:6]))
+            shown = ", ".join(map(_shown, sorted(levels, key=str)[:6]))
             raise JBPInputError(
                 f"the treatment column is not binary: it takes the values {shown}",
                 column=column,
@@ -179,7 +192,7 @@ def treatment_indicator(
         raise JBPInputError(
             f"the control arm {control!r} does not occur in the treatment column",
             column=column,
-            hint=f"Values present: {', '.join(map(repr, levels[:10]))}.",
+            hint=f"Values present: {', '.join(map(_shown, levels[:10]))}.",
         )
     others = [v for v in levels if v != control]
     if treated is None:
