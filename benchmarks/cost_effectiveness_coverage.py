@@ -98,7 +98,7 @@ def main() -> None:
         )
         costs["cost_rp"] = np.where(costs["arm"] == "pendampingan", COST * 20, 0.0)
         old = cost_effectiveness(
-            costs, d, treated=["pendampingan"], strata="stratum", n_boot=199, seed=r
+            costs, d, treated=["pendampingan"], strata="stratum", draws=199, seed=r
         ).table.set_index("metric")
         o = old.loc["cost_per_additional_employed_rp"]
         hit_old += bool(o["ci_low"] <= TRUE_RATIO <= o["ci_high"])

@@ -54,7 +54,7 @@ def test_small_example_worked_by_hand() -> None:
     pendampingan vs karitatif: dC = 250k, dE = .25 -> 1m; 100 per 100m; 12 * 200k / 250k = 9.6.
     """
     cost, data = _hand_example()
-    res = cost_effectiveness(cost, data, n_boot=200, seed=1)
+    res = cost_effectiveness(cost, data, draws=200, seed=1)
     t = res.table.set_index(["comparison", "metric"])["estimate"]
     expected = {
         "karitatif vs kontrol": [250_000, 225_000, 0.25, 1e8 * 0.25 / 225_000, 900_000,
@@ -115,8 +115,8 @@ def test_callable_estimator_equals_vectorised_path_and_resamples_within_cells() 
                 out[(name, a)] = float(v)
         return out
 
-    fast = cost_effectiveness(cost, data, n_boot=30, seed=5)
-    slow = cost_effectiveness(cost, data, n_boot=30, seed=5, arm_means=means)
+    fast = cost_effectiveness(cost, data, draws=30, seed=5)
+    slow = cost_effectiveness(cost, data, draws=30, seed=5, arm_means=means)
     pd.testing.assert_frame_equal(fast.table, slow.table, rtol=1e-10)
     assert len(cells_seen) == 31
     for counts in cells_seen:  # every replicate keeps 3 groups per arm x district cell
@@ -125,7 +125,7 @@ def test_callable_estimator_equals_vectorised_path_and_resamples_within_cells() 
 
 def test_bootstrap_spread_matches_clustered_standard_error() -> None:
     cost, data = _random_trial(7, groups_per_cell=20)
-    res = cost_effectiveness(cost, data, n_boot=2000, seed=2, treated=["pendampingan"])
+    res = cost_effectiveness(cost, data, draws=2000, seed=2, treated=["pendampingan"])
     boot_sd = res.replicates["pendampingan vs kontrol|employment_effect"].std()
     # analytic bootstrap variance of each arm's ratio-of-sums mean, linearised by group:
     # r_g = (sum_g - mean * n_g) / N_arm, resampled within districts: sum_cells sum (r - rbar)^2
@@ -143,8 +143,8 @@ def test_bootstrap_spread_matches_clustered_standard_error() -> None:
 
 def test_deterministic() -> None:
     cost, data = _random_trial(1, groups_per_cell=2)
-    a = cost_effectiveness(cost, data, n_boot=100, seed=9).tidy()
-    b = cost_effectiveness(cost, data, n_boot=100, seed=9).tidy()
+    a = cost_effectiveness(cost, data, draws=100, seed=9).tidy()
+    b = cost_effectiveness(cost, data, draws=100, seed=9).tidy()
     pd.testing.assert_frame_equal(a, b)
     assert set(a["metric"]) == set(METRICS) and len(a) == 3 * len(METRICS)
 
@@ -158,20 +158,20 @@ def test_costs_by_group_and_bad_inputs() -> None:
     with pytest.raises(
         JBPInputError, match=r"costs, row 4, column 'cost_rp': cost -5 is missing or negative"
     ):
-        cost_effectiveness(bad, data, n_boot=10)
+        cost_effectiveness(bad, data, draws=10)
     bad = pd.concat([cost, pd.DataFrame([{"group_id": "ghost", "arm": "kontrol", "cost_rp": 1}])])
     with pytest.raises(JBPInputError, match="ghost"):
-        cost_effectiveness(bad, data, n_boot=10)
+        cost_effectiveness(bad, data, draws=10)
     bad = cost.copy()
     bad.loc[bad["group_id"] == "3322-kontrol-0", "arm"] = "karitatif"
     with pytest.raises(JBPInputError, match="'karitatif' in the costs but 'kontrol'"):
-        cost_effectiveness(bad, data, n_boot=10)
+        cost_effectiveness(bad, data, draws=10)
     with pytest.raises(JBPInputError, match="employed"):
-        cost_effectiveness(cost, data.drop(columns="employed"), n_boot=10)
+        cost_effectiveness(cost, data.drop(columns="employed"), draws=10)
     with pytest.raises(ConfigError, match="placebo"):
-        cost_effectiveness(cost, data, treated=["placebo"], n_boot=10)
-    with pytest.raises(ConfigError, match="n_boot"):
-        cost_effectiveness(cost, data, n_boot=1)
+        cost_effectiveness(cost, data, treated=["placebo"], draws=10)
+    with pytest.raises(ConfigError, match="draws"):
+        cost_effectiveness(cost, data, draws=1)
 
 
 # --------------------------------------------------------------------------- from the report's impacts
@@ -251,3 +251,16 @@ def test_cost_effectiveness_from_impacts_uses_the_impact_rows() -> None:
     assert gen.loc["pendampingan vs kontrol", "unbounded"] == bool(cpu["unbounded"])
     with pytest.raises(ConfigError, match="better"):
         cost_per_improvement(costs, imp, participants=people, outcome="unemployed_bps", better=0)
+
+
+def test_n_boot_is_the_deprecated_name_of_draws() -> None:
+    cost, data = _random_trial(1, groups_per_cell=2)
+    new = cost_effectiveness(cost, data, draws=30, seed=4)
+    with pytest.warns(DeprecationWarning, match=r"n_boot=.*use draws="):
+        old = cost_effectiveness(cost, data, n_boot=30, seed=4)
+    pd.testing.assert_frame_equal(old.tidy(), new.tidy())
+    assert new.draws == 30 and new.tidy()["n_boot"].eq(30).all()
+    with pytest.warns(DeprecationWarning, match="CEResult.draws"):
+        assert new.n_boot == 30
+    with pytest.raises(TypeError, match="both"):
+        cost_effectiveness(cost, data, n_boot=30, draws=30)

@@ -94,7 +94,7 @@ def test_diagnose_reproduces_analytic_power_size_and_coverage() -> None:
         groups_per_arm=6, group_size=10, icc=0.1, effects={"pendampingan": effect}
     )
     truth = {"pendampingan - kontrol": effect, "karitatif - kontrol": 0.0}
-    d = diagnose(dgp, cluster_means_estimator, estimands=truth, n_sims=400, seed=11).tidy()
+    d = diagnose(dgp, cluster_means_estimator, estimands=truth, draws=400, seed=11).tidy()
     d = d.set_index("estimand")
     exact = power_at(effect, exact=True, **kw)
     pend, kar = d.loc["pendampingan - kontrol"], d.loc["karitatif - kontrol"]
@@ -102,7 +102,7 @@ def test_diagnose_reproduces_analytic_power_size_and_coverage() -> None:
     assert abs(kar["power"] - 0.05) < 3 * np.sqrt(0.05 * 0.95 / 400)
     assert abs(pend["coverage"] - 0.95) < 3 * np.sqrt(0.05 * 0.95 / 400)
     assert abs(pend["bias"]) < 3 * pend["bias_se"]
-    again = diagnose(dgp, cluster_means_estimator, estimands=truth, n_sims=400, seed=11).tidy()
+    again = diagnose(dgp, cluster_means_estimator, estimands=truth, draws=400, seed=11).tidy()
     pd.testing.assert_frame_equal(again.set_index("estimand"), d)
 
 
@@ -127,7 +127,7 @@ def test_diagnose_with_the_project_simulator() -> None:
         e = e[e["subgroup"] == "all"]
         return {f"{a} - kontrol": float(v) for a, v in zip(e["arm"], e["effect"], strict=True)}
 
-    d = diagnose(dgp, estimator, estimands=estimands, n_sims=12, seed=2).tidy()
+    d = diagnose(dgp, estimator, estimands=estimands, draws=12, seed=2).tidy()
     assert set(d["estimand"]) == {"karitatif - kontrol", "pendampingan - kontrol"}
     assert (d["mean_estimand"] > 0).all()
     assert (np.abs(d["bias"]) < 4 * d["bias_se"] + 1.0).all()
@@ -167,3 +167,17 @@ def test_cli_bad_input_is_one_paragraph(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "does not exist" in err and "--icc" in err
     assert main(["power", "--icc", "0.1", "--groups-per-arm", "1"]) == 2
+
+
+def test_n_sims_is_the_deprecated_name_of_draws() -> None:
+    dgp = normal_cluster_dgp(groups_per_arm=4, group_size=5, icc=0.1, effects={"pendampingan": 0.5})
+    kw = dict(estimands={"pendampingan - kontrol": 0.5}, seed=2)
+    new = diagnose(dgp, cluster_means_estimator, draws=8, **kw)
+    with pytest.warns(DeprecationWarning, match=r"n_sims=.*use draws="):
+        old = diagnose(dgp, cluster_means_estimator, n_sims=8, **kw)
+    pd.testing.assert_frame_equal(old.tidy(), new.tidy())
+    assert new.draws == 8
+    with pytest.warns(DeprecationWarning, match="Diagnosis.draws"):
+        assert new.n_sims == 8
+    with pytest.raises(ConfigError, match="draws must be at least 2"):
+        diagnose(dgp, cluster_means_estimator, draws=1, **kw)

@@ -75,7 +75,7 @@ def test_power_simulations_on_a_cluster_equal_the_local_run() -> None:
     from jbp_analysis.planning.power import cluster_means_estimator, diagnose, normal_cluster_dgp
 
     dgp = normal_cluster_dgp(groups_per_arm=6, group_size=5, icc=0.1, effects={"pendampingan": 0.5})
-    kw = dict(estimands={"pendampingan - kontrol": 0.5}, n_sims=40, seed=3)
+    kw = dict(estimands={"pendampingan - kontrol": 0.5}, draws=40, seed=3)
     local = diagnose(dgp, cluster_means_estimator, **kw)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None

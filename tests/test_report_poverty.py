@@ -31,7 +31,7 @@ def trial():
 
 def test_households_lifted_by_hand(trial):
     data, costs = trial
-    out = households_lifted_bootstrap(costs, data, strata=None, n_boot=99, seed=1).set_index(
+    out = households_lifted_bootstrap(costs, data, strata=None, draws=99, seed=1).set_index(
         ["comparison", "metric"]
     )
     share = data.groupby("arm")["poor"].mean()
@@ -53,7 +53,7 @@ def test_households_lifted_by_hand(trial):
 def test_households_lifted_needs_the_indicator(trial):
     data, costs = trial
     with pytest.raises(Exception, match="poor"):
-        households_lifted_bootstrap(costs, data.drop(columns="poor"), strata=None, n_boot=9)
+        households_lifted_bootstrap(costs, data.drop(columns="poor"), strata=None, draws=9)
 
 
 def test_share_table_suppresses_small_cells_and_ignores_non_respondents():
@@ -94,7 +94,7 @@ def test_lines_note_lists_sources_in_both_languages():
 
 def test_lifted_reader_formats_every_comparison(trial):
     data, costs = trial
-    out = households_lifted_bootstrap(costs, data, strata=None, n_boot=49)
+    out = households_lifted_bootstrap(costs, data, strata=None, draws=49)
     r = pov.lifted_reader(out, lang="en")
     assert r.shown.shape == (3, 4)
     assert "per Rp 100 million" in " ".join(r.shown.iloc[:, 0])

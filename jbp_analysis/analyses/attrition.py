@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.core.results import Result
 from jbp_analysis.estimate import contrast_labels, impact
 from jbp_analysis.estimate.design import arm_levels, as_tuple, numeric
 from jbp_analysis.study.design import uses_design
@@ -195,11 +196,14 @@ def imbens_manski_interval(
 
 
 @dataclass(frozen=True, eq=False)
-class LeeBounds:
+class LeeBounds(Result):
     """Lee (2009) bounds for each contrast of one outcome; :meth:`tidy` gives the table."""
 
     outcome: str
     _table: pd.DataFrame = field(repr=False)
+
+    # bounds on the effect (``lower``/``upper``), no point estimate or p-value
+    tidy_statistics = ("ci_low", "ci_high")
 
     def tidy(self) -> pd.DataFrame:
         """``outcome, contrast, lower, upper, naive, se_lower, se_upper, ci_low, ci_high,
@@ -210,10 +214,8 @@ class LeeBounds:
         Manski 2004); see :func:`imbens_manski_interval`."""
         return self._table.copy()
 
-    def _repr_html_(self) -> str:
-        return f"<p>Lee (2009) bounds: {html.escape(self.outcome)}</p>" + self.tidy().to_html(
-            index=False, float_format="{:.4g}".format
-        )
+    def _html_caption(self) -> str:
+        return f"Lee (2009) bounds: {html.escape(self.outcome)}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -540,7 +542,7 @@ def lee_bounds(
 
 
 @dataclass(frozen=True, eq=False)
-class AttritionReport:
+class AttritionReport(Result):
     """Response rates, differential-attrition tests and Lee bounds; see :func:`attrition`."""
 
     arm_levels: tuple[Any, ...]
@@ -549,6 +551,20 @@ class AttritionReport:
     _tests: pd.DataFrame = field(repr=False)
     _joint: pd.DataFrame = field(repr=False)
     _lee: pd.DataFrame = field(repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """The differential-attrition tests (:meth:`tests`): per wave and contrast, the
+        difference in response rates with its standard error, CI and p-value.
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"arm": ["c"] * 4 + ["t"] * 4, "wave": "endline",
+        ...                   "responded": [1, 1, 0, 0, 1, 1, 1, 0]})
+        >>> rep = attrition(d, arm="arm", control="c", inference="hc1")
+        >>> rep.tidy()[["wave", "contrast", "estimate"]].values.tolist()
+        [['endline', 't - c', 0.25]]
+        """
+        return self.tests()
 
     def rates(self) -> pd.DataFrame:
         """Response rates by arm and wave (:func:`response_rates`)."""
@@ -567,18 +583,20 @@ class AttritionReport:
         """Lee bounds per wave, outcome and contrast (``wave`` then :meth:`LeeBounds.tidy`)."""
         return self._lee.copy()
 
-    def _repr_html_(self) -> str:
+    def _html_caption(self) -> str:
+        return (
+            f"Attrition by arm ({html.escape(', '.join(map(str, self.arm_levels)))}); "
+            f"p-values {html.escape(self.inference)}"
+        )
+
+    def _html_tables(self) -> list[tuple[str, pd.DataFrame]]:
         parts = [
             ("Response rates", self._rates),
             ("Differential attrition", self._tests),
             ("Joint test", self._joint),
             ("Lee (2009) bounds", self._lee),
         ]
-        return "".join(
-            f"<h4>{t}</h4>" + df.to_html(index=False, float_format="{:.4g}".format)
-            for t, df in parts
-            if not df.empty
-        )
+        return [(t, df) for t, df in parts if not df.empty]
 
 
 @uses_design

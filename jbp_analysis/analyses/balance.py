@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.core.results import Result
 from jbp_analysis.estimate import contrast_labels, impact
 from jbp_analysis.estimate.covariance import (
     AUTO_WILD_BELOW_CLUSTERS,
@@ -65,7 +66,7 @@ def _frame_copy(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class BalanceTable:
+class BalanceTable(Result):
     """An iebaltab-style balance table; build it with :func:`balance_table`.
 
     Accessors return copies: :meth:`by_arm` (N, mean, SD), :meth:`tidy` (pairwise differences),
@@ -80,6 +81,11 @@ class BalanceTable:
     _by_arm: pd.DataFrame = field(repr=False)
     _tidy: pd.DataFrame = field(repr=False)
     _ftest: pd.DataFrame = field(repr=False)
+
+    # the estimate is the ``difference`` between arms, with no confidence interval
+    tidy_statistics = ("std_error", "p_value")
+    html_float_format = "{:.3f}"
+    html_na_rep = ""
 
     def by_arm(self) -> pd.DataFrame:
         """``variable, arm, n, mean, sd``."""
@@ -145,15 +151,18 @@ class BalanceTable:
         }
         return _write_xlsx(tables, Path(path))
 
-    def _repr_html_(self) -> str:
-        notes = sorted({n for n in self._ftest.get("note", pd.Series(dtype=str)) if n})
-        head = (
-            f"<p>Balance table: {len(self.variables)} variables, arms "
-            f"{html.escape(', '.join(map(str, self.arm_levels)))}; p-values {self.inference}"
-            + "".join(f"<br><small>{html.escape(n)}</small>" for n in notes)
-            + "</p>"
+    def _html_caption(self) -> str:
+        return (
+            f"Balance table: {len(self.variables)} variables, arms "
+            f"{html.escape(', '.join(map(str, self.arm_levels)))}; p-values "
+            f"{html.escape(self.inference)}"
         )
-        return head + self.wide().to_html(index=False, float_format="{:.3f}".format, na_rep="")
+
+    def _html_notes(self) -> tuple[str, ...]:
+        return tuple(sorted({n for n in self._ftest.get("note", pd.Series(dtype=str)) if n}))
+
+    def _html_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("", self.wide())]
 
 
 def _write_xlsx(tables: dict[str, pd.DataFrame], target: Path) -> Path:

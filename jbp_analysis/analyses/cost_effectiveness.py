@@ -41,13 +41,17 @@ matrix product of those counts with group-level sums.
 
 from __future__ import annotations
 
+import html
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from jbp_analysis.core.deprecation import renamed_keywords
 from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.core.results import Result
 from jbp_analysis.study.design import uses_design
 
 __all__ = [
@@ -183,28 +187,49 @@ def _merge_costs(costs, participants, *, group, arm, cost, count) -> pd.DataFram
 
 
 @dataclass(frozen=True, eq=False)
-class CEResult:
+class CEResult(Result):
     """Cost-effectiveness estimates with cluster-bootstrap percentile intervals.
 
     ``table`` has one row per comparison x metric: ``comparison`` (e.g.
     ``"pendampingan vs kontrol"``), ``metric`` (see :data:`METRICS`), ``estimate``, ``ci_low``,
-    ``ci_high``; ``replicates`` keeps the bootstrap draws of every metric.
+    ``ci_high``; ``replicates`` keeps the bootstrap draws of every metric; ``draws`` is their
+    number (0 when the intervals come from the impact estimates' own inference).
     """
 
     table: pd.DataFrame
-    n_boot: int
+    draws: int
     level: float
     income_months: float
     replicates: pd.DataFrame = field(repr=False)
 
+    # percentile intervals of cost ratios: no standard error or p-value
+    tidy_statistics = ("estimate", "ci_low", "ci_high")
+    html_float_format = "{:,.4g}"
+
     def tidy(self) -> pd.DataFrame:
-        """The table, with ``n_boot`` and ``level``."""
-        return self.table.assign(n_boot=self.n_boot, level=self.level)
+        """The table, with ``n_boot`` (the number of bootstrap draws) and ``level``.
 
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False, float_format=lambda v: f"{v:,.4g}")
+        The ``n_boot`` column keeps its name while the report tables read it by that name.
+        """
+        return self.table.assign(n_boot=self.draws, level=self.level)
+
+    @property
+    def n_boot(self) -> int:
+        """Deprecated name of :attr:`draws`."""
+        warnings.warn(
+            "CEResult.n_boot is deprecated; use CEResult.draws", DeprecationWarning, stacklevel=2
+        )
+        return self.draws
+
+    def _html_caption(self) -> str:
+        how = f"{self.draws} cluster-bootstrap draws" if self.draws else "the impact estimates' CIs"
+        return html.escape(f"Cost-effectiveness: {self.level:.0%} intervals from {how}")
+
+    def _html_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("", self.table)]
 
 
+@renamed_keywords(n_boot="draws")
 @uses_design
 def cost_effectiveness(
     costs: pd.DataFrame,
@@ -221,7 +246,7 @@ def cost_effectiveness(
     participants: pd.DataFrame | None = None,
     arm_means: EffectFn | None = None,
     income_months: float = 12.0,
-    n_boot: int = 999,
+    draws: int = 999,
     seed: int = 0,
     level: float = 0.95,
 ) -> CEResult:
@@ -256,8 +281,9 @@ def cost_effectiveness(
         plain means (vectorised).
     income_months
         Months over which the income gain is counted.
-    n_boot, seed, level
-        Bootstrap replicates, seed and interval level.
+    draws, seed, level
+        Bootstrap replicates, seed and interval level. ``n_boot=`` is the deprecated name of
+        ``draws=`` (accepted with a :class:`DeprecationWarning` for one release).
 
     Returns
     -------
@@ -272,14 +298,14 @@ def cost_effectiveness(
     ...                      "arm": ["kontrol"] * 4 + ["pendampingan"] * 4,
     ...                      "employed": [0, 0, 1, 0, 1, 0, 1, 1],
     ...                      "household_income": [1e6] * 4 + [1.2e6] * 4})
-    >>> res = cost_effectiveness(costs, data, treated=["pendampingan"], strata=None, n_boot=50)
+    >>> res = cost_effectiveness(costs, data, treated=["pendampingan"], strata=None, draws=50)
     >>> t = res.table.set_index("metric")["estimate"]
     >>> metrics = ["cost_per_participant_rp", "employment_effect", "cost_per_additional_employed_rp"]
     >>> t[metrics].tolist()
     [1000000.0, 0.5, 2000000.0]
     """
-    if n_boot < 2:
-        raise ConfigError("n_boot must be at least 2")
+    if draws < 2:
+        raise ConfigError("draws must be at least 2")
     if not 0 < level < 1:
         raise ConfigError(f"level must be between 0 and 1, got {level}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -331,7 +357,7 @@ def cost_effectiveness(
         g_strata = np.zeros(G)
     cells = pd.Series(list(zip(g_arm, g_strata, strict=True))).factorize()[0]
 
-    counts = _bootstrap_counts(cells, n_boot, int(seed))  # (n_boot + 1) x G; row 0 = data
+    counts = _bootstrap_counts(cells, draws, int(seed))  # (draws + 1) x G; row 0 = data
     cost_g = per_group[cost].to_numpy(dtype=np.float64)
     part_g = per_group["participants"].to_numpy(dtype=np.float64)
 
@@ -385,22 +411,22 @@ def cost_effectiveness(
     replicates = pd.DataFrame(reps)
     return CEResult(
         table=table,
-        n_boot=int(n_boot),
+        draws=int(draws),
         level=level,
         income_months=income_months,
         replicates=replicates,
     )
 
 
-def _bootstrap_counts(cells: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Row 0: every group once; rows 1..n_boot: multinomial resampling counts within cells."""
+def _bootstrap_counts(cells: np.ndarray, draws: int, seed: int) -> np.ndarray:
+    """Row 0: every group once; rows 1..draws: multinomial resampling counts within cells."""
     rng = np.random.default_rng(seed)
     G = cells.shape[0]
-    counts = np.zeros((n_boot + 1, G))
+    counts = np.zeros((draws + 1, G))
     counts[0] = 1.0
     for c in range(int(cells.max()) + 1):  # loop over arm x stratum cells
         idx = np.flatnonzero(cells == c)
-        counts[1:, idx] = rng.multinomial(idx.size, np.full(idx.size, 1.0 / idx.size), n_boot)
+        counts[1:, idx] = rng.multinomial(idx.size, np.full(idx.size, 1.0 / idx.size), draws)
     return counts
 
 
@@ -647,7 +673,7 @@ def cost_effectiveness_from_impacts(
     table["inference"] = inference
     return CEResult(
         table=table,
-        n_boot=0,
+        draws=0,
         level=level,
         income_months=income_months,
         replicates=pd.DataFrame(),

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.core.results import Result
 from jbp_analysis.estimate.covariance import (
     InferenceInput,
     inference_label,
@@ -50,7 +51,7 @@ QUANTITIES: tuple[str, ...] = ("baseline_mean", "followup_mean", "first_differen
 
 
 @dataclass(frozen=True, eq=False)
-class DiDTable:
+class DiDTable(Result):
     """The 2x2 DiD table of one outcome; build it with :func:`did_table`."""
 
     outcome: str
@@ -60,6 +61,8 @@ class DiDTable:
     n_obs: int
     n_clusters: int | None
     _tidy: pd.DataFrame = field(repr=False)
+
+    html_na_rep = ""
 
     def tidy(self) -> pd.DataFrame:
         """``outcome, arm, quantity, contrast, estimate, std_error, ci_low, ci_high, p_value,
@@ -86,13 +89,15 @@ class DiDTable:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _repr_html_(self) -> str:
-        head = (
-            f"<p>Difference-in-differences: <b>{html.escape(self.outcome)}</b>, "
+    def _html_caption(self) -> str:
+        return (
+            f"Difference-in-differences: <b>{html.escape(self.outcome)}</b>, "
             f"{html.escape(str(self.periods[0]))} to {html.escape(str(self.periods[1]))}; "
-            f"{self.inference}, n = {self.n_obs}</p>"
+            f"{html.escape(self.inference)}, n = {self.n_obs}"
         )
-        return head + self.wide().to_html(index=False, float_format="{:.4g}".format, na_rep="")
+
+    def _html_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("", self.wide())]
 
 
 @uses_design

@@ -43,6 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.core.results import Result
 from jbp_analysis.estimate import ImpactResult, contrast_labels, impact
 from jbp_analysis.estimate.covariance import (
     WaldTest,
@@ -167,7 +168,7 @@ def _contrast_cov(res: ImpactResult) -> np.ndarray:
 
 # --------------------------------------------------------------------------- wave effects
 @dataclass(frozen=True, eq=False)
-class WaveEffectsResult:
+class WaveEffectsResult(Result):
     """Per-wave impacts and the test that they are equal across waves.
 
     Built by :func:`wave_effects`; immutable.
@@ -202,6 +203,8 @@ class WaveEffectsResult:
     n_clusters: int = 0
     notes: tuple[str, ...] = ()
     joint_tests: Mapping[str, JointTest] = field(default_factory=dict, repr=False)
+
+    html_drop = ("outcome", "method", "inference")
 
     def __post_init__(self) -> None:
         for name in ("stacked_params", "stacked_cov", "stacked_L"):
@@ -259,21 +262,14 @@ class WaveEffectsResult:
         body = self.tidy().drop(columns=["outcome", "method", "inference"])
         return head + "\n" + body.to_string(index=False)
 
-    def _repr_html_(self) -> str:
+    def _html_caption(self) -> str:
         first = self.per_wave[0]
-        caption = (
+        return (
             f"Impact on <b>{html.escape(self.outcome)}</b> by wave: "
             f"{html.escape(first.method)}, {html.escape(first.inference)}, {first.level:.0%} CI; "
             f"equality p: same effect in every wave (stacked regression, {self.n_clusters} "
             "clusters)"
         )
-        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
-        table = (
-            self.tidy()
-            .drop(columns=["outcome", "method", "inference"])
-            .to_html(index=False, float_format="{:.4g}".format)
-        )
-        return f"<div><p>{caption}{notes}</p>{table}</div>"
 
 
 @uses_design
@@ -547,7 +543,7 @@ def _stack(
 
 # --------------------------------------------------------------------------- cohorts
 @dataclass(frozen=True, eq=False)
-class CohortEffectsResult:
+class CohortEffectsResult(Result):
     """Group-time effects ATT(g, e) and their aggregation ATT(e) across cohorts.
 
     Built by :func:`cohort_effects`; immutable.
@@ -579,6 +575,9 @@ class CohortEffectsResult:
     inference: str = "cr1"
     level: float = 0.95
     notes: tuple[str, ...] = ()
+
+    html_drop = ("outcome", "method", "inference")
+    html_na_rep = ""
 
     def cell(self, cohort: Any, wave: Any) -> ImpactResult:
         """The :class:`~jbp_analysis.estimate.ImpactResult` of one cohort at one wave."""
@@ -662,19 +661,12 @@ class CohortEffectsResult:
         body = self.tidy().drop(columns=["outcome", "method", "inference"])
         return head + "\n" + body.to_string(index=False)
 
-    def _repr_html_(self) -> str:
-        caption = (
+    def _html_caption(self) -> str:
+        return (
             f"Impact on <b>{html.escape(self.outcome)}</b> by cohort and wave (ATT(g,e)) and "
             f"aggregated across cohorts (ATT(e), Callaway &amp; Sant'Anna 2021): "
             f"{html.escape(self.method)}, {html.escape(self.inference)}, {self.level:.0%} CI"
         )
-        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
-        table = (
-            self.tidy()
-            .drop(columns=["outcome", "method", "inference"])
-            .to_html(index=False, float_format="{:.4g}".format, na_rep="")
-        )
-        return f"<div><p>{caption}{notes}</p>{table}</div>"
 
 
 def _cohort_weights(

@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError, JBPInputError
+from jbp_analysis.core.results import Result
 from jbp_analysis.estimate import contrast_labels
 from jbp_analysis.estimate.covariance import (
     InferenceInput,
@@ -129,7 +130,7 @@ FEW_CELL_CLUSTERS: int = 3
 
 
 @dataclass(frozen=True, eq=False)
-class HeterogeneityResult:
+class HeterogeneityResult(Result):
     """Effects of every contrast in every subgroup, with the interaction test per contrast.
 
     Built by :func:`heterogeneity`; immutable.
@@ -184,6 +185,8 @@ class HeterogeneityResult:
     missing: Mapping[str, int] = field(default_factory=dict, repr=False)
     notes: tuple[str, ...] = ()
     joint_tests: Mapping[str, JointTest] = field(default_factory=dict, repr=False)
+
+    html_drop = ("outcome", "subgroup_var", "method", "inference")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "joint_tests", MappingProxyType(dict(self.joint_tests)))
@@ -316,21 +319,14 @@ class HeterogeneityResult:
         body = self.tidy().drop(columns=["outcome", "subgroup_var", "method", "inference"])
         return head + "\n" + body.to_string(index=False)
 
-    def _repr_html_(self) -> str:
-        caption = (
+    def _html_caption(self) -> str:
+        return (
             f"Impact on <b>{html.escape(self.outcome)}</b> by "
             f"<b>{html.escape(self.subgroup_var)}</b>: {html.escape(self.method)}, "
             f"{html.escape(self.inference)}, {self.level:.0%} CI; n = {self.n_obs}"
             + (f", {self.n_clusters} clusters" if self.n_clusters is not None else "")
             + "; interaction p: equal effect in every subgroup"
         )
-        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
-        table = (
-            self.tidy()
-            .drop(columns=["outcome", "subgroup_var", "method", "inference"])
-            .to_html(index=False, float_format="{:.4g}".format)
-        )
-        return f"<div><p>{caption}{notes}</p>{table}</div>"
 
 
 def interaction_rows(res: HeterogeneityResult, names: Sequence[str]) -> np.ndarray:

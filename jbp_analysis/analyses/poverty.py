@@ -25,7 +25,7 @@ Examples
 ...     "poor": rng.random(240) < np.where(arm == "pendampingan", 0.1, 0.3)})
 >>> costs = pd.DataFrame({"group_id": range(12), "arm": arm[::20],
 ...     "cost_rp": np.where(arm[::20] == "kontrol", 0, 50_000_000)})
->>> out = households_lifted_bootstrap(costs, data, strata=None, n_boot=99)
+>>> out = households_lifted_bootstrap(costs, data, strata=None, draws=99)
 >>> out.metric.unique().tolist()
 ['poverty_effect', 'lifted_per_100m_rp', 'cost_per_household_lifted_rp']
 """
@@ -65,7 +65,7 @@ def households_lifted_bootstrap(
     poor
         The P0 indicator column (boolean; missing values are ignored).
     **options
-        Passed on to ``cost_effectiveness`` (``strata``, ``participants``, ``n_boot``, ``seed``,
+        Passed on to ``cost_effectiveness`` (``strata``, ``participants``, ``draws``, ``seed``,
         ``level``, ``group``, ``arm`` ...).
 
     Returns

@@ -158,7 +158,7 @@ def command(
             )  # fmt: skip
             diag = diagnose(
                 dgp, cluster_means_estimator, estimands={"pendampingan - kontrol": true},
-                n_sims=simulate, seed=seed, alpha=alpha, scheduler=scheduler,
+                draws=simulate, seed=seed, alpha=alpha, scheduler=scheduler,
             ).tidy().iloc[0]  # fmt: skip
             sim_power.append(f"{diag['power']:.3f} ({diag['power_se']:.3f})")
             sim_cov.append(f"{diag['coverage']:.3f}")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from jbp_analysis.core.results import Result
 from jbp_analysis.estimate.covariance import WaldTest, wald_test
 from jbp_analysis.inference.joint import JointTest
 
@@ -42,7 +43,7 @@ def frozen_array(a: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class ImpactResult:
+class ImpactResult(Result):
     """Estimated impacts of every treated arm against control, and of every pair of treated arms.
 
     Built by :func:`~jbp_analysis.estimate.impact`; immutable (arrays are read-only, accessors
@@ -116,6 +117,8 @@ class ImpactResult:
     t_draws: np.ndarray | None = field(default=None, repr=False)
     cluster_ids: np.ndarray | None = field(default=None, repr=False)
     joint: Any = field(default=None, repr=False)
+
+    html_drop = ("outcome",)
 
     def __post_init__(self) -> None:
         if not self.inference_method:
@@ -235,15 +238,9 @@ class ImpactResult:
             + self.tidy().drop(columns=["outcome", "method", "inference"]).to_string(index=False)
         )
 
-    def _repr_html_(self) -> str:
-        pct = f"{self.level:.0%}"
-        caption = (
+    def _html_caption(self) -> str:
+        return (
             f"Impact on <b>{html.escape(self.outcome)}</b>: {html.escape(self.method)}, "
-            f"{html.escape(self.inference)}, {pct} CI; n = {self.n_obs}"
+            f"{html.escape(self.inference)}, {self.level:.0%} CI; n = {self.n_obs}"
             + (f", {self.n_clusters} clusters" if self.n_clusters is not None else "")
         )
-        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
-        table = (
-            self.tidy().drop(columns=["outcome"]).to_html(index=False, float_format="{:.4g}".format)
-        )
-        return f"<div><p>{caption}{notes}</p>{table}</div>"

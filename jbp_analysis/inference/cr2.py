@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.results import Result
 from jbp_analysis.inference._arrays import as_design, cluster_sums
 
 __all__ = ["CR2Result", "cr2", "cr2_vcov"]
@@ -49,7 +50,7 @@ _EIG_TOL = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
-class CR2Result:
+class CR2Result(Result):
     """CR2 fit: coefficients, CR2 covariance and per-contrast tests.
 
     Attributes
@@ -120,8 +121,11 @@ class CR2Result:
             }
         )
 
-    def _repr_html_(self) -> str:
-        return self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+    def _html_caption(self) -> str:
+        return (
+            f"CR2 (Bell-McCaffrey) standard errors with {self.df_method.upper()} degrees of "
+            f"freedom: {self.n_clusters} clusters, n = {self.n_obs}, {self.level:.0%} CI"
+        )
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.results import Result
 from jbp_analysis.inference._arrays import cluster_codes, cluster_sums, indicator_matrix
 
 __all__ = ["RIResult", "randomization_test", "arm_contrasts", "permute_within_strata"]
@@ -44,7 +45,7 @@ _TIE_RTOL = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
-class RIResult:
+class RIResult(Result):
     """Randomisation-inference p-values, one per contrast.
 
     Attributes
@@ -79,6 +80,9 @@ class RIResult:
     joint_statistic: float = float("nan")
     joint_p_value: float = float("nan")
 
+    # a p-value from the randomisation distribution: no standard error or interval
+    tidy_statistics = ("estimate", "p_value")
+
     def tidy(self) -> pd.DataFrame:
         """One row per contrast."""
         return pd.DataFrame(
@@ -96,8 +100,12 @@ class RIResult:
             }
         )
 
-    def _repr_html_(self) -> str:
-        return self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+    def _html_caption(self) -> str:
+        how = "all assignments" if self.enumerated else f"{self.n_permutations} re-randomisations"
+        return (
+            f"Randomisation inference ({self.statistic} statistic, {how}): "
+            f"{self.n_groups} groups, n = {self.n_obs}"
+        )
 
 
 def arm_contrasts(arms: Sequence[str], control: str) -> tuple[tuple[str, ...], np.ndarray]:

@@ -45,6 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.results import Result
 from jbp_analysis.inference._arrays import as_design, cluster_sums, restriction_vector
 
 __all__ = [
@@ -86,7 +87,7 @@ class FewTreatedClustersWarning(UserWarning):
 
 
 @dataclass(frozen=True, eq=False)
-class WildResult:
+class WildResult(Result):
     """Result of :func:`wild_cluster_bootstrap` for one restriction ``R'b = r``.
 
     Attributes
@@ -150,8 +151,12 @@ class WildResult:
             }
         )
 
-    def _repr_html_(self) -> str:
-        return self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+    def _html_caption(self) -> str:
+        how = "all sign vectors" if self.enumerated else f"{self.B} draws"
+        return (
+            f"Wild cluster bootstrap ({self.weights} weights, {how}): {self.n_clusters} clusters, "
+            f"n = {self.n_obs}, {self.level:.0%} CI"
+        )
 
 
 def _block_bits(

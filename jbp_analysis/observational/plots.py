@@ -1,5 +1,7 @@
 """Charts of the observational diagnostics: the love plot (Ahmed et al. 2007; Austin 2009) and the
-propensity-score overlap histogram. Each draws on ``ax=`` and returns it."""
+propensity-score overlap histogram (:mod:`~jbp_analysis.observational.overlap_plot`, which
+:meth:`OverlapResult.plot <jbp_analysis.observational.OverlapResult.plot>` also draws with). Each
+draws on ``ax=`` and returns it."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from jbp_analysis.observational.diagnostics import BALANCE_THRESHOLD
-from jbp_analysis.observational.results import OverlapResult
+from jbp_analysis.observational.overlap_plot import plot_overlap
 from jbp_analysis.plots._base import get_ax
 from jbp_analysis.plots.theme import OKABE_ITO, theme_context
 
@@ -73,54 +75,4 @@ def plot_love(
         ax.axvline(0, color="0.2", linewidth=0.8)
         ax.set_xlabel("absolute standardised difference" if absolute else "standardised difference")
         ax.legend(loc="lower right", frameon=False)
-    return ax
-
-
-def plot_overlap(
-    result: OverlapResult, *, bins: int = 40, log: bool | None = None, ax: Axes | None = None
-) -> Axes:
-    """Histograms of the propensity score, treated above the axis and comparison below.
-
-    The trimming thresholds are drawn as dashed lines when the rule trimmed anything. With
-    ``log=True`` (the default when one group's tallest bar is over five times the other's, as with
-    LaLonde's CPS comparison sample) the density axis is symmetric-logarithmic so that both
-    groups stay visible.
-
-    Examples
-    --------
-    >>> from jbp_analysis.observational import overlap
-    >>> rng = np.random.default_rng(0); x = rng.normal(size=300)
-    >>> df = pd.DataFrame({"x": x, "d": (rng.uniform(size=300) < 1 / (1 + np.exp(-x))).astype(int)})
-    >>> ax = plot_overlap(overlap(df, treatment="d", covariates=["x"]))
-    >>> ax.get_xlabel()
-    'propensity score'
-    """
-    with theme_context():
-        ax = get_ax(ax)
-        edges = np.linspace(0, 1, bins + 1)
-        t = result.treated_mask
-        h1, _ = np.histogram(result.ps[t], bins=edges, density=True)
-        h0, _ = np.histogram(result.ps[~t], bins=edges, density=True)
-        width = np.diff(edges)
-        ax.bar(edges[:-1], h1, width=width, align="edge", color=OKABE_ITO["blue"], label="treated")
-        ax.bar(
-            edges[:-1],
-            -h0,
-            width=width,
-            align="edge",
-            color=OKABE_ITO["orange"],
-            label="comparison",
-        )
-        ax.axhline(0, color="0.2", linewidth=0.8)
-        if log is None:
-            log = max(h0.max(), h1.max()) > 5 * min(h0.max(), h1.max())
-        if log:
-            ax.set_yscale("symlog", linthresh=1.0)
-        if result.alpha > 0:
-            for v in (result.alpha, 1 - result.alpha):
-                ax.axvline(v, color="0.4", linestyle="--", linewidth=0.8)
-        ax.set_xlim(0, 1)
-        ax.set_xlabel("propensity score")
-        ax.set_ylabel("density (comparison below" + (", symlog scale)" if log else ")"))
-        ax.legend(frameon=False)
     return ax

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from jbp_analysis.core.results import Result
 from jbp_analysis.estimate.results import frozen_array
 
 __all__ = ["ATTResult", "OverlapResult", "TIDY_COLUMNS", "METHOD_LABELS"]
@@ -40,7 +41,7 @@ METHOD_LABELS: dict[str, str] = {
 
 
 @dataclass(frozen=True, eq=False)
-class ATTResult:
+class ATTResult(Result):
     """An estimated average effect of the treatment on the treated, from observational data.
 
     Built by :func:`~jbp_analysis.observational.att` and
@@ -100,6 +101,8 @@ class ATTResult:
     weights: np.ndarray | None = field(default=None, repr=False)
     index: pd.Index | None = field(default=None, repr=False)
 
+    html_drop = ("outcome",)
+
     def __post_init__(self) -> None:
         for name in ("influence", "ps", "weights"):
             if getattr(self, name) is not None:
@@ -148,22 +151,17 @@ class ATTResult:
         head = f"ATTResult({self.outcome!r}, method={self.method!r}, inference={self.inference!r})"
         return head + "\n" + self.tidy().drop(columns=["outcome"]).to_string(index=False)
 
-    def _repr_html_(self) -> str:
+    def _html_caption(self) -> str:
         label = METHOD_LABELS.get(self.method, self.method)
-        caption = (
+        return (
             f"Effect on the treated (observational comparison, not an experiment) on "
             f"<b>{html.escape(self.outcome)}</b>: {html.escape(label)}, "
             f"{html.escape(self.inference)} standard errors, {self.level:.0%} CI"
         )
-        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
-        table = (
-            self.tidy().drop(columns=["outcome"]).to_html(index=False, float_format="{:.4g}".format)
-        )
-        return f"<div><p>{caption}{notes}</p>{table}</div>"
 
 
 @dataclass(frozen=True, eq=False)
-class OverlapResult:
+class OverlapResult(Result):
     """Propensity scores by group and the trimming of :func:`~jbp_analysis.observational.overlap`.
 
     Attributes
@@ -188,6 +186,10 @@ class OverlapResult:
     alpha: float
     index: pd.Index = field(repr=False)
     notes: tuple[str, ...] = ()
+
+    # a description of the propensity scores, not an estimate
+    tidy_statistics = ()
+    html_float_format = "{:.3g}"
 
     @property
     def n_trimmed(self) -> int:
@@ -215,12 +217,12 @@ class OverlapResult:
 
     def plot(self, *, ax=None, bins: int = 40):
         """Histograms of the score by group; see :func:`~jbp_analysis.observational.plot_overlap`."""
-        from jbp_analysis.observational.plots import plot_overlap
+        from jbp_analysis.observational.overlap_plot import plot_overlap
 
         return plot_overlap(self, ax=ax, bins=bins)
 
-    def _repr_html_(self) -> str:
-        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
-        cap = f"Propensity-score overlap; trimming threshold {self.alpha:.3g}, {self.n_trimmed} rows trimmed"
-        table = self.tidy().to_html(index=False, float_format="{:.3g}".format)
-        return f"<div><p>{cap}{notes}</p>{table}</div>"
+    def _html_caption(self) -> str:
+        return (
+            f"Propensity-score overlap; trimming threshold {self.alpha:.3g}, "
+            f"{self.n_trimmed} rows trimmed"
+        )

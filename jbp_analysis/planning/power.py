@@ -26,6 +26,8 @@ mean estimate and SE and the type-S rate (Gelman & Carlin 2014), with Monte Carl
 
 from __future__ import annotations
 
+import html
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from jbp_analysis.core.deprecation import renamed_keywords
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.results import Result
 from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.design import uses_design
 
@@ -57,7 +61,7 @@ ARMS: tuple[str, ...] = tuple(load_codebook().arms)
 
 
 @dataclass(frozen=True)
-class ICCResult:
+class ICCResult(Result):
     """One-way ANOVA intra-cluster correlation (Donner & Koval 1980).
 
     ``icc = (MSB - MSW) / (MSB + (n0 - 1) MSW)`` with ``n0 = (N - sum n_g^2 / N) / (G - 1)``.
@@ -71,12 +75,17 @@ class ICCResult:
     n_groups: int
     n_obs: int
 
+    # a variance-components estimate without inference
+    tidy_statistics = ()
+
     def tidy(self) -> pd.DataFrame:
         """One-row DataFrame."""
         return pd.DataFrame([self.__dict__])
 
-    def _repr_html_(self) -> str:
-        return self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+    def _html_caption(self) -> str:
+        return (
+            f"Intra-cluster correlation (one-way ANOVA): {self.n_groups} groups, n = {self.n_obs}"
+        )
 
 
 def icc_anova(y: Sequence[float] | np.ndarray, groups: Sequence | np.ndarray) -> ICCResult:
@@ -231,17 +240,21 @@ def power_at(
 
 
 @dataclass(frozen=True)
-class PowerTable:
+class PowerTable(Result):
     """MDE and power per pairwise contrast and design; ``tidy()`` gives the table."""
 
     table: pd.DataFrame = field(repr=False)
+
+    # a design calculation: the contrast's expected standard error and its MDE, no estimate
+    tidy_statistics = ("std_error",)
+    html_float_format = "{:.3g}"
 
     def tidy(self) -> pd.DataFrame:
         """One row per design x contrast."""
         return self.table.copy()
 
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False, float_format=lambda v: f"{v:.3g}")
+    def _html_caption(self) -> str:
+        return "Minimum detectable effects and power, per design and contrast"
 
 
 @uses_design
@@ -339,20 +352,35 @@ class Estimate:
 
 
 @dataclass(frozen=True, eq=False)
-class Diagnosis:
+class Diagnosis(Result):
     """Diagnosands per estimand, with Monte Carlo standard errors, and the raw simulations."""
 
     diagnosands: pd.DataFrame
     simulations: pd.DataFrame = field(repr=False)
-    n_sims: int
+    draws: int
     alpha: float
 
+    # diagnosands of an estimator (bias, power, coverage), not an estimate
+    tidy_statistics = ()
+    html_float_format = "{:.3g}"
+
     def tidy(self) -> pd.DataFrame:
-        """One row per estimand: bias, rmse, power, coverage, ... and their MC SEs."""
+        """One row per estimand: bias, rmse, power, coverage, ... and their MC SEs.
+
+        ``n_sims`` is the number of simulations that returned the estimand.
+        """
         return self.diagnosands.copy()
 
-    def _repr_html_(self) -> str:
-        return self.diagnosands.to_html(index=False, float_format=lambda v: f"{v:.3g}")
+    @property
+    def n_sims(self) -> int:
+        """Deprecated name of :attr:`draws`."""
+        warnings.warn(
+            "Diagnosis.n_sims is deprecated; use Diagnosis.draws", DeprecationWarning, stacklevel=2
+        )
+        return self.draws
+
+    def _html_caption(self) -> str:
+        return html.escape(f"Design diagnosis: {self.draws} simulations, alpha = {self.alpha:g}")
 
 
 def _as_estimate(value: Any) -> Estimate:
@@ -363,12 +391,13 @@ def _as_estimate(value: Any) -> Estimate:
     return Estimate(*[float(v) for v in value])
 
 
+@renamed_keywords(n_sims="draws")
 def diagnose(
     dgp: Callable[[int], Any],
     estimator: Callable[[Any], Mapping[str, Any]],
     *,
     estimands: Mapping[str, float] | Callable[[Any], Mapping[str, float]],
-    n_sims: int = 500,
+    draws: int = 500,
     seed: int = 0,
     alpha: float = 0.05,
     scheduler: Any = None,
@@ -385,9 +414,10 @@ def diagnose(
     estimands
         True values ``{estimand: value}``, or a callable ``data -> {estimand: value}`` when the
         estimand depends on the draw (e.g. the simulator's planted effects).
-    n_sims
+    draws
         Number of simulated data sets; simulation ``i`` uses the seed from
-        ``SeedSequence(seed).spawn`` (deterministic).
+        ``SeedSequence(seed).spawn`` (deterministic). ``n_sims=`` is the deprecated name
+        (accepted with a :class:`DeprecationWarning` for one release).
     seed
         Non-negative integer.
     alpha
@@ -410,14 +440,14 @@ def diagnose(
     >>> dgp = normal_cluster_dgp(groups_per_arm=6, group_size=5, icc=0.1,
     ...                          effects={"pendampingan": 0.5})
     >>> d = diagnose(dgp, cluster_means_estimator, estimands={"pendampingan - kontrol": 0.5},
-    ...              n_sims=50, seed=1)
+    ...              draws=50, seed=1)
     >>> d.tidy()["estimand"].tolist()
     ['pendampingan - kontrol']
     """
-    if n_sims < 2:
-        raise ConfigError("n_sims must be at least 2")
+    if draws < 2:
+        raise ConfigError("draws must be at least 2")
     seeds = [
-        int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(int(n_sims))
+        int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(int(draws))
     ]
     if scheduler is None:
         chunks = [_simulate_one(dgp, estimator, estimands, i, s) for i, s in enumerate(seeds)]
@@ -473,7 +503,7 @@ def diagnose(
                 "type_s_rate": type_s,
             }
         )
-    return Diagnosis(diagnosands=pd.DataFrame(rows), simulations=sims, n_sims=n_sims, alpha=alpha)
+    return Diagnosis(diagnosands=pd.DataFrame(rows), simulations=sims, draws=draws, alpha=alpha)
 
 
 def _simulate_one(dgp, estimator, estimands, i: int, s: int) -> list[dict[str, Any]]:

@@ -53,7 +53,7 @@ import yaml
 
 from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.core.paths import STUDY_DIR
-from jbp_analysis.study.codebook import Codebook, read_codebook
+from jbp_analysis.study.codebook_file import Codebook, read_codebook
 
 __all__ = [
     "STUDY_ENV",
