@@ -18,7 +18,9 @@
 #
 # Researcher notes (removed from the reader HTML): pooled impacts with the randomisation
 # strata (district x cohort) as fixed effects, one
-# estimate per district (forest plots) and a ranking. `jbp report --all` runs it after the
+# estimate per district (forest plots) and a ranking, pooled attrition with Lee bounds, and the
+# deviations from the analysis plan (the same sections as the district report, from
+# `jbp_analysis.report.sections`). `jbp report --all` runs it after the
 # district reports. Missing data? Run `make report`.
 
 # %% tags=["parameters"]
@@ -38,8 +40,9 @@ from IPython.display import Markdown, display
 from jbp_analysis import plots
 from jbp_analysis.report import narrative as nar
 from jbp_analysis.report import tables
-from jbp_analysis.report.deviations import plan_line
-from jbp_analysis.report.estimable import REPORT_OUTCOMES, estimate_impacts
+from jbp_analysis.report.deviations import mark_prespecified, plan_line
+from jbp_analysis.report.estimable import PRIMARY_OUTCOMES, REPORT_OUTCOMES, estimate_impacts
+from jbp_analysis.report.sections import attrition_section, deviations_section
 from jbp_analysis.report.setup import start_report
 
 rep = start_report(
@@ -54,6 +57,7 @@ rep = start_report(
 )
 OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
 LEVEL = 0.95
+STRATA = "stratum"  # randomisation strata: district x cohort
 FOLLOW_UP = bool(rep.waves)  # False until a follow-up wave is collected: a baseline report
 LAST_WAVE = rep.waves[-1] if FOLLOW_UP else "baseline"
 FOREST_WAVE = nar.wave_label(LAST_WAVE, lang)
@@ -82,10 +86,11 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
         followups,
         outcomes=REPORT_OUTCOMES,
         waves=rep.waves,
-        strata="stratum",
+        strata=STRATA,
         level=LEVEL,
         seed=seed,
     )
+    pooled = mark_prespecified(pooled, rep.plan)  # declared in the plan, or exploratory
     display(
         rep.pack.figure(
             plots.coefficients.plot(pooled, level=LEVEL, lang=lang, min_cell=min_cell),
@@ -112,7 +117,8 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
 if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     display(nar.heading("section.forest", lang))
     # each district's estimates as its own report has them (estimated here if it has none)
-    by_district = rep.district_impacts(followups, wave=LAST_WAVE, level=LEVEL, strata="stratum")
+    by_district = rep.district_impacts(followups, wave=LAST_WAVE, level=LEVEL, strata=STRATA)
+    by_district = mark_prespecified(by_district, rep.plan)  # as in each district's report
     for outcome in OUTCOME_LIST:
         display(
             rep.pack.figure(
@@ -164,6 +170,20 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     )
 
 # %%
+if FOLLOW_UP:  # attrition needs a follow-up wave (none yet: a baseline report)
+    # every randomised youth of the province: response rates by arm and wave, differential
+    # attrition with the impact tables' inference, Lee bounds trimmed within district x cohort
+    attrition = attrition_section(
+        rep,
+        outcomes=PRIMARY_OUTCOMES,
+        strata=STRATA,
+        level=LEVEL,
+        notes=[rep.t("overview.attrition_pooled", n_districts=len(rep.districts))],
+    )
+    for item in attrition.items:
+        display(item)
+
+# %%
 from jbp_analysis.plots import poverty as poverty_chart
 from jbp_analysis.report import poverty as pov
 
@@ -185,6 +205,13 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
             )
         )
         display(Markdown(pov.lines_note(rep.data, lang=lang)))
+
+# %%
+# every difference from the registered plan; the district ranking is an added analysis
+for item in deviations_section(
+    rep, estimates=pooled if FOLLOW_UP else None, exploratory=[rep.t("section.ranking")]
+).items:
+    display(item)
 
 # %%
 display(nar.heading("section.caveats", lang))

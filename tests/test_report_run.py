@@ -181,9 +181,14 @@ def test_summary_json_has_headline_and_provenance(run) -> None:
 
 
 def test_workbook_opens_with_the_expected_sheets(run) -> None:
-    wb = load_workbook(run["reports"] / "33-jawa-tengah" / "tables.xlsx")
+    folder = run["reports"] / "33-jawa-tengah"
+    wb = load_workbook(folder / "tables.xlsx")
     expected = [t("sheet.readme"), t("section.pooled"), t("section.ranking"), t("section.forest")]
+    expected.append(t("section.attrition"))
+    if (folder / "tables" / "lee_bounds.csv").is_file():  # differential attrition over the plan's
+        expected.append(t("col.lee_bounds"))
     expected.append(t("poverty.share_table"))  # the fixture has the consumption module
+    expected.append(t("dev.section"))  # the ranking is an added analysis: never empty
     assert wb.sheetnames == [s.replace("/", "-")[:31] for s in expected]
     ws = wb[t("section.ranking").replace("/", "-")[:31]]
     header = [c.value for c in ws[1]]
@@ -383,3 +388,49 @@ def test_overview_shows_each_districts_own_estimates(run) -> None:
     want = own[own[wave] == last][list(mine.columns)].reset_index(drop=True)
     assert len(mine) > 0
     pd.testing.assert_frame_equal(mine, want)
+
+
+def test_overview_follows_the_plan_and_bounds_attrition(run) -> None:
+    """The overview has the district report's plan machinery (a pre-specified/exploratory column
+    on its result rows, a "Deviations from the plan" section listing the added ranking), a
+    pooled attrition section (the caveat that points to it now points to a real section), with
+    Lee bounds for every primary outcome at each wave whose response rates differ by more than
+    the plan's threshold, and no untranslated header in any of its tables."""
+    from jbp_analysis.report.estimable import ATTRITION_THRESHOLD, PRIMARY_OUTCOMES
+
+    folder = run["reports"] / "33-jawa-tengah"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    headings = [
+        re.sub(r"<[^>]+>", "", h).strip().rstrip("¶")  # without the anchor link
+        for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+    ]
+    assert t("section.attrition") in headings and t("dev.section") in headings
+    assert t("caveat.attrition") in text
+    pooled = pd.read_csv(folder / "tables" / "pooled.csv")
+    # the plan's outcomes and waves, said in the reader's language
+    assert set(pooled[t("col.analysis")]) == {t("analysis.pre-specified")}
+    heads = [h for h in re.findall(r"<thead><tr>(.*?)</tr>", html) if t("col.estimate") in h]
+    assert heads and t("col.analysis") in heads[0] and t("analysis.pre-specified") in text
+    by = pd.read_csv(folder / "tables" / "by_district.csv")
+    assert set(by[t("col.analysis")]) == {t("analysis.pre-specified")}
+    deviations = pd.read_csv(folder / "tables" / "deviations.csv")
+    assert t("section.ranking") in set(deviations[t("dev.item")])
+    # Lee bounds exactly at the waves whose largest gap in response rates exceeds the threshold
+    rates = pd.read_csv(folder / "tables" / "attrition.csv").set_index(t("col.wave"))
+    rates = rates[[c for c in rates.columns if c.startswith(t("col.response_rate"))]] / 100
+    over = {w for w, r in rates.iterrows() if r.max() - r.min() > ATTRITION_THRESHOLD}
+    lee_file = folder / "tables" / "lee_bounds.csv"
+    assert lee_file.is_file() == bool(over)
+    if over:
+        lee = pd.read_csv(lee_file)
+        assert set(lee[t("col.wave")]) == over
+        assert set(lee[t("col.outcome")]) == {t(f"outcome.{o}") for o in PRIMARY_OUTCOMES}
+        assert (lee[t("col.n_strata")] > 1).all()  # trimmed within district x cohort
+        assert t("col.lee_bounds") in text
+    for csv in (folder / "tables").glob("*.csv"):
+        raw = [c for c in pd.read_csv(csv, nrows=0).columns if re.fullmatch(r"[a-z0-9_]+", c)]
+        assert raw == [], (csv.name, raw)
+    assert t("col.std_error_cr1") in pooled.columns and t("col.covariates") in pooled.columns
+    impacts = pd.read_csv(run["reports"] / "3322-kab-semarang" / "tables" / "impacts.csv")
+    assert {t("col.std_error_cr1"), t("col.covariates")} <= set(impacts.columns)

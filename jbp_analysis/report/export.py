@@ -229,11 +229,17 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, root=REPORTS_DIR) ->
     return _io.atomic_write_bytes(target, b"\xef\xbb\xbf" + text.encode("utf-8"))
 
 
-_VALUE_COLUMNS = {"arm": arm_label, "wave": wave_label, "outcome": outcome_label}
+_VALUE_COLUMNS = {
+    "arm": arm_label,
+    "trimmed_arm": arm_label,  # Lee bounds: the arm whose observed outcomes are trimmed
+    "wave": wave_label,
+    "outcome": outcome_label,
+}
 
 
 def translate_table(df: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
-    """Translate the headers (``col.*`` keys) and the codes in arm/wave/outcome/contrast columns."""
+    """Translate the headers (``col.*`` keys) and the codes in the arm, wave, outcome, contrast,
+    metric, subgroup, analysis (pre-specified or exploratory) and district columns."""
     out = df.copy()
     for col, fn in _VALUE_COLUMNS.items():
         if col in out:
@@ -244,6 +250,10 @@ def translate_table(df: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
     if "metric" in out:
         out["metric"] = [
             t(f"metric.{v}", lang) if f"metric.{v}" in TABLE else v for v in out["metric"]
+        ]
+    if "analysis" in out:  # pre-specified in the analysis plan, or exploratory
+        out["analysis"] = [
+            t(f"analysis.{v}", lang) if f"analysis.{v}" in TABLE else v for v in out["analysis"]
         ]
     if "subgroup" in out:
         out["subgroup"] = [
