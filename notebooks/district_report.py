@@ -44,8 +44,10 @@ from jbp_analysis.report.estimable import (
     REPORT_OUTCOMES,
     attrition_view,
     balance_view,
+    cost_per_participant_view,
     estimate_heterogeneity,
     estimate_impacts,
+    roster_by_group,
 )
 from jbp_analysis.report.setup import start_report
 
@@ -256,7 +258,7 @@ from jbp_analysis.analyses.cost_effectiveness import cost_effectiveness_from_imp
 
 if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     display(nar.heading("section.cost", lang))
-    per_participant = plots.cost_effectiveness.cost_per_participant(rep.costs, rep.panel)
+    per_participant = cost_per_participant_view(rep.costs, rep.panel)
     display(Markdown(nar.cost_text(per_participant, lang=lang)))
     display(
         rep.pack.figure(
@@ -268,7 +270,7 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     ce = cost_effectiveness_from_impacts(
         rep.costs,
         impacts[impacts["wave"].astype(str) == rep.waves[-1]],
-        participants=plots.cost_effectiveness.roster_by_group(rep.panel),
+        participants=roster_by_group(rep.panel),
         level=LEVEL,
     )
     display(
@@ -305,7 +307,7 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
         lifted = households_lifted(
             rep.costs,
             impacts[impacts["wave"].astype(str) == rep.waves[-1]],
-            participants=plots.cost_effectiveness.roster_by_group(rep.panel),
+            participants=roster_by_group(rep.panel),
             level=LEVEL,
         )
         display(nar.bullets(pov.answer_lines(lifted, lang=lang)))

@@ -127,3 +127,69 @@ def test_replication_counts_are_draws_and_old_names_still_work() -> None:
     assert np.array_equal(a.p_value, b.p_value) and a.n_permutations == 30
     # the randomisation engine's joint Wald p-value exists and is a valid p-value
     assert 0.0 < a.joint_p_value <= 1.0 and a.joint_statistic > 0
+
+
+def test_randomisation_balance_test_does_not_depend_on_the_variables_units() -> None:
+    """Income in rupiah beside shares: the statistic, rank and p-value are those of the same
+    variables in comparable units (an unscaled covariance once dropped the rupiah variable)."""
+    rng = np.random.default_rng(6)
+    G = 12
+    g = np.repeat(np.arange(G), rng.integers(5, 12, G))
+    s = (g >= 6).astype(int)
+    d = np.array([0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0])[g].astype(float)
+    X = np.column_stack(
+        [rng.normal(size=g.size), rng.random(g.size) < 0.4, rng.lognormal(14.5, 0.4, g.size)]
+    ).astype(float)
+    in_millions = X / np.array([1.0, 1.0, 1e6])
+    res = randomization_balance_test(X, d, group=g, strata=s, draws=99, seed=2)
+    ref = randomization_balance_test(in_millions, d, group=g, strata=s, draws=99, seed=2)
+    assert res.rank == ref.rank == 3
+    assert res.statistic == pytest.approx(_balance_wald(X, d, g, s), rel=1e-8)
+    assert res.statistic == pytest.approx(ref.statistic, rel=1e-9)
+    assert res.p_value == ref.p_value
+
+
+def test_weighted_balance_statistic_is_statsmodels_wls_cluster_wald() -> None:
+    rng = np.random.default_rng(8)
+    G = 10
+    g = np.repeat(np.arange(G), rng.integers(4, 9, G))
+    s = (g % 2).astype(int)
+    d = (np.arange(G) // 2 % 2)[g].astype(float)
+    X = np.column_stack([rng.normal(size=g.size), rng.poisson(3, g.size)]).astype(float)
+    w = rng.uniform(0.5, 2.0, g.size)
+    res = randomization_balance_test(X, d, group=g, strata=s, weights=w, draws=49, seed=1)
+    Z = np.column_stack([X, pd.get_dummies(s).to_numpy(float)])
+    fit = sm.WLS(d, Z, weights=w).fit(cov_type="cluster", cov_kwds={"groups": g})
+    expected = float(np.squeeze(fit.f_test(np.eye(Z.shape[1])[:2]).fvalue))
+    assert res.statistic == pytest.approx(expected, rel=1e-8)
+
+
+def test_sequential_sampler_draws_one_stream_stratum_by_stratum() -> None:
+    """``sampler="sequential"``: groups in the order the rows show them, one generator that
+    shuffles each stratum's groups for all draws; p = (1 + #{W* >= W}) / (draws + 1)."""
+    rng = np.random.default_rng(9)
+    G = 10
+    labels = rng.permutation(G)  # group labels in no order
+    g = np.repeat(labels, 6)
+    s = np.repeat(np.arange(G) % 2, 6)
+    arms = np.repeat(np.array([0, 1, 1, 0, 0, 1, 1, 0, 0, 1]), 6).astype(float)
+    X = rng.normal(size=(g.size, 2))
+    res = randomization_balance_test(
+        X, arms, group=g, strata=s, draws=30, seed=4, enumerate=False, sampler="sequential"
+    )
+    g_arm = arms[::6].astype(int)
+    g_st = s[::6]
+    gen = np.random.default_rng(4)
+    rows = np.repeat(g_arm[None, :], 30, axis=0)
+    for st in (0, 1):
+        idx = np.flatnonzero(g_st == st)
+        rows[:, idx] = g_arm[idx][np.argsort(gen.random((30, idx.size)), axis=1)]
+    stats = []
+    for r in rows:  # each draw's Wald statistic, the slow direct way
+        arm_of = dict(zip(labels, r, strict=True))
+        stats.append(_balance_wald(X, np.array([arm_of[x] for x in g], dtype=float), g, s))
+    hits = int(np.sum(np.asarray(stats) >= res.statistic * (1 - 1e-9)))
+    assert not res.enumerated and res.draws == 30
+    assert res.p_value == (1 + hits) / 31
+    with pytest.raises(ConfigError, match="sampler"):
+        randomization_balance_test(X, arms, group=g, sampler="shuffled")

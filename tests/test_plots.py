@@ -10,9 +10,11 @@ import pytest
 from fixtures.processed import make_processed
 
 from jbp_analysis import plots
+from jbp_analysis.analyses.attrition import response_rates
 from jbp_analysis.plots._base import rp_formatter
 from jbp_analysis.plots.theme import ARM_COLORS
 from jbp_analysis.report.disclosure import MARKER
+from jbp_analysis.report.estimable import cost_per_participant_view
 
 
 @pytest.fixture(scope="module")
@@ -127,11 +129,16 @@ def test_attrition_bars_are_response_rates(panel) -> None:
     )["rate"]
     np.testing.assert_allclose(heights, 100 * expected.to_numpy())
     assert ax.get_ylabel() == "Respondents interviewed (% of baseline roster)"
+    # the counts are the analyses' (the panel has a row per roster member in every wave)
+    ref = response_rates(panel).astype({"arm": str, "wave": str}).set_index(["wave", "arm"])
+    got = rates.set_index(["wave", "arm"])
+    np.testing.assert_array_equal(got["rate"], ref.loc[got.index, "rate"])
+    np.testing.assert_array_equal(got["n"], ref.loc[got.index, "n"])
 
 
 def test_cost_bars_and_not_estimable_label() -> None:
     f = make_processed(seed=3)
-    tab = plots.cost_effectiveness.cost_per_participant(f.costs, f.panel)
+    tab = cost_per_participant_view(f.costs, f.panel)
     assert set(tab.arm) == {"karitatif", "pendampingan"}
     ax = plots.cost_effectiveness.plot(tab, lang="en")
     np.testing.assert_allclose(sorted(p.get_width() for p in ax.patches), sorted(tab["value"]))

@@ -18,7 +18,7 @@ from jbp_analysis.core.errors import ConfigError
 from jbp_analysis.i18n import t
 from jbp_analysis.report import tables
 from jbp_analysis.report.disclosure import MARKER, footnote, is_small, suppress
-from jbp_analysis.report.estimable import BalanceView
+from jbp_analysis.report.estimable import BalanceView, cost_per_participant_view
 
 FOOT_EN = "× = suppressed: fewer than 10 respondents."
 
@@ -204,7 +204,7 @@ def test_attrition_chart_draws_no_small_bar(tiny) -> None:
 
 
 def test_cost_chart_draws_no_small_arm(tiny) -> None:
-    tab = plots.cost_effectiveness.cost_per_participant(tiny.costs, tiny.panel)
+    tab = cost_per_participant_view(tiny.costs, tiny.panel)
     ax = plots.cost_effectiveness.plot(tab, min_cell=10, lang="en")
     assert len(ax.patches) == 0 and _suppressed_marks(ax) == 2
     assert FOOT_EN in _caption(ax).replace("\n", " ")

@@ -16,7 +16,6 @@ from jbp_analysis.report.estimable import (
     covariate_columns,
     estimate_impacts,
     joint_test_estimable,
-    randomization_joint_test,
 )
 
 VARS = ["age", "size", "female", "income"]
@@ -107,18 +106,58 @@ def test_randomization_p_value_matches_full_enumeration() -> None:
         stats.append((set(treated) == observed, f))
     f_obs = next(f for is_obs, f in stats if is_obs)
     exact = np.mean([f >= f_obs * (1 - 1e-10) for _, f in stats])
-    ri = randomization_joint_test(
-        pair,
-        variables=["age"],
-        arm="arm",
-        a="kontrol",
-        b="pendampingan",
-        cluster="group_id",
-        n_perm=6000,
-        seed=1,
-    )
+    ri = balance_view(pair, variables=["age"], n_perm=6000, seed=1).ftest.iloc[0]
+    assert ri["estimable"] and ri["n_perm"] == 6000
     assert ri["f_statistic"] == pytest.approx(f_obs, rel=1e-8)
     assert ri["p_value"] == pytest.approx(exact, abs=0.02)  # Monte Carlo error ~0.006
+    assert ri["p_value"] != exact  # drawn, not enumerated: the reports' p-values never were
+
+
+def test_report_p_values_are_the_inference_test_with_sequential_draws() -> None:
+    """The report's joint test is inference.joint's, on the pair's complete rows, with the
+    reports' draws: one stream shuffling each stratum's groups (strata and groups in the order
+    the rows show them); p = (1 + #{F* >= F}) / (n_perm + 1)."""
+    from jbp_analysis.inference.joint import randomization_balance_test
+
+    df = _groups(6, seed=2, strata=3).sample(frac=1.0, random_state=3)  # rows in no order
+    df.loc[df.index[:7], "age"] = np.nan
+    view = balance_view(df, variables=VARS, strata="stratum", n_perm=39, seed=5)
+    row = view.ftest.set_index("contrast").loc["pendampingan - karitatif"]
+    pair = df[df["arm"].isin(["karitatif", "pendampingan"])].dropna(subset=VARS)
+    X = pair[VARS].astype(float).to_numpy()
+    treated = (pair["arm"] == "pendampingan").to_numpy(float)
+    args = {"group": pair["group_id"].to_numpy(), "strata": pair["stratum"].to_numpy()}
+    test = randomization_balance_test(
+        X, treated, **args, draws=39, seed=5, enumerate=False, sampler="sequential"
+    )
+    assert row["p_value"] == test.p_value and row["n_obs"] == len(pair)
+    assert row["f_statistic"] == pytest.approx(test.statistic, rel=1e-12)
+    # the draws by hand: groups in order of first appearance, one generator, stratum by stratum
+    first = pair.drop_duplicates("group_id")
+    g_arm = (first["arm"] == "pendampingan").to_numpy(int)
+    g_st = first["stratum"].to_numpy()
+    rng = np.random.default_rng(5)
+    perms = np.repeat(g_arm[None, :], 39, axis=0)
+    for s in dict.fromkeys(g_st):
+        idx = np.flatnonzero(g_st == s)
+        perms[:, idx] = g_arm[idx][np.argsort(rng.random((39, idx.size)), axis=1)]
+    stats = []
+    for arms in perms:  # each re-randomisation's F from balance_table, the slow direct way
+        relab = pair.assign(
+            arm=pair["group_id"].map(dict(zip(first["group_id"], arms, strict=True)))
+        )
+        relab["arm"] = np.where(relab["arm"] == 1, "pendampingan", "karitatif")
+        bt = balance_table(
+            relab,
+            variables=VARS,
+            arm="arm",
+            control="karitatif",
+            cluster="group_id",
+            strata="stratum",
+        )
+        stats.append(bt.ftest()["f_statistic"].iloc[0])
+    hits = int(np.sum(np.asarray(stats) >= row["f_statistic"] * (1 - 1e-9)))
+    assert row["p_value"] == (1 + hits) / 40
 
 
 def test_estimate_impacts_matches_impact_table_and_flags_missing_arms() -> None:
@@ -329,3 +368,28 @@ def test_unemployment_levels_by_hand() -> None:
     assert "30.0% of young people in the control arm" in text
     assert "TPT, among the labour force: 42.9%" in text and "ILO definition 20.0%" in text
     assert "×" in narrative.unemployment_levels(d, wave="followup", lang="en", min_cell=11)
+
+
+def test_cost_per_participant_view_is_the_analyses_cost_per_participant() -> None:
+    """The chart's table is analyses.cost_effectiveness.cost_per_participant on the baseline
+    roster of each group, for the arms with cost records, in the study's arm order."""
+    from fixtures.processed import make_processed
+
+    from jbp_analysis.analyses.cost_effectiveness import cost_per_participant
+    from jbp_analysis.report.estimable import cost_per_participant_view, roster_by_group
+
+    f = make_processed(seed=3)
+    view = cost_per_participant_view(f.costs, f.panel)
+    ref = cost_per_participant(f.costs, roster_by_group(f.panel)).set_index("arm")
+    assert view["arm"].tolist() == ["karitatif", "pendampingan"]  # kontrol: no cost records
+    assert "kontrol" in ref.index and ref.loc["kontrol", "cost_per_participant_rp"] == 0
+    ref = ref.loc[view["arm"]]
+    np.testing.assert_array_equal(view["value"], ref["cost_per_participant_rp"])
+    np.testing.assert_array_equal(view["n"], ref["participants"])
+    np.testing.assert_array_equal(view["n_groups"], ref["groups"])
+    # the denominator is the baseline roster: members interviewed later or not
+    base = f.panel[f.panel["wave"].astype(str) == "baseline"]
+    roster = base.groupby(base["arm"].astype(str))["respondent_id"].nunique()
+    assert view.set_index("arm")["n"].to_dict() == roster[view["arm"]].to_dict()
+    totals = f.costs.groupby(f.costs["arm"].astype(str))["cost_rp"].sum()
+    np.testing.assert_allclose(view["value"], totals[view["arm"]].to_numpy() / view["n"])

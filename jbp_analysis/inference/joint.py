@@ -60,7 +60,7 @@ from jbp_analysis.inference.wild import (
     _check_weights,
 )
 
-__all__ = ["JointTest", "wild_wald_test", "randomization_balance_test"]
+__all__ = ["JointTest", "wild_wald_test", "randomization_balance_test", "SAMPLERS"]
 
 _TIE_RTOL = 1e-9
 
@@ -256,6 +256,95 @@ def wild_wald_test(
     )
 
 
+#: Re-randomisations whose Wald statistics are computed in one batch of matrix products (bounds
+#: the memory to ``O(G p chunk)`` whatever the number of draws).
+_CHUNK = 256
+
+#: How the re-randomisations are drawn (see :func:`randomization_balance_test`).
+SAMPLERS: tuple[str, ...] = ("blocks", "sequential")
+
+
+def _sequential_assignments(
+    g_arm: np.ndarray, g_stratum: np.ndarray, g_order: np.ndarray, *, draws: int, seed: int
+) -> np.ndarray:
+    """``draws x G`` re-randomised arms from one generator stream, stratum after stratum.
+
+    The strata are taken in the order of ``g_order`` (groups in the order the rows first show
+    them); in each, one ``draws x m`` block of uniforms is drawn and each row's arg-sort shuffles
+    the arms of the stratum's ``m`` groups.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.repeat(g_arm[None, :], draws, axis=0)
+    for s in dict.fromkeys(g_stratum[g_order].tolist()):  # loop over strata, first seen first
+        idx = g_order[g_stratum[g_order] == s]
+        order = np.argsort(rng.random((draws, idx.size)), axis=1)
+        out[:, idx] = g_arm[idx][order]
+    return out
+
+
+class _BalanceWald:
+    """CR1 Wald statistic (F form) of ``d ~ X`` with strata absorbed, for batches of assignments.
+
+    Every row of one (group, stratum) cell has the same demeaned assignment, so the group
+    scores ``s_g = sum_{i in g} w_i x_i (d_i - x_i' b)`` are
+    ``sum_{c in g} (sum_{i in c} w_i x_i) d_c - (sum_{i in g} w_i x_i x_i') b``: the rows are
+    summed once (cells and groups), and each assignment costs ``O(G p^2)`` matrix products,
+    not ``O(N p)``. ``X`` is demeaned within strata and each column divided by its standard
+    deviation: the statistic is unchanged (it is invariant to rescaling a variable) and the
+    covariance's eigenvalues no longer span the squared ratio of the variables' units (rupiah
+    against shares), which would make the pseudo-inverse drop a variable.
+    """
+
+    def __init__(self, X, codes, G, s_codes, n_s, weights) -> None:
+        from jbp_analysis.estimate.design import demean  # local: estimate imports inference
+
+        n, p = X.shape
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        Xd = demean(np.asfortranarray(X), s_codes, n_s, weights)
+        scale = Xd.std(axis=0)
+        Xd = Xd / np.where(scale > 0, scale, 1.0)
+        Xw = Xd * w[:, None]
+        cell, cells = _factorize(codes * n_s + s_codes)
+        self.cell_g, self.cell_s = cells // n_s, cells % n_s
+        n_cells = cells.shape[0]
+        E_cell = indicator_matrix(cell, n_cells)
+        self.w_cell = cluster_sums(E_cell, w)  # weight of each cell
+        w_s = np.bincount(self.cell_s, weights=self.w_cell, minlength=n_s)
+        self.w_s = np.where(w_s > 0, w_s, 1.0)
+        self.X_cell = cluster_sums(E_cell, Xw)  # cells x p
+        self.E_cs = indicator_matrix(self.cell_s, n_s)
+        self.E_cg = indicator_matrix(self.cell_g, G)
+        outer = (Xw[:, :, None] * Xd[:, None, :]).reshape(n, p * p)
+        self.XX_g = cluster_sums(indicator_matrix(codes, G), outer).reshape(G, p, p)
+        self.bread = np.linalg.pinv(Xd.T @ Xw)
+        self.ssc = (G / (G - 1)) * ((n - 1) / max(n - p - n_s, 1))
+        self.G, self.p, self.n_cells = G, p, n_cells
+
+    def __call__(self, assign: np.ndarray) -> tuple[np.ndarray, int]:
+        """Statistics of the rows of ``assign`` (``r x G`` zeros and ones), rank of the first."""
+        G, p = self.G, self.p
+        P = np.asarray(assign, dtype=np.float64).T  # G x r
+        at_cell = P[self.cell_g]  # cells x r
+        means = cluster_sums(self.E_cs, self.w_cell[:, None] * at_cell) / self.w_s[:, None]
+        D_cell = at_cell - means[self.cell_s]  # demeaned assignment of each cell
+        B = self.bread @ (self.X_cell.T @ D_cell)  # p x r
+        first = cluster_sums(
+            self.E_cg, (self.X_cell[:, :, None] * D_cell[:, None, :]).reshape(self.n_cells, -1)
+        ).reshape(G, p, -1)
+        scores = first - self.XX_g @ B  # G x p x r
+        per_r = np.ascontiguousarray(scores.transpose(2, 0, 1))  # r x G x p
+        meat = np.swapaxes(per_r, 1, 2) @ per_r  # r x p x p: sum_g s_g s_g'
+        V = self.ssc * (self.bread @ meat @ self.bread)
+        w, rank = _wald_quadratic(B.T, V)
+        return w / p, rank
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ``0..m-1`` of integer ``values`` in sorted order, and the sorted distinct values."""
+    levels, codes = np.unique(values, return_inverse=True)
+    return codes.reshape(-1), levels
+
+
 def randomization_balance_test(
     X: np.ndarray,
     treated: np.ndarray,
@@ -266,7 +355,8 @@ def randomization_balance_test(
     draws: int = 9999,
     seed: int = 0,
     enumerate: bool | None = None,
-    chunk_size: int = 256,
+    sampler: str = "blocks",
+    chunk_size: int = _CHUNK,
 ) -> JointTest:
     """Randomisation test of joint orthogonality: is the arm predictable from baseline variables?
 
@@ -274,7 +364,13 @@ def randomization_balance_test(
     the treatment indicator on the variables ``X`` is zero, with strata fixed effects (as
     :func:`jbp_analysis.analyses.balance.balance_table` fits it); its reference distribution is
     that over re-randomisations of the groups' arms within strata (Fisher 1935; Young 2019). The
-    variables are fixed, so the test is exact in any sample.
+    variables are fixed, so the test is exact in any sample. Its F(k, G - 1) reference
+    over-rejects badly when ``k`` is close to ``G`` (Pustejovsky & Tipton 2018); this p-value
+    does not.
+
+    The statistics are computed from group-level sums, a batch of ``chunk_size``
+    re-randomisations at a time (matrix products; no pass over the rows per assignment), and are
+    invariant to the units of the variables.
 
     Parameters
     ----------
@@ -292,13 +388,21 @@ def randomization_balance_test(
         Non-negative integer seed.
     enumerate
         Use every distinct assignment (default: when there are at most ``draws``).
+    sampler
+        How re-randomisations are drawn when not enumerated: ``"blocks"`` (the package's
+        default, :func:`~jbp_analysis.inference.permute_within_strata`: row ``i`` depends only on
+        ``seed`` and ``i``) or ``"sequential"`` (one generator stream that shuffles the groups
+        of each stratum for all draws, strata and groups in the order the rows first show them;
+        the district reports' draws, kept so that their p-values do not change). Both are
+        uniform draws from the assignments the design allows.
     chunk_size
         Re-randomisations per batch.
 
     Returns
     -------
     JointTest
-        ``method="ri"``.
+        ``method="ri"``; ``p = #{W* >= W} / draws`` under enumeration, else
+        ``(1 + #{W* >= W}) / (draws + 1)``.
 
     Examples
     --------
@@ -309,9 +413,16 @@ def randomization_balance_test(
     >>> t = randomization_balance_test(X, d, group=g, draws=999)
     >>> t.method, t.enumerated, t.draws  # C(12, 6) assignments
     ('ri', True, 924)
-    """
-    from jbp_analysis.estimate.design import demean  # local: estimate imports inference
 
+    The statistic does not depend on a variable's units (rupiah or millions of rupiah):
+
+    >>> X2 = X * np.array([1.0, 1e6, 1e-3])
+    >>> t2 = randomization_balance_test(X2, d, group=g, draws=999)
+    >>> bool(np.isclose(t2.statistic, t.statistic, rtol=1e-9)), t2.p_value == t.p_value
+    (True, True)
+    """
+    if sampler not in SAMPLERS:
+        raise ConfigError(f"sampler must be one of {SAMPLERS}, not {sampler!r}")
     X = np.asarray(X, dtype=np.float64)
     X = X[:, None] if X.ndim == 1 else X
     d = np.asarray(treated, dtype=np.float64).reshape(-1)
@@ -335,32 +446,8 @@ def randomization_balance_test(
     if not np.array_equal(g_stratum[codes], s_codes):
         raise ConfigError("the strata vary within a group")
     n_s = int(s_codes.max()) + 1
-    Xt = demean(np.asfortranarray(X), s_codes, n_s, weights)
-    sw = None if weights is None else np.sqrt(np.asarray(weights, dtype=np.float64))
-    if sw is not None:
-        Xt = Xt * sw[:, None]
-    XtX = Xt.T @ Xt
-    XtXi = np.linalg.pinv(XtX)
-    H = Xt @ XtXi  # n x p
-    E = indicator_matrix(codes, G)
-    k = p + n_s
-    ssc = (G / (G - 1)) * ((n - 1) / max(n - k, 1))
-
-    def stats_of(assign: np.ndarray) -> tuple[np.ndarray, int]:
-        D = assign[:, codes].T.astype(np.float64)  # n x P
-        Dt = demean(np.asfortranarray(D), s_codes, n_s, weights)
-        if sw is not None:
-            Dt = Dt * sw[:, None]
-        beta = XtXi @ (Xt.T @ Dt)  # p x P
-        resid = Dt - Xt @ beta  # n x P
-        scores = np.empty((G, p, D.shape[1]))
-        for j in range(p):  # loop over the few variables
-            scores[:, j, :] = cluster_sums(E, H[:, j : j + 1] * resid)
-        V = ssc * np.einsum("gjp,gkp->pjk", scores, scores)
-        w, rank = _wald_quadratic(beta.T, V)
-        return w / p, rank
-
-    observed_arr, rank = stats_of(g_arm[None, :])
+    wald = _BalanceWald(X, codes, G, s_codes, n_s, weights)
+    observed_arr, rank = wald(g_arm[None, :])
     observed = float(observed_arr[0])
     total = _n_assignments(g_arm, g_stratum)
     if enumerate is None:
@@ -368,18 +455,26 @@ def randomization_balance_test(
     if enumerate and total > 2_000_000:
         raise ConfigError(f"{total} assignments are too many to enumerate")
     P = total if enumerate else int(draws)
-    all_rows = _all_assignments(g_arm, g_stratum) if enumerate else None
+    if enumerate:
+        all_rows = _all_assignments(g_arm, g_stratum)
+    elif sampler == "sequential":
+        first_row = np.full(G, n, dtype=np.int64)
+        np.minimum.at(first_row, codes, np.arange(n))
+        g_order = np.argsort(first_row, kind="stable")
+        all_rows = _sequential_assignments(g_arm, g_stratum, g_order, draws=P, seed=int(seed))
+    else:
+        all_rows = None
     out = np.empty(P)
     for start in range(0, P, chunk_size):
         stop = min(start + chunk_size, P)
         rows = (
             all_rows[start:stop]
-            if enumerate
+            if all_rows is not None
             else permute_within_strata(
                 g_arm, g_stratum, n_permutations=stop - start, seed=int(seed), start=start
             )
         )
-        out[start:stop] = stats_of(rows)[0]
+        out[start:stop] = wald(rows)[0]
     return JointTest(
         statistic=observed,
         df_num=p,

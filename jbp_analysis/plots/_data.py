@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from jbp_analysis.plots.theme import ARM_ORDER
@@ -18,7 +17,6 @@ __all__ = [
     "answered",
     "cell_means",
     "cell_quantiles",
-    "response_rates",
     "is_share",
     "is_rupiah",
     "WAVE_ORDER",
@@ -102,19 +100,3 @@ def cell_quantiles(
     out.columns = [f"q{round(x * 100)}" for x in q]
     out.insert(0, "n", g.size())
     return _ordered(out.reset_index(), by)
-
-
-def response_rates(data: pd.DataFrame) -> pd.DataFrame:
-    """Per arm and wave: baseline roster size ``n``, interviewed ``responded``, ``rate``."""
-    roster = (
-        data[data["wave"].astype(str) == "baseline"]
-        .groupby(data["arm"].astype(str), observed=True)["respondent_id"]
-        .nunique()
-    )
-    resp = data.groupby([data["wave"].astype(str), data["arm"].astype(str)], observed=True)[
-        "responded"
-    ].sum()
-    out = resp.rename("responded").reset_index()
-    out["n"] = out["arm"].map(roster).fillna(0).astype(int)
-    out["rate"] = np.where(out["n"] > 0, out["responded"] / out["n"].where(out["n"] > 0), np.nan)
-    return _ordered(out[["wave", "arm", "n", "responded", "rate"]], ("wave", "arm"))

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from jbp_analysis.analyses.attrition import response_rates
 from jbp_analysis.i18n import arm_label, fmt_pct, t, wave_label
 from jbp_analysis.plots._base import (
     add_caption,
@@ -33,7 +34,7 @@ from jbp_analysis.plots._base import (
     no_data,
     pct_formatter,
 )
-from jbp_analysis.plots._data import response_rates
+from jbp_analysis.plots._data import _ordered
 from jbp_analysis.plots.theme import ARM_COLORS, ARM_ORDER, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 
@@ -46,8 +47,21 @@ def summarise(
     waves: Sequence[str] = ("endline", "followup"),
     min_cell: int = MIN_CELL,
 ) -> pd.DataFrame:
-    """Response rate per wave and arm: ``wave, arm, n`` (roster), ``responded, rate, suppressed``."""
-    out = response_rates(data)
+    """Response rate per wave and arm: ``wave, arm, n`` (roster), ``responded, rate, suppressed``.
+
+    The counts are :func:`jbp_analysis.analyses.attrition.response_rates`'; the denominator
+    ``n`` is the arm's baseline roster (its rows at baseline), so a wave's ``rate`` is the
+    share of the roster interviewed (the same as the analyses' rate on a processed panel, which
+    has a row per roster member in every wave).
+    """
+    counts = response_rates(data).astype({"arm": str, "wave": str})
+    base = counts[counts["wave"] == "baseline"]
+    roster = pd.Series(base["n"].to_numpy(), index=base["arm"].to_numpy())
+    out = counts[["wave", "arm", "responded"]].copy()
+    out.insert(2, "n", out["arm"].map(roster).fillna(0).astype(int))
+    n = out["n"]
+    out["rate"] = np.where(n > 0, out["responded"] / n.where(n > 0), np.nan)
+    out = _ordered(out, ("wave", "arm"))
     out = out[out["wave"].isin(waves)].reset_index(drop=True)
     out["suppressed"] = is_small(out["n"].to_numpy(), min_cell)
     out.loc[out["suppressed"], ["rate"]] = np.nan

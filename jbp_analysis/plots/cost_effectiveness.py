@@ -1,23 +1,16 @@
 """Cost-effectiveness comparison: one horizontal bar per treated arm, with an optional CI.
 
-The chart draws whatever cost measure it is given (cost per participant, or rupiah per unit of
-impact from :mod:`jbp_analysis.analyses.cost_effectiveness`); :func:`cost_per_participant` gives the
-first from the processed cost records.
+The chart draws whatever cost measure it is given (cost per participant from
+:func:`jbp_analysis.report.estimable.cost_per_participant_view`, i.e.
+:func:`jbp_analysis.analyses.cost_effectiveness.cost_per_participant`, or rupiah per unit of
+impact from :mod:`jbp_analysis.analyses.cost_effectiveness`); it computes nothing.
 
 Examples
 --------
->>> panel = pd.DataFrame({  # baseline rosters: 3 groups of 10 per arm
-...     "respondent_id": np.arange(90),
-...     "group_id": np.arange(90) // 10,
-...     "arm": np.repeat(["kontrol", "karitatif", "pendampingan"], 30),
-...     "wave": "baseline",
-... })
->>> costs = pd.DataFrame({"arm": ["karitatif", "pendampingan"], "cost_rp": [45e6, 90e6]})
->>> tab = cost_per_participant(costs, panel)
->>> tab[["arm", "n_groups", "n", "value"]].values.tolist()
-[['karitatif', 3, 30, 1500000.0], ['pendampingan', 3, 30, 3000000.0]]
+>>> tab = pd.DataFrame({"arm": ["karitatif", "pendampingan"], "n_groups": [3, 3], "n": [30, 30],
+...                     "value": [1_500_000.0, 3_000_000.0]})
 >>> ax = plot(tab, lang="en")
->>> len(ax.patches)  # karitatif and pendampingan (the control arm costs nothing)
+>>> len(ax.patches)  # karitatif and pendampingan
 2
 """
 
@@ -39,40 +32,7 @@ from jbp_analysis.plots._base import (
 from jbp_analysis.plots.theme import ARM_COLORS, ARM_ORDER, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 
-__all__ = ["plot", "cost_per_participant", "roster_by_group"]
-
-
-def cost_per_participant(costs: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
-    """Total cost, groups, participants (baseline roster) and cost per participant by arm.
-
-    Only arms with recorded costs are returned (the wait-list control has none).
-    """
-    c = costs.assign(arm=costs["arm"].astype(str))
-    total = c.groupby("arm")["cost_rp"].sum().astype(float)
-    base = panel[panel["wave"].astype(str) == "baseline"]
-    people = base.groupby(base["arm"].astype(str), observed=True)["respondent_id"].nunique()
-    groups = base.groupby(base["arm"].astype(str), observed=True)["group_id"].nunique()
-    out = pd.DataFrame({"total_cost": total})
-    out["n_groups"] = groups.reindex(out.index).fillna(0).astype(int)
-    out["n"] = people.reindex(out.index).fillna(0).astype(int)
-    out["value"] = out["total_cost"] / out["n"].where(out["n"] > 0)
-    out = out.reset_index(names="arm")
-    out["_o"] = out["arm"].map({a: i for i, a in enumerate(ARM_ORDER)})
-    return out.sort_values("_o").drop(columns="_o").reset_index(drop=True)
-
-
-def roster_by_group(panel: pd.DataFrame) -> pd.DataFrame:
-    """Participants of each group: its baseline roster (``group_id, arm, participants``).
-
-    Costs are spent on every enrolled member, interviewed later or not, so cost per participant
-    divides by the roster (as :func:`cost_per_participant` does), not by later respondents.
-    """
-    base = panel[panel["wave"].astype(str) == "baseline"]
-    g = base.groupby(base["group_id"].astype(str), observed=True)
-    out = pd.DataFrame(
-        {"arm": g["arm"].first().astype(str), "participants": g["respondent_id"].nunique()}
-    )
-    return out.reset_index(names="group_id")
+__all__ = ["plot"]
 
 
 def plot(

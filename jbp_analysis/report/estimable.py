@@ -16,7 +16,7 @@ estimable with this few groups" instead of failing or printing nonsense:
   over-rejects badly when ``k`` is close to ``G`` (Pustejovsky & Tipton 2018): in the sample's
   districts (8 groups per pair, 6 variables) it gave p < 0.001 where re-randomising the groups
   gives p = 0.06. The report therefore shows the randomisation p-value of
-  :func:`randomization_joint_test` (Fisher 1935; Young 2019).
+  :func:`jbp_analysis.inference.joint.randomization_balance_test` (Fisher 1935; Young 2019).
 * An impact regression fails when a subgroup lacks an arm or an outcome is missing everywhere;
   :func:`estimate_impacts` turns those failures into rows flagged ``estimable = False``.
 
@@ -71,11 +71,12 @@ __all__ = [
     "BalanceView",
     "balance_view",
     "joint_test_estimable",
-    "randomization_joint_test",
     "estimate_impacts",
     "estimate_heterogeneity",
     "attrition_view",
     "AttritionView",
+    "roster_by_group",
+    "cost_per_participant_view",
     "covariate_columns",
     "PRIMARY_OUTCOMES",
     "COVARIATES",
@@ -173,70 +174,7 @@ def _pair_counts(
     return out
 
 
-#: Assignment columns processed together by :func:`_wald_f` (bounds its memory to
-#: ``O(G k _WALD_CHUNK)`` whatever the number of permutations).
-_WALD_CHUNK = 256
-
-
-def _group_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum the rows of ``values`` (``n x m``) by integer ``codes`` (``0..n_groups-1``)."""
-    import scipy.sparse as sp
-
-    n = codes.shape[0]
-    E = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
-    return np.asarray(E @ values)
-
-
-def _wald_f(
-    X: np.ndarray, P: np.ndarray, cl: np.ndarray, st: np.ndarray, n_absorbed: int
-) -> np.ndarray:
-    """CR1 Wald F of ``d ~ X`` (within strata) for every column of ``P`` at once.
-
-    ``X``: ``n x k`` (already demeaned within strata); ``P``: ``G x R`` assignment columns,
-    one value per cluster (the row-level assignment is ``P[cl]``); ``cl``, ``st``: the rows'
-    cluster and stratum codes. The CR1 factor is that of
-    :func:`jbp_analysis.estimate.covariance.cr1`, so the observed column reproduces
-    :func:`jbp_analysis.analyses.balance.balance_table`'s joint F.
-
-    Every row of one (cluster, stratum) cell has the same demeaned assignment ``d_c``, so the
-    cluster scores ``s_g = sum_{i in g} x_i (d_i - x_i' b)`` are
-    ``sum_{c in g} (sum_{i in c} x_i) d_c - (sum_{i in g} x_i x_i') b``: the rows are summed
-    once (cells and clusters), and each permutation costs ``O(G k^2)``, not ``O(n k)``.
-    """
-    n, k = X.shape
-    G, n_perm = P.shape
-    n_strata = int(st.max()) + 1
-    cell, cells = pd.factorize(cl.astype(np.int64) * n_strata + st, sort=True)
-    cell_g, cell_s = cells // n_strata, cells % n_strata
-    n_cell = np.bincount(cell, minlength=len(cells)).astype(np.float64)
-    X_cell = _group_sums(X, cell, len(cells))  # cells x k
-    n_s = np.bincount(cell_s, weights=n_cell, minlength=n_strata)
-    XX_g = _group_sums(np.einsum("ij,il->ijl", X, X).reshape(n, k * k), cl, G).reshape(G, k, k)
-    bread = np.linalg.inv(X.T @ X)
-    out = np.empty(n_perm)
-    factor = G / (G - 1) * (n - 1) / (n - k - n_absorbed)
-    for start in range(0, n_perm, _WALD_CHUNK):  # chunks of permutations (memory bound)
-        Pc = P[:, start : start + _WALD_CHUNK]
-        means = _group_sums(n_cell[:, None] * Pc[cell_g], cell_s, n_strata) / n_s[:, None]
-        D_cell = Pc[cell_g] - means[cell_s]  # demeaned assignment of each cell, cells x r
-        B = bread @ (X_cell.T @ D_cell)  # k x r
-        first = _group_sums(
-            (X_cell[:, :, None] * D_cell[:, None, :]).reshape(len(cells), -1), cell_g, G
-        ).reshape(G, k, -1)
-        scores = first - XX_g @ B  # G x k x r
-        per_r = np.ascontiguousarray(scores.transpose(2, 0, 1))  # r x G x k
-        meat = np.swapaxes(per_r, 1, 2) @ per_r  # r x k x k: sum_g s_g s_g'
-        V = factor * (bread @ meat @ bread)
-        Bt = B.T[:, :, None]
-        try:
-            VinvB = np.linalg.solve(V, Bt)
-        except np.linalg.LinAlgError:  # an exactly singular permutation: its F is a pseudo-F
-            VinvB = np.linalg.pinv(V, hermitian=True) @ Bt
-        out[start : start + _WALD_CHUNK] = (np.swapaxes(Bt, 1, 2) @ VinvB)[:, 0, 0] / k
-    return out
-
-
-def randomization_joint_test(
+def _joint_test_row(
     data: pd.DataFrame,
     *,
     variables: Sequence[str],
@@ -244,23 +182,21 @@ def randomization_joint_test(
     a: Any,
     b: Any,
     cluster: str,
-    strata: str | None = None,
-    n_perm: int = 999,
-    seed: int = 0,
+    strata: str | None,
+    n_perm: int,
+    seed: int,
 ) -> dict[str, Any]:
-    """Joint orthogonality test of arms ``a`` vs ``b`` with a randomisation-inference p-value.
+    """The ``ftest`` columns of the joint orthogonality test of arms ``a`` vs ``b``.
 
-    The statistic is the clustered (CR1) Wald F of the balance table's joint test (the arm
-    dummy regressed on the baseline variables, strata absorbed). Its F(k, G - 1) p-value
-    over-rejects badly when the number of restrictions ``k`` is close to the number of
-    clusters ``G`` (Pustejovsky & Tipton 2018, JBES 36(4)); here the p-value instead comes
-    from re-randomising the groups' arms within strata, as the trial did, ``n_perm`` times:
-    ``p = (1 + #{F_perm >= F}) / (n_perm + 1)``, exact under the sharp null whatever the
-    statistic's distribution (Fisher 1935; Young 2019, QJE 134(2), "Channeling Fisher").
-
-    Returns ``f_statistic``, ``p_value`` (randomisation), ``n_perm``, ``n_obs``, ``n_clusters``.
+    The rows of the two arms with every variable, a group and a stratum go to
+    :func:`jbp_analysis.inference.joint.randomization_balance_test` (the CR1 Wald F of the arm
+    dummy on the variables, strata absorbed, against ``n_perm`` re-randomisations of the
+    groups' arms within strata). The reports draw with ``sampler="sequential"`` and never
+    enumerate, as they always have, so their p-values do not change:
+    ``p = (1 + #{F_perm >= F}) / (n_perm + 1)``.
     """
     from jbp_analysis.estimate.design import numeric
+    from jbp_analysis.inference.joint import randomization_balance_test
 
     sub = data.loc[data[arm].isin([a, b]).to_numpy(dtype=bool)]
     X = np.column_stack([numeric(sub[v], role="balance variable") for v in variables])
@@ -268,28 +204,21 @@ def randomization_joint_test(
     if strata is not None:
         ok &= sub[strata].notna().to_numpy()
     sub, X = sub.loc[ok], X[ok]
-    cl, groups = pd.factorize(sub[cluster])
-    st, _ = pd.factorize(sub[strata]) if strata is not None else (np.zeros(len(sub), int), [0])
-    n_strata = int(st.max()) + 1
-    n_s = np.bincount(st, minlength=n_strata).astype(np.float64)
-    Xd = X - _group_sums(X, st, n_strata)[st] / n_s[st, None]
-    scale = Xd.std(axis=0)
-    Xd = Xd / np.where(scale > 0, scale, 1.0)  # the Wald F is scale-free; this conditions X'X
-    treated_g = pd.Series((sub[arm] == b).to_numpy(dtype=float)).groupby(cl).first().to_numpy()
-    stratum_g = pd.Series(st).groupby(cl).first().to_numpy()
-    rng = np.random.default_rng(seed)
-    perm_g = np.repeat(treated_g[None, :], n_perm, axis=0)
-    for s_ in range(n_strata):  # loop over strata: shuffle the arms of its groups
-        idx = np.flatnonzero(stratum_g == s_)
-        order = np.argsort(rng.random((n_perm, idx.size)), axis=1)
-        perm_g[:, idx] = treated_g[idx][order]
-    F = _wald_f(Xd, np.column_stack([treated_g, perm_g.T]), cl, st, n_strata)
+    test = randomization_balance_test(
+        X,
+        (sub[arm] == b).to_numpy(dtype=float),
+        group=pd.factorize(sub[cluster])[0],
+        strata=None if strata is None else pd.factorize(sub[strata])[0],
+        draws=n_perm,
+        seed=seed,
+        enumerate=False,
+        sampler="sequential",
+    )
     return {
-        "f_statistic": float(F[0]),
-        "p_value": float((1 + np.sum(F[1:] >= F[0] * (1 - 1e-10))) / (n_perm + 1)),
+        "f_statistic": test.statistic,
+        "p_value": test.p_value,
         "n_perm": int(n_perm),
         "n_obs": int(len(sub)),
-        "n_clusters": int(len(groups)),
     }
 
 
@@ -309,7 +238,8 @@ def balance_view(
     Means by arm and per-variable differences come from
     :func:`jbp_analysis.analyses.balance.balance_table`. The joint orthogonality test of each pair of
     arms is reported only where it exists (:func:`joint_test_estimable`), with the p-value of
-    :func:`randomization_joint_test` (``p_value``) next to the F-distribution one
+    :func:`jbp_analysis.inference.joint.randomization_balance_test` (``p_value``) next to the
+    F-distribution one
     (``p_value_f``). With too few groups for the joint test, ``balance_table`` is called once per
     variable (a one-coefficient test, which exists) and the pair gets ``estimable = False``.
     """
@@ -337,7 +267,7 @@ def balance_view(
         label = f"{b} - {a}"
         row: dict[str, Any] = {"contrast": label, "n_clusters": g, "n_strata": s}
         if ok[(a, b)]:
-            ri = randomization_joint_test(
+            ri = _joint_test_row(
                 data, variables=variables, a=a, b=b, n_perm=n_perm, seed=seed, **opts
             )
             row.update(ri, n_clusters=g, estimable=True, df_num=len(variables), df_denom=g - 1)
@@ -731,3 +661,66 @@ def attrition_view(
         )
         lee = bounded.lee()
     return AttritionView(rep.tests(), rep.joint(), differential, lee, threshold)
+
+
+def roster_by_group(panel: pd.DataFrame) -> pd.DataFrame:
+    """Participants of each group: its baseline roster (``group_id, arm, participants``).
+
+    Costs are spent on every enrolled member, interviewed later or not, so cost per participant
+    divides by the roster, not by later respondents. This is the ``participants`` table of
+    :mod:`jbp_analysis.analyses.cost_effectiveness`.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"respondent_id": [1, 2, 3, 1], "group_id": ["g1", "g1", "g2", "g1"],
+    ...                       "arm": ["kontrol", "kontrol", "karitatif", "kontrol"],
+    ...                       "wave": ["baseline", "baseline", "baseline", "endline"]})
+    >>> roster_by_group(panel).values.tolist()
+    [['g1', 'kontrol', 2], ['g2', 'karitatif', 1]]
+    """
+    base = panel[panel["wave"].astype(str) == "baseline"]
+    g = base.groupby(base["group_id"].astype(str), observed=True)
+    out = pd.DataFrame(
+        {"arm": g["arm"].first().astype(str), "participants": g["respondent_id"].nunique()}
+    )
+    return out.reset_index(names="group_id")
+
+
+def cost_per_participant_view(costs: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
+    """Cost per participant of each arm with recorded costs, for the cost chart and its sentence.
+
+    :func:`jbp_analysis.analyses.cost_effectiveness.cost_per_participant` (total cost of the
+    arm's groups / their baseline roster, :func:`roster_by_group`), keeping the arms that have
+    cost records (an arm without any is not drawn), in the study's arm order, with the chart's
+    column names: ``arm, total_cost, n_groups, n`` (participants) and ``value`` (rupiah per
+    participant).
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"respondent_id": range(90), "group_id": [i // 10 for i in range(90)],
+    ...                       "arm": ["kontrol"] * 30 + ["karitatif"] * 30 + ["pendampingan"] * 30,
+    ...                       "wave": "baseline"})
+    >>> costs = pd.DataFrame({"group_id": [3, 6], "arm": ["karitatif", "pendampingan"],
+    ...                       "cost_rp": [45e6, 90e6]})
+    >>> tab = cost_per_participant_view(costs, panel)
+    >>> tab[["arm", "n_groups", "n", "value"]].values.tolist()
+    [['karitatif', 3, 30, 1500000.0], ['pendampingan', 3, 30, 3000000.0]]
+    """
+    from jbp_analysis.analyses.cost_effectiveness import cost_per_participant
+
+    per_arm = cost_per_participant(
+        costs.assign(group_id=costs["group_id"].astype(str)), roster_by_group(panel)
+    )
+    per_arm = per_arm[per_arm["arm"].isin(set(costs["arm"].astype(str)))]
+    out = pd.DataFrame(
+        {
+            "arm": per_arm["arm"].astype(str),
+            "total_cost": per_arm["total_cost_rp"].astype(float),
+            "n_groups": per_arm["groups"].astype(int),
+            "n": per_arm["participants"].astype(int),
+            "value": per_arm["cost_per_participant_rp"].astype(float),
+        }
+    )
+    order = {a: i for i, a in enumerate(load_codebook().arms)}
+    out = out.iloc[np.argsort(out["arm"].map(order).to_numpy(), kind="stable")]
+    return out.reset_index(drop=True)
