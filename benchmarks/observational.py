@@ -13,9 +13,13 @@ simulation.
    often in business). For IPW, AIPW and DR-DiD, clustered by kelompok: the share of 95%
    intervals that contain the planted population ATT (target 93-97%), the bias and the ratio of
    the mean SE to the SD of the estimates; the naive difference for contrast.
+3. **Few clusters.** ``--few-reps`` draws with 8, 12 and 16 kelompok (2-3 districts, half the
+   groups in the programme): coverage of the AIPW 95% intervals with the normal reference (the
+   behaviour before few-cluster inference) and with ``inference="auto"``, which uses t(G - 1)
+   below 50 clusters (Cameron & Miller 2015, section VI.C).
 
 Run: ``.venv/bin/python benchmarks/observational.py [--rows 1000000] [--repeat 2] [--reps 1000]
-[--skip-scale] [--skip-coverage]``
+[--few-reps 200] [--skip-scale] [--skip-coverage] [--skip-few]``
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from jbp_analysis.core.errors import ConfigError, JBPInputError
 from jbp_analysis.observational import att, drdid
+from jbp_analysis.observational.inference import interval
 from jbp_analysis.simulate.observational import COVARIATES, simulate_observational
 
 
@@ -131,6 +137,41 @@ def coverage(reps: int, level: float = 0.95) -> None:
     print(f"target 93-97% (Monte Carlo SE {mc:.3f}): {'met' if ok else 'NOT met'}")
 
 
+FEW_CLUSTER_CASES = ((("3322", "3373"), 4, 25), (("3322", "3373", "3374"), 4, 20),
+                     (("3322", "3373"), 8, 15))  # fmt: skip
+
+
+def few_clusters(reps: int, level: float = 0.95) -> None:
+    print(f"\n-- Few clusters: AIPW coverage of the planted ATT, {reps} draws per case "
+          "(draws with no treated or comparison group, or a failed fit, are skipped)")  # fmt: skip
+    print(f"{'clusters':>8s} {'treated cl.':>11s} {'draws':>6s} {'normal':>7s} {'auto':>7s} "
+          f"{'se/sd':>6s}  inference")  # fmt: skip
+    for districts, per, size in FEW_CLUSTER_CASES:
+        hits, est, ses, n_tr, label = [], [], [], [], ""
+        for seed in range(reps):
+            try:
+                s = simulate_observational(seed=seed, districts=districts, groups_per_district=per,
+                                           group_size=size, treated_share=0.5)  # fmt: skip
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    r = att(s.respondents, outcome="income", treatment="treated",
+                            cluster="group_id", level=level,
+                            covariates=COVARIATES + " + income_baseline")  # fmt: skip
+            except (ConfigError, JBPInputError, np.linalg.LinAlgError):
+                continue
+            truth = s.att_population
+            lo, hi, _ = interval(r.estimate, r.std_error, level=level)  # normal reference
+            hits.append((lo <= truth <= hi, r.ci_low <= truth <= r.ci_high))
+            est.append(r.estimate)
+            ses.append(r.std_error)
+            n_tr.append(s.respondents.groupby("group_id")["treated"].max().sum())
+            label = r.inference
+        h = np.array(hits, dtype=float)
+        G = len(districts) * per
+        print(f"{G:8d} {np.mean(n_tr):11.1f} {len(h):6d} {h[:, 0].mean():7.3f} "
+              f"{h[:, 1].mean():7.3f} {np.mean(ses) / np.std(est, ddof=1):6.2f}  {label}")  # fmt: skip
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=1_000_000)
@@ -138,11 +179,15 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=1000)
     p.add_argument("--skip-scale", action="store_true")
     p.add_argument("--skip-coverage", action="store_true")
+    p.add_argument("--few-reps", type=int, default=200)
+    p.add_argument("--skip-few", action="store_true")
     a = p.parse_args()
     if not a.skip_scale:
         scale(a.rows, a.repeat)
     if not a.skip_coverage:
         coverage(a.reps)
+    if not a.skip_few:
+        few_clusters(a.few_reps)
 
 
 if __name__ == "__main__":

@@ -38,10 +38,18 @@ min_cell: int = 10  # disclosure control: fewest respondents behind any publishe
 import pandas as pd
 from IPython.display import Markdown, display
 
-from jbp_analysis.observational import plot_love
 from jbp_analysis.report import narrative as nar
 from jbp_analysis.report.deviations import plan_line
-from jbp_analysis.report.observational import estimates_reader, observational_sections, result_text
+from jbp_analysis.report.observational import (
+    balance_text,
+    estimates_reader,
+    inference_text,
+    love_figure,
+    observational_sections,
+    overlap_figure,
+    result_text,
+    warning_texts,
+)
 from jbp_analysis.report.setup import start_report
 
 rep = start_report(
@@ -65,10 +73,10 @@ if sections:
     first = sections[0]
     display(nar.heading("obs.overlap", lang))
     display(Markdown(rep.t("obs.overlap_text")))
-    display(rep.pack.figure(first.analysis.overlap.plot(), "overlap"))
+    display(rep.pack.figure(overlap_figure(first, lang=lang), "overlap"))
     display(nar.heading("obs.balance", lang))
-    display(Markdown(rep.t("obs.balance_text")))
-    display(rep.pack.figure(plot_love(first.analysis.balance), "balance_love"))
+    display(Markdown(balance_text(first, lang=lang)))
+    display(rep.pack.figure(love_figure(first, lang=lang), "balance_love"))
 else:
     display(Markdown(rep.t("report.baseline_only")))
 
@@ -77,6 +85,7 @@ if sections:
     display(nar.heading("obs.estimates", lang))
     for s in sections:
         display(Markdown(result_text(s, lang=lang, min_cell=min_cell)))
+    display(Markdown(inference_text(sections, plan=rep.plan, lang=lang)))
     display(
         rep.pack.table(
             estimates_reader(sections, plan=rep.plan, lang=lang, min_cell=min_cell),
@@ -86,6 +95,9 @@ if sections:
     )
 
 # %%
+display(nar.heading("obs.warnings", lang))
+alerts = warning_texts(sections, lang=lang)
+display(Markdown("\n".join(f"- {a}" for a in alerts) if alerts else rep.t("obs.warn.none")))
 display(nar.heading("section.caveats", lang))
 display(Markdown(rep.t("obs.caveat")))
 rep.pack.set_headline(

@@ -592,3 +592,51 @@ def test_observational_report_notebook_runs(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     text = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
     assert "not an experiment" in text and "doubly robust" in text
+
+
+# --- few clusters --------------------------------------------------------------------------------
+
+
+def test_few_clusters_use_t_with_g_minus_1_df():
+    """Below the few-cluster threshold the interval is t(G-1) on the same CR1 influence SE."""
+    from scipy import stats
+
+    df = _selected(n=1200, seed=3).assign(g=lambda f: f["g"] % 10)
+    r = att(df, outcome="y", treatment="d", covariates=["x1", "x2"], cluster="g")
+    codes = pd.factorize(df["g"], sort=True)[0]
+    assert r.std_error == pytest.approx(influence_se(np.asarray(r.influence), cluster=codes))
+    crit = stats.t.ppf(0.975, 9)
+    assert r.ci_high - r.estimate == pytest.approx(crit * r.std_error, rel=1e-12)
+    assert r.p_value == pytest.approx(2 * stats.t.sf(abs(r.estimate / r.std_error), 9))
+    assert r.tidy()["inference"].iloc[0].endswith("t(9) (auto: 10 clusters < 50)")
+    # the threshold is the plan's: at 10 clusters with a threshold of 10, the normal reference
+    n = att(df, outcome="y", treatment="d", covariates=["x1", "x2"], cluster="g",
+            few_cluster_threshold=10)  # fmt: skip
+    assert n.std_error == r.std_error and n.estimate == r.estimate
+    z = stats.norm.ppf(0.975)
+    assert n.ci_high - n.estimate == pytest.approx(z * n.std_error, rel=1e-12)
+    assert "t(" not in n.inference
+
+
+def test_few_clusters_bootstrap_uses_webb_weights_and_t():
+    from scipy import stats
+
+    df = _selected(n=1200, seed=3).assign(g=lambda f: f["g"] % 8)
+    r = att(df, outcome="y", treatment="d", covariates=["x1", "x2"], cluster="g",
+            inference="bootstrap", draws=199)  # fmt: skip
+    assert "Webb weights" in r.inference and "t(7)" in r.inference
+    assert r.ci_high - r.estimate == pytest.approx(stats.t.ppf(0.975, 7) * r.std_error)
+
+
+def test_few_treated_clusters_get_a_note():
+    df = _selected(n=1200, seed=3)
+    df["g"] = np.where(df["d"] == 1, df["g"] % 3, 3 + df["g"] % 9)  # 3 treated, 9 comparison
+    r = att(df, outcome="y", treatment="d", covariates=["x1", "x2"], cluster="g")
+    assert any(n.startswith("Only 3 treated and 9 comparison clusters") for n in r.notes)
+
+
+def test_not_binary_message_shows_plain_values():
+    df = pd.DataFrame({"y": np.arange(9.0), "d": [0, 1, 2] * 3, "x1": np.arange(9.0)})
+    with pytest.raises(JBPInputError, match=r"values 0, 1, 2") as info:
+        att(df, outcome="y", treatment="d", covariates=["x1"])
+    assert "np.int64" not in str(info.value)

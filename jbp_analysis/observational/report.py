@@ -11,13 +11,14 @@ method side by side with the doubly robust DiD (Sant'Anna & Zhao 2020), and the 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS
 from jbp_analysis.observational.diagnostics import balance
 from jbp_analysis.observational.drdid import drdid
 from jbp_analysis.observational.estimator import att, overlap
@@ -93,6 +94,11 @@ class ObservationalAnalysis:
         What was estimated, at which wave, for which arms.
     notes
         Warnings raised by the estimators, in words.
+    results
+        Every method's :class:`ATTResult`, by method (``"ipw"``, ..., ``"drdid"``).
+    warned
+        ``(method, warning class name)`` of each warning an estimator raised (``"overlap"`` for
+        :func:`~jbp_analysis.observational.overlap`), so that a report can word them itself.
     """
 
     overlap: OverlapResult
@@ -104,6 +110,8 @@ class ObservationalAnalysis:
     post: str
     comparison: str
     notes: tuple[str, ...] = ()
+    results: Mapping[str, ATTResult] = field(default_factory=dict, repr=False)
+    warned: tuple[tuple[str, str], ...] = ()
 
     def text(self) -> str:
         """A plain-English paragraph that states the estimate and what it rests on.
@@ -145,6 +153,7 @@ def observational_analysis(
     cluster: str | None = "group_id",
     methods: Sequence[str] = ("ipw", "aipw", "entropy", "matching"),
     level: float = 0.95,
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
 ) -> ObservationalAnalysis:
     """Run the observational analysis of ``outcome`` at wave ``post``.
 
@@ -163,6 +172,9 @@ def observational_analysis(
         Panel identifier, wave column, baseline and post-treatment waves.
     cluster
         Cluster column for the standard errors (matching is not clustered).
+    few_cluster_threshold
+        Below this many clusters the intervals use t(G - 1) (see
+        :func:`~jbp_analysis.observational.att`; the plan's ``models.few_cluster_threshold``).
     methods
         ATT methods to compare; AIPW is the primary one.
 
@@ -186,20 +198,36 @@ def observational_analysis(
     spec = f"{rhs} + {outcome}_bl"
     common = {"treatment": treatment, "control": control, "treated": treated, "level": level}
     notes: list[str] = []
+    warned: list[tuple[str, str]] = []
+    caught_all = []
+
+    def record(name: str, caught: list) -> None:
+        caught_all.extend(caught)
+        warned.extend((name, type(w.message).__name__) for w in caught)
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ov = overlap(frame, covariates=spec, treatment=treatment, control=control, treated=treated)
-        results = {}
-        for m in methods:
+    record("overlap", caught)
+    results = {}
+    for m in methods:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             results[m] = att(
                 frame, outcome=outcome, covariates=spec, method=m,
-                cluster=None if m == "matching" else cluster, **common,
+                cluster=None if m == "matching" else cluster,
+                few_cluster_threshold=few_cluster_threshold, **common,
             )  # fmt: skip
+        record(m, caught)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         did = drdid(
             data, outcome=outcome, covariates=_unsuffixed(frame, covariates), unit=unit,
-            wave=wave, pre=baseline, post=post, cluster=cluster, **common,
+            wave=wave, pre=baseline, post=post, cluster=cluster,
+            few_cluster_threshold=few_cluster_threshold, **common,
         )  # fmt: skip
-    notes += sorted({str(w.message) for w in caught})
+    record(did.method, caught)
+    notes += sorted({str(w.message) for w in caught_all})
     primary = results.get("aipw") or next(iter(results.values()))
     rows = [r.tidy() for r in results.values()] + [did.tidy()]
     control_sd = float(frame.loc[primary.index[~primary.treated_mask], outcome].std())
@@ -220,6 +248,8 @@ def observational_analysis(
         post=str(post),
         comparison=str(treated if treated is not None else treatment),
         notes=tuple(notes),
+        results={**results, did.method: did},
+        warned=tuple(dict.fromkeys(warned)),
     )
 
 
