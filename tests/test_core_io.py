@@ -185,3 +185,18 @@ def test_neutralise_frame_arrow_columns_keep_their_dtype():
         assert out[c].dtype == df[c].dtype
         assert out[c].iloc[[2, 3]].tolist() == ["-5", "'@me"]
         assert out[c].iloc[4] == "'=SUM(A1)" and pd.isna(out[c].iloc[0])
+
+
+def test_sha256_in_chunks_is_the_hash_of_the_whole_file(tmp_path) -> None:
+    """The one file hash (1 MiB chunks) equals hashing all bytes at once, across chunk edges,
+    and feeding two files into one hash equals hashing their concatenation."""
+    from jbp_analysis.core.io import sha256_update
+
+    big = os.urandom((5 << 19) + 7)  # 2.5 MiB + 7 bytes
+    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
+    a.write_bytes(big)
+    b.write_bytes(big[: 1 << 20])  # exactly one chunk
+    assert sha256_file(a) == hashlib.sha256(big).hexdigest()
+    assert sha256_file(b) == hashlib.sha256(big[: 1 << 20]).hexdigest()
+    both = sha256_update(sha256_update(hashlib.sha256(), a), b).hexdigest()
+    assert both == hashlib.sha256(big + big[: 1 << 20]).hexdigest()

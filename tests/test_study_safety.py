@@ -11,9 +11,9 @@ import pytest
 from jbp_analysis.clean.pseudonymise import DEMO_KEY, SECRET_ENV, resolve_secret
 from jbp_analysis.cli import main
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.io import sha256_file
 from jbp_analysis.core.simulated import (
     MARKER,
-    file_sha256,
     folder_files,
     is_untouched_simulation,
     unverified_files,
@@ -54,7 +54,7 @@ def test_marker_records_the_hash_of_every_file_written(sample: Path) -> None:
     assert sorted(marker["sha256"]) == files
     assert any(f.startswith("_truth/") for f in files) and "responden_baseline.csv" in files
     for name in files:
-        assert marker["sha256"][name] == file_sha256(sample / name)
+        assert marker["sha256"][name] == sha256_file(sample / name)
     assert is_untouched_simulation(sample)
 
 

@@ -36,7 +36,6 @@ False
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ import pandas as pd
 
 from jbp_analysis.clean.readers import FORMATS, RawTable
 from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.core.io import sha256_file
 from jbp_analysis.study.codebook import Codebook, Variable
 
 __all__ = [
@@ -57,7 +57,6 @@ __all__ = [
     "map_headers",
     "missing_required",
     "closest_names",
-    "sha256",
     "TOOL_COLUMNS",
     "ALIASES_FILE",
 ]
@@ -186,15 +185,6 @@ class UnplacedFiles:
     unsupported: tuple[Path, ...]
 
 
-def sha256(path: Path) -> str:
-    """SHA-256 hex digest of a file, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _file_map(codebook: Codebook, file_map):  # noqa: ANN202 - FileMap, imported lazily
     if file_map is not None:
         return file_map
@@ -243,7 +233,7 @@ def place_files(
                 path=path,
                 module=where.module,
                 wave=where.wave if per_wave else None,
-                sha256=sha256(path),
+                sha256=sha256_file(path),
                 wave_from_column=per_wave and where.wave is None,
                 sheet=where.sheet,
             )

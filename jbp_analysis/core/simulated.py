@@ -27,17 +27,17 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jbp_analysis.core.io import sha256_file
+
 __all__ = [
     "MARKER",
     "IGNORED_NAMES",
     "UnverifiedFile",
-    "file_sha256",
     "folder_files",
     "read_marker",
     "write_marker",
@@ -60,15 +60,6 @@ class UnverifiedFile:
 
     def __str__(self) -> str:
         return f"{self.name} ({self.reason})"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def folder_files(folder: Path) -> list[str]:
@@ -103,7 +94,7 @@ def write_marker(folder: Path, content: dict[str, Any], files: list[str]) -> dic
     Returns the ``{relative path: sha256}`` map it recorded (sorted keys, so deterministic).
     """
     folder = Path(folder)
-    hashes = {name: file_sha256(folder / name) for name in sorted(files)}
+    hashes = {name: sha256_file(folder / name) for name in sorted(files)}
     body = {**content, "sha256": hashes}
     text = json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (folder / MARKER).write_text(text, encoding="utf-8")
@@ -127,7 +118,7 @@ def unverified_files(folder: Path) -> list[UnverifiedFile]:
         want = hashes.get(name)
         if want is None:
             out.append(UnverifiedFile(name, "not written by jbp simulate"))
-        elif file_sha256(folder / name) != want:
+        elif sha256_file(folder / name) != want:
             out.append(UnverifiedFile(name, "changed since jbp simulate wrote it"))
     return out
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from jbp_analysis.core.errors import ConfigError
+from jbp_analysis.core.io import sha256_update
 from jbp_analysis.core.paths import PACKAGE_DATA, PROJECT_ROOT, REPORTS_DIR
 from jbp_analysis.i18n import check_lang
 from jbp_analysis.report.export import safe_path
@@ -242,7 +243,7 @@ def _code_hash(notebooks: Iterable[Path]) -> str:
                     p.relative_to(PROJECT_ROOT) if p.is_relative_to(PROJECT_ROOT) else p.name
                 ).encode()
             )
-            h.update(p.read_bytes())
+            sha256_update(h, p)
     return h.hexdigest()
 
 
@@ -257,7 +258,7 @@ def _district_data_hashes(processed_dir: Path, keys: Iterable[str]) -> dict[str,
         path = processed_dir / name
         if not path.is_file():
             continue
-        whole.update(path.read_bytes())
+        sha256_update(whole, path)
         df = pd.read_parquet(path)
         if "district_code" not in df:
             continue
