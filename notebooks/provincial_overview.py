@@ -223,6 +223,7 @@ display(
             lang=lang,
             simulated=rep.simulated,
             province=True,
+            attrition=FOLLOW_UP,  # "see the attrition section": there is one
         )
     )
 )

@@ -434,3 +434,25 @@ def test_overview_follows_the_plan_and_bounds_attrition(run) -> None:
     assert t("col.std_error_cr1") in pooled.columns and t("col.covariates") in pooled.columns
     impacts = pd.read_csv(run["reports"] / "3322-kab-semarang" / "tables" / "impacts.csv")
     assert {t("col.std_error_cr1"), t("col.covariates")} <= set(impacts.columns)
+
+
+def test_baseline_only_overview_lists_the_waves_to_come(tmp_path) -> None:
+    """With baseline data only, the overview has no impacts and no attrition section, so its
+    caveats do not point to one; its deviations name the waves not yet collected."""
+    import dataclasses
+
+    data = make_processed(seed=9, districts=("3322",))
+    keep = lambda df: df[df["wave"].astype(str) == "baseline"].reset_index(drop=True)  # noqa: E731
+    data = dataclasses.replace(data, panel=keep(data.panel), groups=keep(data.groups))
+    processed = write_processed(tmp_path / "processed", data)
+    with contextlib.redirect_stderr(io.StringIO()):
+        command(
+            all_districts=True, processed=processed, out=tmp_path / "r", lang="en", progress=False
+        )
+    folder = tmp_path / "r" / "33-jawa-tengah"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    assert t("report.baseline_only", "en") in text and t("dev.section", "en") in text
+    assert t("section.attrition", "en") not in text and t("caveat.attrition", "en") not in text
+    deviations = pd.read_csv(folder / "tables" / "deviations.csv")
+    assert t("dev.not_collected", "en") in set(deviations[t("dev.reason", "en")])

@@ -518,14 +518,22 @@ def pooled_lines(
 
 
 def caveat_lines(
-    *, n_groups: int, min_cell: int, simulated: bool, lang: str = "id", province: bool = False
+    *,
+    n_groups: int,
+    min_cell: int,
+    simulated: bool,
+    lang: str = "id",
+    province: bool = False,
+    attrition: bool = True,
 ) -> list[str]:
-    """The standard caveats."""
+    """The standard caveats. ``attrition=False`` (a report without a follow-up wave, hence
+    without an attrition section) leaves out the caveat that points to that section."""
     lines = []
     if not province:
         lines.append(t("caveat.small_sample", lang, n_groups=n_groups))
+    if attrition:
+        lines.append(t("caveat.attrition", lang))
     lines += [
-        t("caveat.attrition", lang),
         t("caveat.multiple", lang),
         t("caveat.disclosure", lang, min_cell=min_cell, marker=MARKER),
     ]
