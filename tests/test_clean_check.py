@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
@@ -80,3 +81,30 @@ def test_wave_column_that_says_no_wave_is_a_problem(tmp_path) -> None:
     report = check_raw(raw)
     assert [p.kind for p in report.problems] == ["wave"]
     assert "gelombang" in report.problems[0].message
+
+
+def test_unreadable_values_are_counted_on_the_rows_clean_counts(sample, tmp_path, monkeypatch):
+    """Exact and near duplicates are dropped before counting, by `jbp check` as by `jbp clean`:
+    the same counts in the check report and in ``quality.json``."""
+    from jbp_analysis.clean import run
+
+    raw = tmp_path / "raw"
+    shutil.copytree(sample, raw)
+    p = raw / "responden_baseline.csv"
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    df.loc[:3, "latar/jenis_kelamin"] = "pria"  # 4 unreadable cells (below 10%)...
+    exact = df.iloc[[0]]  # ...plus an exact duplicate of one of them
+    near = df.iloc[[1]].assign(_uuid="near-" + df.loc[1, "_uuid"])  # and a near duplicate
+    pd.concat([df, exact, near], ignore_index=True).to_csv(p, index=False)
+    monkeypatch.setenv("JBP_SECRET", "check-counts-like-clean-0123456789")
+    report = check_raw(raw, unreadable_threshold=0.1)
+    run(raw, tmp_path / "out", unreadable_threshold=0.1)
+    quality = json.loads((tmp_path / "out" / "quality.json").read_text())
+    cleaned = {(u["file"], u["column"]): (u["non_blank"], u["unreadable"])
+               for u in quality["unreadable"]}  # fmt: skip
+    checked = {(r.file, r.column): (r.non_blank, r.unreadable)
+               for r in report.unreadable.itertuples()}  # fmt: skip
+    assert checked[("responden_baseline.csv", "sex")][1] == 4
+    assert checked == cleaned
+    note = next(n for n in report.notes if "latar/jenis_kelamin" in n)
+    assert "4 of" in note and "'pria' (4)" in note

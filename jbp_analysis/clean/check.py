@@ -17,6 +17,11 @@ instead of stopping at the first:
 * ``wave``: waves without respondents: no baseline, a wave missing before a later one, or a wave
   column that does not say which wave a row is.
 
+Unreadable values are counted on the rows ``jbp clean`` normalises (exact and near duplicates
+dropped), so both commands give the same counts. Roster names, NIKs and phone numbers typed
+outside their columns are masked in every line of the report, as ``jbp clean`` masks them
+(:mod:`~jbp_analysis.clean.pii`).
+
 Examples
 --------
 >>> report = check_raw(Path("data/raw"))  # doctest: +SKIP
@@ -26,11 +31,13 @@ Examples
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from jbp_analysis.clean.duplicates import near_duplicates, row_codes
 from jbp_analysis.clean.inputs import (
     InputFile,
     MappedTable,
@@ -42,10 +49,12 @@ from jbp_analysis.clean.inputs import (
     place_files,
 )
 from jbp_analysis.clean.normalise import normalise
+from jbp_analysis.clean.pii import PIIScanner, mask_unreadable
+from jbp_analysis.clean.pseudonymise import resolve_secret
 from jbp_analysis.clean.readers import read_table
 from jbp_analysis.clean.unreadable import unreadable_lines, unreadable_problems, unreadable_table
 from jbp_analysis.clean.waves import split_waves
-from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.core.errors import JBPError, JBPInputError
 from jbp_analysis.study.codebook import Codebook
 
 __all__ = ["Problem", "CheckReport", "check_raw"]
@@ -167,7 +176,8 @@ def check_raw(
         else:
             parts += mapped
     problems += _duplicate_exports(parts)
-    table = _unreadable(parts, cb)
+    pii = _scanner(raw, parts)
+    table, _ = mask_unreadable(pii, _unreadable(parts, cb))
     for line in unreadable_problems(table, threshold=threshold, aliases=aliases):
         file, rest = line.split(", column ", 1)
         problems.append(Problem("unreadable_values", file, "column " + rest))
@@ -186,8 +196,8 @@ def check_raw(
     return CheckReport(
         raw=raw,
         files=tuple(f.name for f in files),
-        problems=tuple(problems),
-        notes=tuple(notes),
+        problems=tuple(Problem(p.kind, p.file, pii.mask_text(p.message)[0]) for p in problems),
+        notes=tuple(pii.mask_text(n)[0] for n in notes),
         waves=tuple(waves),
         unreadable=table,
     )
@@ -275,12 +285,33 @@ def _duplicate_exports(parts: list[MappedTable]) -> list[Problem]:
     return out
 
 
+def _scanner(raw: Path, parts: list[MappedTable]) -> PIIScanner:
+    """The PII scanner of ``jbp clean`` for these files: the roster of the readable files,
+    keyed with the project secret (masked values then read as in ``jbp clean``'s outputs), or a
+    random key when there is none (``jbp check`` needs no secret)."""
+    try:
+        key = resolve_secret(raw).key
+    except JBPError:
+        key = secrets.token_bytes(32)
+    return PIIScanner.from_frames([m.frame for m in parts], key=key)
+
+
 def _unreadable(parts: list[MappedTable], cb: Codebook) -> pd.DataFrame:
-    """Unreadable values of every column of every part (as ``jbp clean`` counts them)."""
+    """Unreadable values of every column of every part, counted as ``jbp clean`` counts them:
+    on the rows left once exact duplicates (every cell equal) and near duplicates (equal but
+    for the submission id and time) are dropped."""
     stats = []
     for m in parts:
         vs = [v for v in cb.module(m.source.module) if v.name in m.frame.columns]
-        norm = normalise(m.frame, vs, codebook=cb)
+        frame = m.frame.reset_index(drop=True)
+        codes = row_codes(frame)  # factorised once for both checks
+        kept = ~near_duplicates(frame, ignore=(), order_by=None, codes=codes)[0].to_numpy(bool)
+        frame = frame[kept].reset_index(drop=True)
+        codes = codes[kept].reset_index(drop=True)
+        ignore = tuple(c for c in ("submission_id", "submission_time") if c in frame.columns)
+        order_by = "submission_time" if "submission_time" in frame.columns else None
+        near, _ = near_duplicates(frame, ignore=ignore, order_by=order_by, codes=codes)
+        norm = normalise(frame[~near.to_numpy(dtype=bool)], vs, codebook=cb)
         stats.append(
             norm.unreadable.assign(
                 file=m.source.name,

@@ -17,6 +17,12 @@ NIK still groups its members) while the value itself cannot be recovered. Each m
 logged without the value (file, row, column, kind) and counted per table and column in the
 quality report.
 
+The same scanner guards the other ways a raw value leaves ``data/raw``: the values the quality
+report quotes (:func:`mask_values`, :func:`mask_unreadable`, :func:`mask_report`: unreadable
+values, enumerator codes of duplicate submissions, unknown headers) and every line of text the
+run prints or raises (:meth:`PIIScanner.mask_text`, :func:`mask_error`: the run summary, error
+messages, ``jbp check``).
+
 Examples
 --------
 >>> import pandas as pd
@@ -44,6 +50,10 @@ __all__ = [
     "summarise",
     "mask_outputs",
     "mask_json_lines",
+    "mask_values",
+    "mask_unreadable",
+    "mask_report",
+    "mask_error",
     "NIK_PATTERN",
     "PHONE_PATTERN",
     "HIT_COLUMNS",
@@ -75,6 +85,11 @@ _MAYBE_NIK_OR_PHONE = (
     r"|[0-9]{6}[ .\-][0-9]{6}[ .\-][0-9]{4}|(?:\+62|62|0)[ .\-]?8(?:[ .\-]?[0-9]){7}"
 )
 _KINDS = ("phone", "nik", "name")  # a later kind wins a value that is several
+#: a word of free text (:meth:`PIIScanner.mask_text`): a run of characters other than spaces,
+#: quotes, brackets and punctuation that separates values in messages
+_WORD = re.compile(r"[^\s'\"`,;:()\[\]{}<>|=]+")
+#: the most words a roster value spans in free text ("Siti Nur Rahayu Putri Ayu")
+_MAX_WORDS = 6
 
 
 def _norm(value: str) -> str:
@@ -258,6 +273,54 @@ class PIIScanner:
             kinds[is_text] = self.kinds_of_list(uniq[is_text].tolist())
         return np.asarray(idx), uniq, kinds
 
+    def mask_text(self, text: str) -> tuple[str, list[str]]:
+        """Mask the roster values and NIK/phone shapes *inside* a line of free text.
+
+        A message quotes values among other words, so the roster is looked up for every run of
+        up to six consecutive words (compared as :meth:`kind_of` compares a cell); the NIK and
+        phone patterns are searched in the whole text. Returns the text and the kind of each
+        masked value.
+
+        Examples
+        --------
+        >>> scan = PIIScanner(names=["Siti Rahayu"], niks=[], phones=[], key=b"k" * 16)
+        >>> text, kinds = scan.mask_text("sex: 'SITI rahayu' (1), 'pria' (3); call 0812 3456 789")
+        >>> text
+        "sex: '[pii:name:f1d7f53c]' (1), 'pria' (3); call [pii:phone:e9eb79fc]"
+        >>> kinds
+        ['name', 'phone']
+        """
+        text = str(text)
+        found: list[str] = []
+        known = self.known
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text)] if known else []
+        spans: list[tuple[int, int, str]] = []
+        i = 0
+        while i < len(words):
+            hit = None
+            for j in range(min(len(words), i + _MAX_WORDS) - 1, i - 1, -1):  # longest first
+                kind = known.get(_norm(text[words[i][0] : words[j][1]]))
+                if kind is not None:
+                    hit = (j, kind)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            spans.append((words[i][0], words[hit[0]][1], hit[1]))
+            i = hit[0] + 1
+        for start, end, kind in reversed(spans):
+            text = text[:start] + self.token(text[start:end], kind) + text[end:]
+            found.append(kind)
+        found.reverse()
+        for kind, pattern in (("nik", _NIK_RE), ("phone", _PHONE_RE)):
+
+            def sub(m: re.Match, kind: str = kind) -> str:
+                found.append(kind)
+                return self.token(m.group(0), kind)
+
+            text = pattern.sub(sub, text)
+        return text, found
+
     def token(self, value: str, kind: str) -> str:
         digest = hmac.new(self.key, _norm(value).encode("utf-8"), hashlib.sha256).hexdigest()
         return f"[pii:{kind}:{digest[:8]}]"
@@ -439,3 +502,105 @@ def mask_outputs(
         found.append(hits)
     all_hits = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=HIT_COLUMNS)
     return out, all_hits
+
+
+def mask_values(
+    scanner: PIIScanner, values: list, *, table: str, column: str
+) -> tuple[list, pd.DataFrame]:
+    """Mask a list of values (a value that is no string is kept) as :meth:`PIIScanner.mask`
+    masks a cell; the hits name ``table`` and ``column``, ``position`` the list index.
+
+    Examples
+    --------
+    >>> scan = PIIScanner(names=["Siti Rahayu"], niks=[], phones=[], key=b"k" * 16)
+    >>> out, hits = mask_values(scan, ["E01", "Siti Rahayu", 3], table="t", column="c")
+    >>> out[0], out[1][:10], out[2], hits["position"].tolist()
+    ('E01', '[pii:name:', 3, [1])
+    """
+    out = list(values)
+    pos = [i for i, v in enumerate(out) if isinstance(v, str)]
+    kinds = scanner.kinds_of_list([out[i] for i in pos]) if pos else []
+    hits = []
+    for i, kind in zip(pos, kinds, strict=True):
+        if kind:
+            out[i] = scanner.token(out[i], kind)
+            hits.append({"table": table, "column": column, "position": i, "kind": kind})
+    return out, pd.DataFrame(hits, columns=HIT_COLUMNS)
+
+
+def mask_unreadable(
+    scanner: PIIScanner, table: pd.DataFrame, *, name: str = "quality.json"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mask the unreadable values quoted by an unreadable-values table
+    (:func:`~jbp_analysis.clean.unreadable.unreadable_table`: its ``values`` column of
+    ``(value, cells)`` pairs) before the run summary, an error message, ``jbp check`` or the
+    quality report shows them. One hit per masked value (column ``unreadable``)."""
+    if not len(table) or not any(len(v) for v in table["values"]):
+        return table, pd.DataFrame(columns=HIT_COLUMNS)
+    flat = [(r, v, n) for r, pairs in enumerate(table["values"]) for v, n in pairs]
+    masked, hits = mask_values(scanner, [v for _, v, _ in flat], table=name, column="unreadable")
+    if not len(hits):
+        return table, hits
+    rows: list[list[tuple[str, int]]] = [[] for _ in range(len(table))]
+    for (r, _, n), v in zip(flat, masked, strict=True):
+        rows[r].append((v, n))
+    hits["position"] = [flat[i][0] for i in hits["position"]]
+    return table.assign(values=rows), hits
+
+
+def mask_report(
+    scanner: PIIScanner, report: dict, *, name: str = "quality.json"
+) -> tuple[dict, pd.DataFrame]:
+    """Mask every text value of the quality report (not the keys): whatever a section quotes
+    from the raw files passes the scanner before ``quality.json`` and ``quality.html`` are
+    written. Hits name the section (``column``)."""
+    import copy
+
+    leaves: list[tuple[str, object, object]] = []  # (section, container, key or index)
+
+    def walk(section: str, node: object) -> None:
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for k, v in items:
+            if isinstance(v, str):
+                leaves.append((section, node, k))
+            elif isinstance(v, dict | list):
+                walk(section, v)
+
+    out = copy.deepcopy(report)
+    for section, node in out.items():
+        if isinstance(node, dict | list):
+            walk(section, node)
+        elif isinstance(node, str):
+            leaves.append((section, out, section))
+    text = [c[k] for _, c, k in leaves]  # type: ignore[index]
+    distinct = list(dict.fromkeys(text))
+    kinds = dict(zip(distinct, scanner.kinds_of_list(distinct), strict=True))
+    hits = []
+    for i, ((section, container, key), value) in enumerate(zip(leaves, text, strict=True)):
+        kind = kinds[value]
+        if kind:
+            container[key] = scanner.token(value, kind)  # type: ignore[index]
+            hits.append({"table": name, "column": section, "position": i, "kind": kind})
+    if not hits:
+        return report, pd.DataFrame(columns=HIT_COLUMNS)
+    return out, pd.DataFrame(hits, columns=HIT_COLUMNS)
+
+
+def mask_error(scanner: PIIScanner, exc: BaseException) -> BaseException:
+    """Mask the text of an error before it is shown (in place; returns ``exc``).
+
+    A :class:`~jbp_analysis.core.errors.JBPInputError` has its problem, column and hint masked
+    with :meth:`PIIScanner.mask_text`; any other error its string arguments.
+    """
+    from jbp_analysis.core.errors import JBPInputError
+
+    if isinstance(exc, JBPInputError):
+        exc.problem = scanner.mask_text(exc.problem)[0]
+        if exc.hint:
+            exc.hint = scanner.mask_text(exc.hint)[0]
+        if exc.column:
+            exc.column = scanner.mask_text(exc.column)[0]
+        exc.args = (exc._message(),)
+    else:
+        exc.args = tuple(scanner.mask_text(a)[0] if isinstance(a, str) else a for a in exc.args)
+    return exc

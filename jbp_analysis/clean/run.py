@@ -488,6 +488,11 @@ def _enumerators(frame: pd.DataFrame, pos: np.ndarray) -> list[str]:
     return frame["enumerator_id"].iloc[pos].astype(str).str.strip().tolist()
 
 
+def _masking(say: Callable[[str], None], pii) -> Callable[[str], None]:  # noqa: ANN001
+    """``say`` with the roster values and NIK/phone shapes of each line masked."""
+    return lambda line: say(pii.mask_text(line)[0])
+
+
 def _code_version() -> dict[str, str]:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
@@ -532,6 +537,7 @@ def _run(
     short_interview_minutes: float = 15.0,
     min_cell: int = 5,
     progress: Callable[[str], None] | None = None,
+    _scanner: list | None = None,
 ) -> CleanResult:
     """Clean the raw exports in ``raw`` into the processed contract in ``out``.
 
@@ -564,7 +570,11 @@ def _run(
     min_cell
         Item non-response shares over fewer respondents are suppressed in the quality report.
     progress
-        Called with one line of text per step and file (the CLI prints them).
+        Called with one line of text per step and file (the CLI prints them). Once the raw
+        files are read, every line has the roster values and NIK/phone shapes masked.
+    _scanner
+        Internal: receives the run's :class:`~jbp_analysis.clean.pii.PIIScanner` (``run`` masks
+        the message of an error raised after that with it).
 
     Returns
     -------
@@ -606,13 +616,26 @@ def _run(
         how = f.path.suffix[1:]
         if table.encoding:
             how += f", {table.encoding}, sep {table.separator!r}, decimal {table.decimal!r}"
-        extra = ""
-        if m.unknown:  # headers are file content: cut and made printable before echoing
-            from jbp_analysis.core.io import shorten
-
-            extra = f"; {len(m.unknown)} unknown column(s): " + ", ".join(map(shorten, m.unknown))
+        # headers are file content: named at the end of the run, once the roster is known
+        extra = f"; {len(m.unknown)} unknown column(s), named below" if m.unknown else ""
         say(f"read   {f.name:<28} {table.n_rows:>9,} rows ({how}){extra}")
         mapped.extend(split_waves(m, cb) if f.wave_from_column else [m])
+    # personal data typed outside its columns (a name in kode_enumerator, a NIK in
+    # id_rumah_tangga) is masked wherever a raw value leaves: the processed tables, the quality
+    # report, every line printed from here on and every error raised (see clean.pii)
+    from jbp_analysis.clean.pii import (
+        PIIScanner,
+        mask_outputs,
+        mask_report,
+        mask_unreadable,
+        mask_values,
+        summarise,
+    )
+
+    pii = PIIScanner.from_frames([m.frame for m in mapped], key=key.key)
+    if _scanner is not None:
+        _scanner.append(pii)
+    say = _masking(say, pii)
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -675,6 +698,7 @@ def _run(
                 audit, states, by_module, decisions_path.parent / DESIGN_DECISIONS
             )
     unreadable = unreadable_table([s.unreadable for s in states.values()])
+    unreadable, pii_unread = mask_unreadable(pii, unreadable)
     for line in unreadable_lines(unreadable):
         say(line)
     check_unreadable(unreadable, threshold=threshold, aliases=aliases_path)
@@ -715,11 +739,7 @@ def _run(
     ]  # fmt: skip
     groups, group_rows = _build_groups(states, assign, cb, job, waves=group_waves)
     costs = _build_costs(states, assign, cb, job)
-    # personal data typed outside its columns (a name in kode_enumerator, a NIK in
-    # id_rumah_tangga): masked before anything reads the tables, logged without the value
-    from jbp_analysis.clean.pii import PIIScanner, mask_outputs, summarise
-
-    pii = PIIScanner.from_frames([m.frame for m in mapped], key=key.key)
+    # masked before anything reads the tables, logged without the value
     pii_skip = {*cb.pii_names(), "respondent_key", "_file", "file"}
     masked, pii_hits = mask_outputs(
         pii,
@@ -782,6 +802,12 @@ def _run(
 
     # quality
     att = attrition(panel)
+    dup_ids, pii_enum = mask_values(
+        pii,
+        [e for s in states.values() for e in s.dup_enumerators],
+        table="quality.json",
+        column="enumerators",
+    )
     enum_rows = pd.concat(
         [
             pd.DataFrame(
@@ -800,7 +826,7 @@ def _run(
             ),
             pd.DataFrame(
                 {
-                    "enumerator_id": [e for s in states.values() for e in s.dup_enumerators],
+                    "enumerator_id": dup_ids,
                     "duration_min": np.nan,
                     "_interview": 0,
                     "_outlier_cells": 0,
@@ -827,7 +853,14 @@ def _run(
         if job.reports
         else pd.DataFrame(columns=[*REPORT_COLUMNS, "resolved"])
     )
-    unknown = {m.source.name: list(m.unknown) for m in mapped}
+    unknown: dict[str, list[str]] = {}
+    pii_unknown = []
+    for m in mapped:  # the parts of a multi-wave export share its headers
+        if m.source.name not in unknown:
+            unknown[m.source.name], h = mask_values(
+                pii, list(m.unknown), table="quality.json", column="unknown_columns"
+            )
+            pii_unknown.append(h)
     masked, more = mask_outputs(
         pii,
         {"rejects.csv": rejects, "cleaning_log.csv": log, "duplicates_report.csv": dup_report,
@@ -838,7 +871,6 @@ def _run(
         masked[n]
         for n in ("rejects.csv", "cleaning_log.csv", "duplicates_report.csv", "outliers.csv")
     )
-    pii_hits = pd.concat([pii_hits, more], ignore_index=True)
     report = quality_report(
         accounting=accounting,
         missingness=missingness,
@@ -852,6 +884,12 @@ def _run(
         codebook_version=cb.version,
         unreadable=unreadable,
         waves={"collected": collected, "not_yet_collected": missing_waves},
+    )
+    report, in_report = mask_report(pii, report)  # anything else the report quotes
+    pii_hits = pd.concat(
+        [h for h in (pii_hits, more, pii_unread, pii_enum, *pii_unknown, in_report) if len(h)]
+        or [pii_hits],
+        ignore_index=True,
     )
 
     if len(pii_hits):  # counted in the quality report (the values never are)
@@ -875,6 +913,7 @@ def _run(
         write_text(render_html(report), tmp / "quality.html")
         manifest = _manifest(
             mapped=mapped,
+            unknown=unknown,
             waves=collected,
             accounting=accounting,
             cb=cb,
@@ -1074,6 +1113,7 @@ def _outlier_table(frame: pd.DataFrame, flags: pd.DataFrame, id_col: str) -> pd.
 def _manifest(
     *,
     mapped: list[MappedTable],
+    unknown: dict[str, list[str]],
     accounting: pd.DataFrame,
     cb: Codebook,
     key: Secret,
@@ -1098,7 +1138,7 @@ def _manifest(
                 "separator": m.raw.separator,
                 "decimal": m.raw.decimal,
                 **{c: int(a[c]) for c in ACCOUNTING_COLUMNS[3:]},
-                "unknown_columns": list(m.unknown),
+                "unknown_columns": list(unknown[f.name]),
                 **({"tool_columns": list(m.tool_columns)} if m.tool_columns else {}),
                 **({"wave_from_column": True} if f.wave_from_column else {}),
             }
@@ -1142,8 +1182,16 @@ def run(raw: Path, out: Path, **options) -> CleanResult:  # noqa: D103 - docstri
         raise ConfigError(
             f"the output folder {out} is inside the raw folder {raw}; raw is read-only"
         )
+    scanner: list = []  # the run's PII scanner, once the raw files are read
     with OutputLock(out, command="jbp clean"):
-        return _run(raw, out, **options)
+        try:
+            return _run(raw, out, _scanner=scanner, **options)
+        except (JBPInputError, ConfigError) as exc:  # messages quote raw values: masked too
+            if scanner:
+                from jbp_analysis.clean.pii import mask_error
+
+                mask_error(scanner[0], exc)
+            raise
 
 
 run.__doc__ = _run.__doc__
