@@ -83,7 +83,9 @@ def command(
     requested = [resolve_district(d) for d in (district or [])]  # rejects ../../x and quotes
     if not requested and not all_districts:
         raise ConfigError("name a district with --district CODE (repeatable) or use --all")
-    root = Path(out).resolve()
+    # a relative path is relative to the working directory, as for every command (the report
+    # kernels get absolute paths, so their own working directory does not matter)
+    root, processed = Path(out).resolve(), Path(processed).resolve()
     data = load_processed(processed, lang=lang)
     present = sorted(data["panel"]["district_code"].astype(str).unique())
     missing = [c for c in requested if c not in present]

@@ -57,6 +57,9 @@ PROVINCE_DIR = default_design().area_slug
 
 
 def _project_path(p: str | os.PathLike) -> Path:
+    """A notebook parameter's path: relative to the project root (a notebook's defaults, such
+    as ``data/processed``, then hold whatever the kernel's working directory). The command
+    line resolves every path against the working directory and passes it absolute."""
     path = Path(p)
     return path if path.is_absolute() else PROJECT_ROOT / path
 
