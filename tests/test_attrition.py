@@ -147,6 +147,17 @@ def test_differential_attrition_uses_few_cluster_inference_by_default(panel: pd.
     assert np.isnan(rep.joint()["df_denom"]).all()
 
 
+def test_few_cluster_threshold_moves_the_auto_rule(panel: pd.DataFrame) -> None:
+    """45 groups at threshold 40: the differential-attrition tests are CR1's, F joint test
+    included."""
+    opts = dict(arm="arm", control="kontrol", cluster="cluster", strata="stratum")
+    low = attrition(panel, **opts, few_cluster_threshold=40)
+    cr1 = attrition(panel, **opts, inference="cr1")
+    assert low.tests()["inference"].eq("cr1 (auto: 45 clusters >= 40)").all()
+    np.testing.assert_array_equal(low.tests()["p_value"], cr1.tests()["p_value"])
+    np.testing.assert_array_equal(low.joint()["df_denom"], [44.0])
+
+
 def _two_strata() -> pd.DataFrame:
     """Stratum A: treated 1..10 all observed; control 5 of 10 observed, all 3.
     Stratum B: treated 11..20 all observed; control 10 of 10 observed, all 10."""

@@ -167,6 +167,25 @@ def test_few_clusters_auto_gives_a_randomisation_joint_test() -> None:
     assert p["pendampingan - kontrol"] <= 0.05
 
 
+def test_few_cluster_threshold_moves_the_auto_rule() -> None:
+    """12 groups, 8 in each pair of arms, at threshold 8: "auto" gives CR1 p-values and the
+    F-test, without the over-rejection note (which follows the threshold too)."""
+    df = clustered_trial(seed=8, n_clusters=12, cluster_size=10, n_strata=2, n_covariates=2)
+    opts = dict(variables=["y0", "x1"], arm="arm", control="kontrol", cluster="cluster")
+    low = balance_table(df, **opts, inference="auto", few_cluster_threshold=8)
+    cr1 = balance_table(df, **opts)
+    assert low.inference == "cr1 (auto: 8 clusters >= 8)"
+    auto = balance_table(df, **opts, inference="auto", draws=99)
+    assert auto.inference == "wild (auto: 8 clusters < 50)"
+    np.testing.assert_array_equal(low.tidy()["p_value"], cr1.tidy()["p_value"])
+    assert low.ftest()["test"].str.startswith("F(2, ").all()
+    np.testing.assert_array_equal(low.ftest()["p_value"], cr1.ftest()["p_value"])
+    assert cr1.ftest()["note"].str.contains("over-rejects").all()
+    assert low.ftest()["note"].eq("").all()
+    quiet = balance_table(df, **opts, few_cluster_threshold=8)  # CR1 by request: no note
+    assert quiet.ftest()["note"].eq("").all()
+
+
 @pytest.mark.filterwarnings("ignore::jbp_analysis.inference.FewTreatedClustersWarning")
 def test_randomisation_test_says_when_it_cannot_reject() -> None:
     """Six groups in two strata: 4 assignments per pair, so p >= 0.25 whatever the data."""

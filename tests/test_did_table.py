@@ -182,3 +182,17 @@ def test_auto_inference_bootstraps_the_did_rows_with_few_clusters() -> None:
     got = c2[c2["quantity"] == "did"]
     np.testing.assert_allclose(got["std_error"], ref["std_error"], rtol=1e-9)
     np.testing.assert_allclose(got["p_value"], ref["p_value"], rtol=1e-9)
+
+
+def test_few_cluster_threshold_moves_the_auto_rule() -> None:
+    """12 groups at threshold 10: "auto" gives the DiD rows CR1's numbers."""
+    small = trial_panel(clustered_trial(seed=4, n_clusters=12, cluster_size=8))
+    opts = dict(outcome="y", arm="arm", control="kontrol", time="period", cluster="cluster")
+    low = did_table(small, **opts, inference="auto", few_cluster_threshold=10).tidy()
+    cr1 = did_table(small, **opts).tidy()
+    did = low["quantity"] == "did"
+    assert low.loc[did, "inference"].eq("cr1 (auto: 12 clusters >= 10)").all()
+    np.testing.assert_array_equal(low["p_value"], cr1["p_value"])
+    np.testing.assert_array_equal(low["ci_low"], cr1["ci_low"])
+    auto = did_table(small, **opts, inference="auto", draws=99).tidy()
+    assert auto.loc[did, "inference"].eq("wild (auto: 12 clusters < 50)").all()

@@ -413,6 +413,30 @@ def test_few_cluster_inference_passes_through_to_each_wave(panel: pd.DataFrame) 
     assert auto.equality_test().method == "wild" and auto.equality_test().df_num == 2
 
 
+@pytest.mark.filterwarnings("ignore::jbp_analysis.inference.FewTreatedClustersWarning")
+def test_few_cluster_threshold_moves_the_auto_rule(
+    panel: pd.DataFrame, cohorts: pd.DataFrame
+) -> None:
+    """15 groups (12 per cohort) at threshold 10: "auto" is CR1 in every wave and cell, with
+    CR1's numbers and F equality tests."""
+    opts = dict(outcome="y", arm="arm", control="kontrol", baseline="y0", cluster="cluster")
+    small = panel[panel["cluster"] % 1000 < 15]
+    low = wave_effects(small, few_cluster_threshold=10, **opts).tidy()
+    cr1 = wave_effects(small, inference="cr1", **opts).tidy()
+    assert low["inference"].eq("cr1 (auto: 15 clusters >= 10)").all()
+    np.testing.assert_array_equal(low["p_value"], cr1["p_value"])
+    np.testing.assert_array_equal(low["equality_p"], cr1["equality_p"])
+    twelve = cohorts[cohorts["cluster"] % 1000 < 12]
+    cells = dict(opts, strata="stratum", cohort_weights={1: 0.5, 2: 0.5})
+    got = cohort_effects(twelve, few_cluster_threshold=10, **cells).tidy()
+    ref = cohort_effects(twelve, inference="cr1", **cells).tidy()
+    is_cell = got["estimand"] != "ATT(e)"
+    assert got.loc[is_cell, "inference"].eq("cr1 (auto: 12 clusters >= 10)").all()
+    np.testing.assert_array_equal(got["p_value"], ref["p_value"])
+    wild = cohort_effects(twelve, draws=99, **cells).tidy()
+    assert wild.loc[is_cell, "inference"].eq("wild (auto: 12 clusters < 50)").all()
+
+
 # --------------------------------------------------------------------------- bad input
 def test_bad_inputs(panel: pd.DataFrame, cohorts: pd.DataFrame) -> None:
     opts = dict(outcome="y", arm="arm", control="kontrol", cluster="cluster")

@@ -265,6 +265,35 @@ def test_auto_switches_at_the_documented_threshold(G: int) -> None:
     assert auto.inference_method == same.inference
 
 
+def test_few_cluster_threshold_moves_the_auto_rule() -> None:
+    """The plan's ``few_cluster_threshold`` replaces 50: 12 clusters are CR1 at threshold 10,
+    with CR1's numbers; impact_table passes it on; other inferences ignore it."""
+    df = clustered_trial(seed=4, n_clusters=12, cluster_size=5, n_strata=1)
+    args = dict(outcome="y", arm="arm", control="kontrol", cluster="cluster", draws=199)
+    assert impact(df, **args, inference="auto").inference == "wild (auto: 12 clusters < 50)"
+    low = impact(df, **args, inference="auto", few_cluster_threshold=10)
+    assert low.inference == "cr1 (auto: 12 clusters >= 10)" and low.inference_method == "cr1"
+    cr1 = impact(df, **args, inference="cr1")
+    assert np.array_equal(low.p_value, cr1.p_value) and np.array_equal(low.ci_low, cr1.ci_low)
+    high = impact(df, **args, inference="auto", few_cluster_threshold=13)
+    assert high.inference == "wild (auto: 12 clusters < 13)"
+    assert impact(df, **args, inference="cr1", few_cluster_threshold=13).inference == "cr1"
+    table_args = {k: v for k, v in args.items() if k != "outcome"}
+    tab = impact_table(
+        df, outcomes=["y"], **table_args, inference="auto", few_cluster_threshold=10, p_adjust="q"
+    )
+    assert tab["inference"].eq("cr1 (auto: 12 clusters >= 10)").all()
+    np.testing.assert_array_equal(tab["p_value"], cr1.p_value)
+
+
+@pytest.mark.parametrize("bad", [0, -5, 12.5, True, "50", None])
+def test_few_cluster_threshold_must_be_a_positive_whole_number(bad: object) -> None:
+    df = clustered_trial(seed=4, n_clusters=12, cluster_size=5, n_strata=1)
+    with pytest.raises(ConfigError, match="few_cluster_threshold must be a positive whole"):
+        impact(df, outcome="y", arm="arm", control="kontrol", cluster="cluster",
+               inference="auto", few_cluster_threshold=bad)  # fmt: skip
+
+
 def test_default_and_unclustered_inference() -> None:
     df = clustered_trial(seed=1, n_clusters=12, cluster_size=5)
     assert impact(df, outcome="y", arm="arm", control="kontrol", cluster="cluster").inference == (

@@ -318,6 +318,24 @@ def test_few_clusters_auto_is_wild_with_a_wild_bootstrap_interaction_test() -> N
     assert none.interaction_test().p_value == pytest.approx(cr1.interaction_test().p_value)
 
 
+def test_few_cluster_threshold_moves_the_auto_rule() -> None:
+    """12 groups at threshold 10: "auto" is CR1, subgroup effects and interaction F-tests
+    included."""
+    df = clustered_trial(seed=3, n_clusters=12, cluster_size=20, effects=(0.0, 0.3, 0.5))
+    df["sex"] = np.where(df["unit"] % 2 == 0, "female", "male")
+    base = dict(
+        outcome="y", arm="arm", control="kontrol", by="sex", baseline="y0", cluster="cluster"
+    )
+    low = heterogeneity(df, **base, few_cluster_threshold=10)
+    cr1 = heterogeneity(df, **base, inference="cr1")
+    assert low.inference == "cr1 (auto: 12 clusters >= 10)"
+    assert heterogeneity(df, **base).inference == "wild (auto: 12 clusters < 50)"
+    np.testing.assert_array_equal(low.p_value, cr1.p_value)
+    t = low.tidy()
+    np.testing.assert_array_equal(t["interaction_p"], cr1.tidy()["interaction_p"])
+    assert not t["interaction_test"].str.startswith("wild").any()
+
+
 def test_heterogeneity_table_stacks(trial: pd.DataFrame) -> None:
     df = trial.assign(y2=trial["y"] * 2.0, y2_bl=trial["y0"] * 2.0, y_bl=trial["y0"])
     table = heterogeneity_table(

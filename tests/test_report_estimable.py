@@ -393,3 +393,62 @@ def test_cost_per_participant_view_is_the_analyses_cost_per_participant() -> Non
     assert view.set_index("arm")["n"].to_dict() == roster[view["arm"]].to_dict()
     totals = f.costs.groupby(f.costs["arm"].astype(str))["cost_rp"].sum()
     np.testing.assert_allclose(view["value"], totals[view["arm"]].to_numpy() / view["n"])
+
+
+def test_report_estimates_follow_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Level, inference, few-cluster threshold and draws are the plan's: a plan whose
+    threshold is 10, level 0.90 and draws 99 turns 13 groups into CR1 rows with 90% intervals,
+    in the impacts, the heterogeneity tests and the attrition tests; keywords still win."""
+    import dataclasses
+
+    from jbp_analysis.analyses.attrition import attrition
+    from jbp_analysis.report import estimable
+    from jbp_analysis.report.estimable import attrition_view, estimate_heterogeneity
+
+    rng = np.random.default_rng(21)
+    df = _groups(13, seed=21).assign(wave="endline")
+    df["sex"] = np.where(df["female"], "female", "male")
+    df["y"] = rng.normal(0, 1, len(df)) + 0.5 * (df["arm"] == "pendampingan")
+    df["y_bl"] = rng.normal(0, 1, len(df))
+    df["responded"] = rng.random(len(df)) < 0.9
+    one = dict(outcomes={"f": ["y"]}, waves=["endline"], covariates=())
+    shipped = estimate_impacts(df, **one)
+    assert shipped["inference"].eq("wild (auto: 13 clusters < 50)").all()
+    plan = dataclasses.replace(estimable.PLAN, few_cluster_threshold=10, level=0.9, draws=99)
+    monkeypatch.setattr(estimable, "PLAN", plan)
+    edited = estimate_impacts(df, **one)
+    assert edited["inference"].eq("cr1 (auto: 13 clusters >= 10)").all()
+    opts = dict(arm="arm", control="kontrol", cluster="group_id", seed=0)
+    ref = impact_table(
+        df, outcomes={"f": ["y"]}, baseline="{outcome}_bl", inference="cr1", level=0.9, **opts
+    )
+    for col in ("ci_low", "ci_high", "p_value"):
+        np.testing.assert_array_equal(edited[col], ref[col])
+    # the plan's draws reach the Romano-Wolf draws (13 groups: drawn, not all 2**13 enumerated)
+    rw = impact_table(
+        df, outcomes={"f": ["y"]}, baseline="{outcome}_bl", inference="cr1", level=0.9, draws=99,
+        **opts,
+    )  # fmt: skip
+    np.testing.assert_array_equal(edited["p_romano_wolf"], rw["p_romano_wolf"])
+    cr1_95 = impact_table(df, outcomes={"f": ["y"]}, baseline="{outcome}_bl", inference="cr1",
+                          p_adjust="q", **opts)  # fmt: skip
+    assert ((edited["ci_high"] - edited["ci_low"]) < (cr1_95["ci_high"] - cr1_95["ci_low"])).all()
+    # explicit keywords override the plan: the shipped numbers again
+    back = estimate_impacts(df, **one, level=0.95, few_cluster_threshold=50, draws=9999)
+    pd.testing.assert_frame_equal(back, shipped)
+    assert estimate_impacts(df, **one, inference="cr2")["inference"].eq("cr2").all()
+    # heterogeneity: CR1 subgroup effects and F interaction tests at the plan's level
+    het = estimate_heterogeneity(df, outcomes=["y"], waves=["endline"], by="sex", covariates=())
+    assert het["inference"].eq("cr1 (auto: 13 clusters >= 10)").all()
+    assert not het["interaction_test"].str.startswith("wild").any()
+    from jbp_analysis.analyses.heterogeneity import heterogeneity
+
+    het_ref = heterogeneity(df, outcome="y", by="sex", baseline="y_bl", inference="cr1",
+                            level=0.9, **opts).tidy()  # fmt: skip
+    np.testing.assert_array_equal(het["ci_low"], het_ref["ci_low"])
+    # attrition: the differential-attrition tests too
+    view = attrition_view(df, outcomes=["y"], waves=["endline"], threshold=1.0)
+    assert view.tests["inference"].eq("cr1 (auto: 13 clusters >= 10)").all()
+    direct = attrition(df, arm="arm", control="kontrol", cluster="group_id", inference="cr1",
+                       level=0.9)  # fmt: skip
+    np.testing.assert_array_equal(view.tests["ci_low"], direct.tests()["ci_low"])

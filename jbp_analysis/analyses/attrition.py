@@ -41,6 +41,7 @@ from jbp_analysis.core.errors import JBPInputError
 from jbp_analysis.core.results import Result
 from jbp_analysis.estimate import contrast_labels, impact
 from jbp_analysis.estimate.design import arm_levels, as_tuple, numeric
+from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS
 from jbp_analysis.study.design import uses_design
 
 __all__ = [
@@ -611,6 +612,7 @@ def attrition(
     strata: str | None = None,
     outcomes: str | Sequence[str] = (),
     inference: str | None = "auto",
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
     weights: str | None = None,
     level: float = 0.95,
     draws: int = 999,
@@ -637,6 +639,9 @@ def attrition(
         below 50 clusters, CR1 above); the joint test is that result's
         :meth:`~jbp_analysis.estimate.ImpactResult.wald_test` (the wild bootstrap Wald with few
         clusters).
+    few_cluster_threshold
+        Fewest clusters for CR1 under ``inference="auto"``, as in
+        :func:`~jbp_analysis.estimate.impact` (the plan's ``models.few_cluster_threshold``).
     weights, level, draws, seed
         Passed to :func:`lee_bounds` (and ``level``/``seed`` to the tests).
 
@@ -675,6 +680,7 @@ def attrition(
             cluster=cluster,
             method="diff_in_means",
             inference=inference if cluster is not None else None,
+            few_cluster_threshold=few_cluster_threshold,
             level=level,
             seed=seed,
         )

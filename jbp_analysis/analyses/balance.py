@@ -198,6 +198,7 @@ def _joint_test(
     cluster: str | None,
     weights: str | None,
     randomisation: bool = False,
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
     draws: int = 9999,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -260,7 +261,7 @@ def _joint_test(
         group = sub.loc[ok, cluster].to_numpy() if cluster is not None else np.arange(n)
         s_ok = None if strata is None else sub.loc[ok, strata].to_numpy()
         out.update(_randomisation(X[:, kept], d, group, s_ok, w, draws=draws, seed=seed))
-    elif G is not None and G < AUTO_WILD_BELOW_CLUSTERS:
+    elif G is not None and G < few_cluster_threshold:
         out["note"] = (
             f"F-test with {G} clusters over-rejects (Cameron & Miller 2015; 73-100% of "
             "re-randomisations with 12 groups and 6 variables): do not read it as evidence of "
@@ -313,6 +314,7 @@ def balance_table(
     strata: str | None = None,
     weights: str | None = None,
     inference: str | None = None,
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
     draws: int = 9999,
     seed: int = 0,
 ) -> BalanceTable:
@@ -339,12 +341,16 @@ def balance_table(
         Weights for the means, differences and tests.
     inference
         ``None`` (default): CR1 (HC1 without ``cluster``) p-values and F-tests, with a note on
-        each F-test below 50 clusters. ``"auto"``: the rule of every function of the package
-        (:func:`jbp_analysis.estimate.covariance.resolve_inference`): below 50 clusters the
+        each F-test below ``few_cluster_threshold`` clusters. ``"auto"``: the rule of every
+        function of the package (:func:`jbp_analysis.estimate.covariance.resolve_inference`):
+        below ``few_cluster_threshold`` (50) clusters the
         per-variable p-values come from the wild cluster bootstrap and the joint test is the
         randomisation test; CR1 at or above. ``"wild"``, ``"cr2"``, ``"ri"``: per-variable
         p-values with that method (see :func:`~jbp_analysis.estimate.impact`) and the
         randomisation joint test.
+    few_cluster_threshold
+        Fewest clusters for CR1 under ``inference="auto"``, as in
+        :func:`~jbp_analysis.estimate.impact` (the plan's ``models.few_cluster_threshold``).
     draws, seed
         Bootstrap draws / re-randomisations and their seed.
 
@@ -401,6 +407,7 @@ def balance_table(
                 weights=weights,
                 method="diff_in_means",
                 inference=requested,
+                few_cluster_threshold=few_cluster_threshold,
                 draws=draws,
                 seed=seed,
             )
@@ -422,7 +429,9 @@ def balance_table(
                 }
             )
         n_groups = None if cluster is None else int(sub[cluster].nunique())
-        chosen = resolve_inference(requested, n_clusters=n_groups)
+        chosen = resolve_inference(
+            requested, n_clusters=n_groups, auto_wild_below=few_cluster_threshold
+        )
         jt = _joint_test(
             data,
             variables,
@@ -433,6 +442,7 @@ def balance_table(
             cluster=cluster,
             weights=weights,
             randomisation=chosen in ("wild", "cr2", "ri"),
+            few_cluster_threshold=few_cluster_threshold,
             draws=draws,
             seed=seed,
         )

@@ -41,7 +41,7 @@ from jbp_analysis.estimate.covariance import (
 )
 from jbp_analysis.estimate.design import arm_levels, numeric, time_levels
 from jbp_analysis.estimate.ols import fit_ols
-from jbp_analysis.inference import cr2, wild_cluster_bootstrap
+from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS, cr2, wild_cluster_bootstrap
 from jbp_analysis.study.design import uses_design
 
 __all__ = ["DiDTable", "did_table", "QUANTITIES"]
@@ -113,6 +113,7 @@ def did_table(
     level: float = 0.95,
     waves: Sequence[Any] | None = None,
     inference: str | None = None,
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
     draws: int = 9999,
     seed: int = 0,
 ) -> DiDTable:
@@ -139,12 +140,16 @@ def did_table(
         The time order of the periods (earliest first), e.g. the plan's waves.
     inference
         ``None`` (default): CR1 (HC1 without ``cluster``). ``"auto"``: the package's one rule
-        (:func:`jbp_analysis.estimate.covariance.resolve_inference`): below 50 clusters the DiD
+        (:func:`jbp_analysis.estimate.covariance.resolve_inference`): below
+        ``few_cluster_threshold`` (50) clusters the DiD
         rows take their p-value and interval from the restricted wild cluster bootstrap of the
         table's pooled regression (Cameron, Gelbach & Miller 2008); ``"wild"`` the same at any
         size; ``"cr2"``: CR2 with Satterthwaite df (Bell & McCaffrey 2002). Means and first
         differences keep CR1 standard errors and intervals: they are descriptive. The
         ``inference`` column says what the DiD rows use.
+    few_cluster_threshold
+        Fewest clusters for CR1 under ``inference="auto"``, as in
+        :func:`~jbp_analysis.estimate.impact` (the plan's ``models.few_cluster_threshold``).
     draws, seed
         Bootstrap draws and seed.
 
@@ -224,7 +229,9 @@ def did_table(
             n_pair = int(np.isin(codes, [0, j]).sum())
             spec.append((a, "did", f"{a} - {levels[0]}", did, n_pair))
     L = np.vstack([s[3] for s in spec])
-    chosen = resolve_inference(inference, n_clusters=n_clusters)
+    chosen = resolve_inference(
+        inference, n_clusters=n_clusters, auto_wild_below=few_cluster_threshold
+    )
     base = "cr1" if n_clusters is not None else "hc1"
     inf = run_inference(
         base,
@@ -249,7 +256,9 @@ def did_table(
         p_value[did_rows], ci_low[did_rows], ci_high[did_rows], se = fx
         if se is not None:
             std_error[did_rows] = se
-    label = inference_label(inference, chosen, n_clusters=n_clusters)
+    label = inference_label(
+        inference, chosen, n_clusters=n_clusters, auto_wild_below=few_cluster_threshold
+    )
     tidy = pd.DataFrame(
         {
             "outcome": outcome,

@@ -60,7 +60,7 @@ from jbp_analysis.estimate.design import (
     require_columns,
 )
 from jbp_analysis.estimate.ols import OLSFit, fit_ols
-from jbp_analysis.inference import wild_cluster_bootstrap
+from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS, wild_cluster_bootstrap
 from jbp_analysis.inference.joint import JointTest, wild_wald_test
 from jbp_analysis.study.design import uses_design
 
@@ -141,9 +141,16 @@ def _waves(
 _FEW_CLUSTER: tuple[str, ...] = ("cr2", "wild", "ri")
 
 
-def _check_inference(inference: str | None, cluster: str | None) -> None:
-    """Fail early on an unknown method (``resolve_inference`` applies the rule per cell)."""
-    resolve_inference(inference, n_clusters=None if cluster is None else 0)
+def _check_inference(
+    inference: str | None, cluster: str | None, few_cluster_threshold: int
+) -> None:
+    """Fail early on an unknown method or threshold (``resolve_inference`` applies the rule per
+    cell)."""
+    resolve_inference(
+        inference,
+        n_clusters=None if cluster is None else 0,
+        auto_wild_below=few_cluster_threshold,
+    )
 
 
 def _in_cell(context: str, call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -290,6 +297,7 @@ def wave_effects(
     method: Literal["ancova", "diff_in_means"] = "ancova",
     level: float = 0.95,
     inference: Literal["auto", "cr1", "hc1", "cr2", "wild", "ri"] | None = "auto",
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
     draws: int = 9999,
     seed: int = 0,
 ) -> WaveEffectsResult:
@@ -330,6 +338,9 @@ def wave_effects(
         ``None``/``"cr1"`` (CR1, t with G - 1 df), ``"hc1"``, ``"cr2"``, ``"wild"`` or ``"ri"``.
         With few-cluster inference the equality tests are wild bootstrap Wald tests on the
         stacked regression; with CR1 they are F(q, G - 1).
+    few_cluster_threshold
+        Fewest clusters for CR1 under ``inference="auto"``, passed to each wave's
+        :func:`~jbp_analysis.estimate.impact` (the plan's ``models.few_cluster_threshold``).
     draws, seed
         Bootstrap draws / re-randomisations and their seed (per wave and for the equality test).
 
@@ -384,7 +395,7 @@ def wave_effects(
         )
     if not (0.0 < float(level) < 1.0):
         raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
-    _check_inference(inference, cluster)
+    _check_inference(inference, cluster, few_cluster_threshold)
     draws = replication_count(draws)
     levels = _waves(data, wave, waves, baseline_wave)
     if len(levels) < 2:
@@ -422,6 +433,7 @@ def wave_effects(
             method=method,
             level=level,
             inference=inference,
+            few_cluster_threshold=few_cluster_threshold,
             draws=draws,
             seed=seed,
             **options,
@@ -712,6 +724,7 @@ def cohort_effects(
     unit: str | None = None,
     level: float = 0.95,
     inference: Literal["auto", "cr1", "hc1", "cr2", "wild", "ri"] | None = "auto",
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
     aggregate: bool = True,
     cohort_weights: Literal["size", "equal"] | Mapping[Any, float] = "size",
     draws: int = 9999,
@@ -791,6 +804,9 @@ def cohort_effects(
         few-cluster inference (``"auto"`` below 50 clusters) the ATT(e) p-value and interval
         come from the restricted wild cluster bootstrap of the stacked cells' regression
         (weights held fixed; shared groups keep one bootstrap weight).
+    few_cluster_threshold
+        Fewest clusters for CR1 under ``inference="auto"``, passed to each cell's
+        :func:`~jbp_analysis.estimate.impact` (the plan's ``models.few_cluster_threshold``).
     aggregate
         Whether to add the ATT(e) rows (needs at least two cohorts).
     cohort_weights
@@ -850,7 +866,7 @@ def cohort_effects(
     )
     if not (0.0 < float(level) < 1.0):
         raise ConfigError(f"level must lie strictly between 0 and 1, not {level!r}")
-    _check_inference(inference, cluster)
+    _check_inference(inference, cluster, few_cluster_threshold)
     draws = replication_count(draws)
     if method == "did" and unit is None:
         raise ConfigError("method='did' needs the unit column (unit=...)")
@@ -882,7 +898,13 @@ def cohort_effects(
         method=method,
         level=level,
     )
-    cell_options = dict(options, inference=inference, draws=draws, seed=seed)
+    cell_options = dict(
+        options,
+        inference=inference,
+        few_cluster_threshold=few_cluster_threshold,
+        draws=draws,
+        seed=seed,
+    )
     if method == "did":
         options.update(unit=unit, time=wave)
         cell_options.update(unit=unit, time=wave)

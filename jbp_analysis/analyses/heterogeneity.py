@@ -86,6 +86,7 @@ from jbp_analysis.estimate.design import (
 from jbp_analysis.estimate.few_clusters import wild_joint_test
 from jbp_analysis.estimate.ols import fit_ols
 from jbp_analysis.estimate.results import frozen_array
+from jbp_analysis.inference import AUTO_WILD_BELOW_CLUSTERS
 from jbp_analysis.inference.joint import JointTest
 from jbp_analysis.study.design import uses_design
 
@@ -401,6 +402,7 @@ def heterogeneity(
     weights: str | None = None,
     level: float = 0.95,
     inference: Literal["auto", "cr1", "hc1", "cr2", "wild"] | None = "auto",
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
     draws: int = 9999,
     bootstrap_weights: Literal["rademacher", "webb"] = "rademacher",
     seed: int = 0,
@@ -411,8 +413,8 @@ def heterogeneity(
     dummies, plus the subgroup main effects, the baseline outcome and its missing dummy
     (McKenzie 2012), the covariates and the strata fixed effects (see the module docstring for
     the equation). Inference as :func:`~jbp_analysis.estimate.impact` gives it; with
-    ``inference="auto"`` the same rule: the wild cluster bootstrap below 50 clusters, CR1 at or
-    above (Cameron & Miller 2015). The interaction test of each contrast is the joint test that
+    ``inference="auto"`` the same rule: the wild cluster bootstrap below ``few_cluster_threshold``
+    (50) clusters, CR1 at or above (Cameron & Miller 2015). The interaction test of each contrast is the joint test that
     its effect is the same in every subgroup (Wang et al. 2007): the restricted wild cluster
     bootstrap Wald test with few-cluster inference (Cameron, Gelbach & Miller 2008), the CR1
     Wald F-test otherwise.
@@ -439,6 +441,9 @@ def heterogeneity(
         intervals, CR1 standard errors) or ``"cr2"`` (CR2 with Satterthwaite df). With ``"wild"``
         and ``"cr2"`` the interaction tests are wild bootstrap Wald tests. Randomisation
         inference is not offered: the null of equal effects across subgroups is not sharp.
+    few_cluster_threshold
+        Fewest clusters for CR1 under ``inference="auto"``, as in
+        :func:`~jbp_analysis.estimate.impact` (the plan's ``models.few_cluster_threshold``).
     draws, bootstrap_weights, seed
         Wild bootstrap draws (all ``2**G`` sign vectors when ``G <= 12``), weights and seed, as
         in :func:`~jbp_analysis.estimate.impact`.
@@ -608,7 +613,9 @@ def heterogeneity(
             L[c * S + s, position[names[plus * S + s]]] = 1.0
             if minus >= 0:
                 L[c * S + s, position[names[minus * S + s]]] = -1.0
-    chosen = resolve_inference(inference, n_clusters=design.n_clusters)
+    chosen = resolve_inference(
+        inference, n_clusters=design.n_clusters, auto_wild_below=few_cluster_threshold
+    )
     inp = InferenceInput(
         fit=fit,
         L=L,
@@ -653,7 +660,12 @@ def heterogeneity(
         contrasts=tuple(lab for lab, _, _ in labels),
         arm_levels=design.arm_levels,
         method=method,
-        inference=inference_label(inference, inf.name, n_clusters=design.n_clusters),
+        inference=inference_label(
+            inference,
+            inf.name,
+            n_clusters=design.n_clusters,
+            auto_wild_below=few_cluster_threshold,
+        ),
         level=float(level),
         df=inf.df,
         coef_names=fit.names,

@@ -403,10 +403,14 @@ def resolve_inference(
     and ``"ri"`` without a cluster column treat every row as its own cluster (the
     heteroskedasticity-robust versions).
 
+    ``auto_wild_below`` is what the analysis functions call ``few_cluster_threshold`` (the
+    plan's ``models.few_cluster_threshold``).
+
     Raises
     ------
     ConfigError
-        Unknown name, or ``"cr1"`` without a cluster column.
+        Unknown name, ``"cr1"`` without a cluster column, or ``auto_wild_below`` not a positive
+        whole number.
 
     Examples
     --------
@@ -414,7 +418,18 @@ def resolve_inference(
     ('wild', 'hc1')
     >>> resolve_inference("auto", n_clusters=144), resolve_inference(None, n_clusters=12)
     ('cr1', 'cr1')
+    >>> resolve_inference("auto", n_clusters=12, auto_wild_below=10)
+    'cr1'
     """
+    if (
+        isinstance(auto_wild_below, bool)
+        or not isinstance(auto_wild_below, int | np.integer)
+        or auto_wild_below < 1
+    ):
+        raise ConfigError(
+            f"few_cluster_threshold must be a positive whole number of clusters, not "
+            f"{auto_wild_below!r}"
+        )
     if requested is None or requested == "auto":
         if n_clusters is None:
             return "hc1"

@@ -52,7 +52,11 @@ from jbp_analysis.estimate.covariance import (
 from jbp_analysis.estimate.design import Design, ModelSpec, as_tuple, build_design
 from jbp_analysis.estimate.ols import fit_ols
 from jbp_analysis.estimate.results import ImpactResult
-from jbp_analysis.inference import FEW_TREATED_CLUSTERS, FewTreatedClustersWarning
+from jbp_analysis.inference import (
+    AUTO_WILD_BELOW_CLUSTERS,
+    FEW_TREATED_CLUSTERS,
+    FewTreatedClustersWarning,
+)
 from jbp_analysis.study.design import uses_design
 
 __all__ = ["impact", "contrast_labels", "Inference", "few_treated_notes"]
@@ -147,6 +151,7 @@ def impact(
     weights: str | None = None,
     level: float = 0.95,
     inference: Inference | str | None = None,
+    few_cluster_threshold: int = AUTO_WILD_BELOW_CLUSTERS,
     unit: str | None = None,
     time: str | None = None,
     draws: int = 9999,
@@ -198,8 +203,8 @@ def impact(
 
         - ``None`` (default): CR1 with ``cluster`` (t with G - 1 df), HC1 without;
         - ``"auto"``: the rule of :func:`jbp_analysis.inference.choose_inference`: the wild
-          bootstrap below :data:`~jbp_analysis.inference.AUTO_WILD_BELOW_CLUSTERS` (50)
-          clusters, where CR1 over-rejects (Cameron & Miller 2015, section VI), CR1 at or
+          bootstrap below ``few_cluster_threshold`` (default 50) clusters, where CR1
+          over-rejects (Cameron & Miller 2015, section VI), CR1 at or
           above, HC1 without ``cluster``; the ``inference`` column says which and why, e.g.
           ``"wild (auto: 12 clusters < 50)"``;
         - ``"cr1"``, ``"hc1"``;
@@ -219,6 +224,11 @@ def impact(
         at most two clusters, the result gets a note (CR1, CR2, wild) and, for ``"wild"`` and
         ``"cr2"``, a :class:`~jbp_analysis.inference.FewTreatedClustersWarning` is raised
         (MacKinnon & Webb 2017).
+    few_cluster_threshold
+        Fewest clusters for CR1 under ``inference="auto"`` (the plan's
+        ``models.few_cluster_threshold``; default
+        :data:`~jbp_analysis.inference.AUTO_WILD_BELOW_CLUSTERS` = 50). Other inferences
+        ignore it.
     unit, time
         Panel identifiers for ``did``; ``time`` must have exactly two values (the earlier, in
         category or sorted order, is the pre period).
@@ -303,9 +313,12 @@ def impact(
         time=time,
         time_order=None if waves is None else tuple(waves),
     )
-    resolve_inference(inference, n_clusters=0)  # unknown names fail before any work
+    # unknown names and thresholds fail before any work
+    resolve_inference(inference, n_clusters=0, auto_wild_below=few_cluster_threshold)
     design = build_design(data, spec)
-    chosen = resolve_inference(inference, n_clusters=design.n_clusters)
+    chosen = resolve_inference(
+        inference, n_clusters=design.n_clusters, auto_wild_below=few_cluster_threshold
+    )
     fit = fit_ols(design.X, design.y, names=design.names)
     labels, L = _contrast_matrix(design, fit.names)
     notes = list(design.notes)
@@ -334,7 +347,12 @@ def impact(
     return ImpactResult(
         outcome=outcome,
         method=method,
-        inference=inference_label(inference, inf.name, n_clusters=design.n_clusters),
+        inference=inference_label(
+            inference,
+            inf.name,
+            n_clusters=design.n_clusters,
+            auto_wild_below=few_cluster_threshold,
+        ),
         level=float(level),
         df=inf.df,
         arm_levels=design.arm_levels,

@@ -114,6 +114,20 @@ ATTRITION_THRESHOLD: float = PLAN.attrition_threshold
 #: Bootstrap replications of the clustered Lee-bound intervals in reports.
 LEE_DRAWS: int = 499
 
+
+def _plan_options(**given: Any) -> dict[str, Any]:
+    """The named model options, each the caller's value or, when ``None``, the plan's.
+
+    Reads :data:`PLAN` at call time, so a report follows the plan it was started with.
+
+    Examples
+    --------
+    >>> _plan_options(level=None, draws=999) == {"level": PLAN.level, "draws": 999}
+    True
+    """
+    return {k: getattr(PLAN, k) if v is None else v for k, v in given.items()}
+
+
 _FTEST_COLUMNS = [
     "contrast",
     "f_statistic",
@@ -394,8 +408,10 @@ def estimate_impacts(
     control: str = "kontrol",
     cluster: str = "group_id",
     strata: str | None = None,
-    level: float = 0.95,
-    inference: str = "auto",
+    level: float | None = None,
+    inference: str | None = None,
+    few_cluster_threshold: int | None = None,
+    draws: int | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """ANCOVA impacts (:func:`jbp_analysis.estimate.impact_table`) per wave (and subgroup).
@@ -404,9 +420,11 @@ def estimate_impacts(
     the outcome's baseline value and the pre-specified baseline covariates (:data:`COVARIATES`
     by default; ``covariates=()`` gives the robustness version without them, see
     :func:`covariate_columns`), strata fixed effects when given, errors clustered by group.
-    Inference ``"auto"`` is the estimator's documented rule: a wild cluster bootstrap below 50
-    groups (a district), where CR1 over-rejects (Cameron, Gelbach & Miller 2008), CR1 above
-    (the province); the ``inference`` column says which.
+    Inference, confidence level and bootstrap draws are the plan's (``models.inference``,
+    ``level``, ``draws``; :data:`PLAN`) unless given. Inference ``"auto"`` is the estimator's
+    documented rule: a wild cluster bootstrap below the plan's ``few_cluster_threshold`` (50)
+    groups (a district), where CR1 over-rejects (Cameron, Gelbach & Miller 2008), CR1 at or
+    above (the province); the ``inference`` column says which.
 
     Multiple testing: a family is an outcome domain (``outcomes``' keys) across ``waves``: every
     outcome, wave and contrast of the family is one hypothesis of its sharpened q-values
@@ -423,6 +441,10 @@ def estimate_impacts(
         Waves to estimate, each separately.
     by, levels
         Optional subgroup column and the values to estimate separately (``subgroup`` column).
+    level, inference, few_cluster_threshold, draws
+        As in :func:`~jbp_analysis.estimate.impact`; ``None`` (default): the plan's
+        ``models.level``, ``models.inference``, ``models.few_cluster_threshold`` and
+        ``models.draws`` (wild bootstrap and Romano-Wolf draws).
 
     Returns
     -------
@@ -454,8 +476,12 @@ def estimate_impacts(
         "control": control,
         "cluster": cluster,
         "strata": strata,
-        "level": level,
-        "inference": inference,
+        **_plan_options(
+            level=level,
+            inference=inference,
+            few_cluster_threshold=few_cluster_threshold,
+            draws=draws,
+        ),
         "seed": seed,
         "covariates": cov_names,
     }
@@ -530,20 +556,24 @@ def estimate_heterogeneity(
     control: str = "kontrol",
     cluster: str = "group_id",
     strata: str | None = None,
-    level: float = 0.95,
-    inference: str = "auto",
+    level: float | None = None,
+    inference: str | None = None,
+    few_cluster_threshold: int | None = None,
+    draws: int | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Effects by subgroup from one interacted model per outcome and wave, with the test that
     the effect is the same in every subgroup, adjusted for multiple testing.
 
     Calls :func:`jbp_analysis.analyses.heterogeneity.heterogeneity_table` (arm dummies fully
-    interacted with ``by``; the interaction test is the wild bootstrap Wald test below 50
-    groups) with the primary specification's baseline outcome, covariates (less ``by`` itself)
+    interacted with ``by``; the interaction test is the wild bootstrap Wald test below the
+    plan's ``few_cluster_threshold``, 50 groups) with the primary specification's baseline outcome, covariates (less ``by`` itself)
     and strata. ``interaction_q`` holds the sharpened q-values (Anderson 2008) of the interaction
     p-values of every outcome, wave and contrast against control: the report reads the
     interaction test, never "significant in one subgroup, not in the other" (Gelman & Stern
     2006). An outcome whose interacted model cannot be estimated in a wave is left out.
+    ``level``, ``inference``, ``few_cluster_threshold`` and ``draws`` are the plan's unless
+    given, as in :func:`estimate_impacts`.
 
     Returns
     -------
@@ -575,8 +605,12 @@ def estimate_heterogeneity(
                         cluster=cluster,
                         strata=strata,
                         covariates=cov_names,
-                        level=level,
-                        inference=inference,
+                        **_plan_options(
+                            level=level,
+                            inference=inference,
+                            few_cluster_threshold=few_cluster_threshold,
+                            draws=draws,
+                        ),
                         seed=seed,
                     )
             except (JBPInputError, np.linalg.LinAlgError, ValueError):
@@ -621,7 +655,9 @@ def attrition_view(
     control: str = "kontrol",
     cluster: str = "group_id",
     strata: str | None = None,
-    level: float = 0.95,
+    level: float | None = None,
+    inference: str | None = None,
+    few_cluster_threshold: int | None = None,
     draws: int | None = None,
     seed: int = 0,
 ) -> AttritionView:
@@ -629,11 +665,14 @@ def attrition_view(
     threshold.
 
     :func:`jbp_analysis.analyses.attrition.attrition` on the ``waves`` rows (every randomised
-    respondent, interviewed or not): response-rate differences by contrast with
-    ``inference="auto"``, and, at each wave whose largest difference in response rates between
+    respondent, interviewed or not): response-rate differences by contrast with the plan's
+    ``level``, ``inference`` and ``few_cluster_threshold`` unless given (``"auto"``: the wild
+    bootstrap below 50 groups), and, at each wave whose largest difference in response rates between
     two arms exceeds ``threshold``, Lee (2009) bounds for every outcome in ``outcomes``,
     trimmed within strata, with clustered Imbens-Manski (2004) intervals (``draws``
-    replications, :data:`LEE_DRAWS` by default).
+    replications, :data:`LEE_DRAWS` by default). ``draws`` counts the Lee bounds' bootstrap;
+    the tests' wild bootstrap uses :func:`~jbp_analysis.estimate.impact`'s default, 9999
+    draws (:func:`~jbp_analysis.analyses.attrition.attrition` has no keyword for them).
     """
     from jbp_analysis.analyses.attrition import attrition, response_rates
 
@@ -646,7 +685,11 @@ def attrition_view(
     differential = spread.rename("max_difference").reset_index()
     flagged = [w for w in waves if spread.get(w, 0.0) > threshold]
     opts = {"arm": arm, "control": control, "cluster": cluster, "strata": strata}
-    rep = attrition(rows, level=level, seed=seed, **opts)
+    plan = _plan_options(
+        level=level, inference=inference, few_cluster_threshold=few_cluster_threshold
+    )
+    level = plan["level"]
+    rep = attrition(rows, seed=seed, **plan, **opts)
     lee = pd.DataFrame()
     if flagged:
         sub = rows[rows["wave"].astype(str).isin(flagged).to_numpy()]
