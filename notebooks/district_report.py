@@ -28,27 +28,26 @@ output_dir: str = ""  # report folder; empty means <reports_root>/<code>-<slug>
 reports_root: str = "reports"  # nothing is written outside this folder (relative to the project)
 processed_dir: str = "data/processed"  # cleaned data written by `jbp clean` (or `make report`)
 seed: int = 20170401  # seed for anything random in the analysis
-min_cell: int = 10  # disclosure control: fewest respondents behind any published number
+min_cell: int = 0  # fewest respondents behind a published number; 0: the plan's min_cell
 
 # %%
-import pandas as pd
 from IPython.display import Markdown, display
 
 from jbp_analysis import plots
 from jbp_analysis.report import narrative as nar
 from jbp_analysis.report import tables
-from jbp_analysis.report.deviations import deviations_table, mark_prespecified, plan_line
+from jbp_analysis.report.deviations import mark_prespecified, plan_line
 from jbp_analysis.report.estimable import (
     BALANCE_VARIABLES,
     PRIMARY_OUTCOMES,
     REPORT_OUTCOMES,
-    attrition_view,
     balance_view,
     cost_per_participant_view,
     estimate_heterogeneity,
     estimate_impacts,
     roster_by_group,
 )
+from jbp_analysis.report.sections import attrition_section, deviations_section
 from jbp_analysis.report.setup import start_report
 
 rep = start_report(
@@ -61,8 +60,9 @@ rep = start_report(
     seed=seed,
     min_cell=min_cell,
 )
+min_cell = rep.min_cell  # resolved: the parameter, or the plan's disclosure.min_cell
 OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
-LEVEL = 0.95
+LEVEL = rep.plan.level  # confidence level of every interval: the plan's models.level
 STRATA = "stratum"  # randomisation strata: district x cohort (cohort within one district)
 baseline = rep.data[rep.data["wave"].astype(str).eq("baseline")]
 followups = rep.data[rep.data["wave"].astype(str).isin(rep.waves) & rep.data["responded"]]
@@ -223,35 +223,12 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     )
 
 # %%
-if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
-    display(nar.heading("section.attrition", lang))
-    rates = plots.attrition.summarise(rep.data, waves=rep.waves, min_cell=min_cell)
-    display(Markdown(" ".join(nar.attrition_lines(rates, lang=lang))))
-    display(
-        rep.pack.figure(
-            plots.attrition.plot(rep.data, waves=rep.waves, lang=lang, min_cell=min_cell),
-            "attrition",
-        )
-    )
-    lost = attrition_view(
-        rep.data, outcomes=PRIMARY_OUTCOMES, waves=rep.waves, strata=STRATA, level=LEVEL, seed=seed
-    )
-    display(
-        rep.pack.table(
-            tables.attrition_reader(lost.tests, rates, lang=lang, min_cell=min_cell),
-            "attrition",
-            title=rep.t("section.attrition"),
-        )
-    )
-    display(Markdown(" ".join(nar.lee_text(lost, lang=lang))))
-    if not lost.lee.empty:
-        display(
-            rep.pack.table(
-                tables.lee_reader(lost, lang=lang, level=LEVEL, min_cell=min_cell),
-                "lee_bounds",
-                title=rep.t("col.lee_bounds"),
-            )
-        )
+if FOLLOW_UP:  # attrition needs a follow-up wave (none yet: a baseline report)
+    # response rates by arm and wave, differential attrition with the impact tables'
+    # inference, Lee bounds trimmed within strata (the overview's section, on this district)
+    attrition = attrition_section(rep, outcomes=PRIMARY_OUTCOMES, strata=STRATA, level=LEVEL)
+    for item in attrition.items:
+        display(item)
 
 # %%
 from jbp_analysis.analyses.cost_effectiveness import cost_effectiveness_from_impacts
@@ -321,20 +298,11 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
         display(Markdown(pov.lines_note(rep.data, lang=lang)))
 
 # %%
-display(nar.heading("dev.section", lang))
-deviations = deviations_table(
-    rep.plan,
-    rep.registered_plan,
-    estimates=impacts if FOLLOW_UP else pd.DataFrame(columns=["outcome", "contrast", "wave"]),
-    waves=rep.waves,
-    exploratory=[rep.t("section.robustness")],
-    lang=lang,
-)
-display(
-    rep.pack.table(deviations, "deviations", title=rep.t("dev.section"), translate=False)
-    if len(deviations.data)
-    else Markdown(rep.t("dev.none"))
-)
+# every difference from the registered plan; the robustness check is an added analysis
+for item in deviations_section(
+    rep, estimates=impacts if FOLLOW_UP else None, exploratory=[rep.t("section.robustness")]
+).items:
+    display(item)
 
 # %%
 display(nar.heading("section.caveats", lang))
@@ -346,6 +314,7 @@ display(
             lang=lang,
             simulated=rep.simulated,
             province=rep.is_province,
+            attrition=FOLLOW_UP,  # "see the attrition section": there is one
         )
     )
 )

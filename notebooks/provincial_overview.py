@@ -31,7 +31,7 @@ output_dir: str = ""  # report folder; empty means <reports_root>/33-jawa-tengah
 reports_root: str = "reports"  # nothing is written outside this folder (relative to the project)
 processed_dir: str = "data/processed"  # cleaned data written by `jbp clean` (or `make report`)
 seed: int = 20170401  # seed for anything random in the analysis
-min_cell: int = 10  # disclosure control: fewest respondents behind any published number
+min_cell: int = 0  # fewest respondents behind a published number; 0: the plan's min_cell
 
 # %%
 import pandas as pd
@@ -41,7 +41,12 @@ from jbp_analysis import plots
 from jbp_analysis.report import narrative as nar
 from jbp_analysis.report import tables
 from jbp_analysis.report.deviations import mark_prespecified, plan_line
-from jbp_analysis.report.estimable import PRIMARY_OUTCOMES, REPORT_OUTCOMES, estimate_impacts
+from jbp_analysis.report.estimable import (
+    PRIMARY_OUTCOMES,
+    REPORT_OUTCOMES,
+    estimate_impacts,
+    roster_by_group,
+)
 from jbp_analysis.report.sections import attrition_section, deviations_section
 from jbp_analysis.report.setup import start_report
 
@@ -55,8 +60,9 @@ rep = start_report(
     seed=seed,
     min_cell=min_cell,
 )
+min_cell = rep.min_cell  # resolved: the parameter, or the plan's disclosure.min_cell
 OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
-LEVEL = 0.95
+LEVEL = rep.plan.level  # confidence level of every interval: the plan's models.level
 STRATA = "stratum"  # randomisation strata: district x cohort
 FOLLOW_UP = bool(rep.waves)  # False until a follow-up wave is collected: a baseline report
 LAST_WAVE = rep.waves[-1] if FOLLOW_UP else "baseline"
@@ -184,6 +190,7 @@ if FOLLOW_UP:  # attrition needs a follow-up wave (none yet: a baseline report)
         display(item)
 
 # %%
+from jbp_analysis.analyses.poverty import households_lifted
 from jbp_analysis.plots import poverty as poverty_chart
 from jbp_analysis.report import poverty as pov
 
@@ -202,6 +209,23 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
             rep.pack.figure(
                 poverty_chart.plot(rep.data, wave=LAST_WAVE, lang=lang, min_cell=min_cell),
                 "poverty_distribution",
+            )
+        )
+        # the pooled P0 effect and its interval (same ANCOVA, same inference) per rupiah of
+        # the province: every district's costs and rosters
+        lifted = households_lifted(
+            rep.costs,
+            pooled[pooled["wave"].astype(str) == LAST_WAVE],
+            participants=roster_by_group(rep.panel),
+            level=LEVEL,
+        )
+        display(Markdown(rep.t("overview.lifted_pooled", n_districts=len(rep.districts))))
+        display(nar.bullets(pov.answer_lines(lifted, lang=lang)))
+        display(
+            rep.pack.table(
+                pov.lifted_reader(lifted, lang=lang),
+                "poverty_lifted",
+                title=rep.t("poverty.lifted"),
             )
         )
         display(Markdown(pov.lines_note(rep.data, lang=lang)))

@@ -42,9 +42,12 @@ def test_dropping_a_family_and_adding_a_covariate_changes_the_report(tmp_path, m
     notes = json.loads((job.out_dir / "summary.json").read_text())["provenance"]["analysis_plan"]
     assert notes["plan_sha256"] == plan.sha256 and notes["deviations_from_registered"] == 2
     deviations = pd.read_csv(job.out_dir / "tables" / "deviations.csv")
-    listed = dict(zip(deviations["item"], deviations["kind"], strict=False))
-    assert listed["family awareness"] == "dropped"
-    assert listed["covariate marital_status"] == "added"
+    # the shared deviations section: headers and kinds in the report's language
+    listed = dict(
+        zip(deviations[t("dev.item", "en")], deviations[t("dev.kind", "en")], strict=False)
+    )
+    assert listed["family awareness"] == t("dev.kind.dropped", "en")
+    assert listed["covariate marital_status"] == t("dev.kind.added", "en")
     html = (job.out_dir / "report.html").read_text(encoding="utf-8")
     assert t("dev.section", "en") in html
     # the added covariate entered the primary ANCOVA (the model names its covariates)

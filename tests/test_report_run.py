@@ -27,7 +27,7 @@ from fixtures.processed import make_processed, write_processed
 from openpyxl import load_workbook
 
 from jbp_analysis.cli.report import command
-from jbp_analysis.i18n import t
+from jbp_analysis.i18n import contrast_label, t
 from jbp_analysis.report import runner
 from jbp_analysis.report.estimable import REPORT_OUTCOMES
 from jbp_analysis.report.html import external_resources
@@ -161,6 +161,78 @@ def test_district_report_reads_well(run) -> None:
     assert re.search(r"[−+]\d+,\d pp", text) and re.search(r"[−+]Rp \d", text)
 
 
+def test_district_report_has_the_shared_sections(run) -> None:
+    """The district report shows the overview's attrition and deviations sections
+    (report.sections): translated deviation headers and kinds, the caveat pointing to its
+    attrition section, and no untranslated header in any of its tables (cost_effectiveness.csv's
+    ``unbounded`` included)."""
+    folder = run["reports"] / "3322-kab-semarang"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    assert t("section.attrition") in text and t("caveat.attrition") in text
+    deviations = pd.read_csv(folder / "tables" / "deviations.csv")
+    assert list(deviations.columns) == [t("dev.item"), t("dev.kind"), t("dev.reason")]
+    listed = dict(zip(deviations[t("dev.item")], deviations[t("dev.kind")], strict=False))
+    assert listed[t("section.robustness")] == t("dev.kind.exploratory")
+    assert t("col.unbounded") in pd.read_csv(folder / "tables" / "cost_effectiveness.csv").columns
+    for csv in (folder / "tables").glob("*.csv"):
+        raw = [c for c in pd.read_csv(csv, nrows=0).columns if re.fullmatch(r"[a-z0-9_]+", c)]
+        assert raw == [], (csv.name, raw)
+
+
+def test_wide_tables_fit_the_page(run) -> None:
+    """The reader HTML sets tables of 8+ columns (the impact tables) smaller, in a wrapper that
+    scrolls on a narrow screen, so their last columns are not cut off at the page's edge."""
+    for folder in ("3322-kab-semarang", "33-jawa-tengah"):
+        html = (run["reports"] / folder / "report.html").read_text(encoding="utf-8")
+        assert (
+            ".jbp-table-wrap { overflow-x: auto;" in html and "table.jbp-table.jbp-wide {" in html
+        )
+        wide = re.findall(r'<div class="jbp-table-wrap"><table class="jbp-table jbp-wide">', html)
+        assert wide, folder  # the impact table
+        for head in re.findall(r'<table class="jbp-table">\s*<thead><tr>(.*?)</tr>', html):
+            assert len(re.findall(r"<th ", head)) < 8, folder
+
+
+def test_overview_answers_households_lifted_per_rupiah(run, fixture_data) -> None:
+    """Issue 15 section 4 for the province: per arm, the pooled effect on P0 and the households
+    lifted above the line per Rp 100 million, with its table; the rupiah are the province's
+    (every district's costs over every district's roster), and the P0 effect is the pooled
+    impact table's own."""
+    folder = run["reports"] / "33-jawa-tengah"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    assert t("poverty.lifted") in text and t("overview.lifted_pooled", n_districts=3) in text
+    lifted = pd.read_csv(folder / "tables" / "poverty_lifted.csv")
+    comp, metric, est = t("col.comparison"), t("col.metric"), t("col.estimate")
+    table = lifted.set_index([comp, metric])[est]
+    vs = contrast_label("pendampingan - kontrol")
+    effect = table[(vs, t("metric.poverty_effect"))]
+    per_100m = table[(vs, t("metric.lifted_per_100m_rp"))]
+    # one sentence per treated arm against control
+    template = t("poverty.answer")
+    said = template[template.index("{lifted} ") + 9 : template.index(" ({lifted_lo}")]
+    assert len(re.findall(re.escape(said) + r" \(", text)) == 2
+    # province-wide incremental cost per participant of this comparison's arms
+    panel, costs = fixture_data.panel, fixture_data.costs
+    base = panel[panel["wave"].astype(str) == "baseline"]
+    roster = base.groupby(base["arm"].astype(str))["respondent_id"].nunique()
+    spent = costs.groupby(costs["arm"].astype(str))["cost_rp"].sum()  # control: no cost rows
+    per_person = spent.reindex(roster.index, fill_value=0).astype(float) / roster
+    a, b = (s.strip() for s in str(vs).split(" vs "))
+    labels = {t(f"arm.{k}"): k for k in per_person.index}
+    d_cost = per_person[labels[a]] - per_person[labels[b]]
+    assert per_100m == pytest.approx(-effect * 1e8 / d_cost, rel=1e-9)
+    pooled = pd.read_csv(folder / "tables" / "pooled.csv")
+    last = pooled[t("col.wave")].iloc[-1]
+    p0 = pooled[
+        (pooled[t("col.outcome")] == t("outcome.poor"))
+        & (pooled[t("col.wave")] == last)
+        & (pooled[t("col.contrast")] == vs)
+    ]
+    assert float(p0[t("col.estimate")].iloc[0]) == pytest.approx(effect, rel=1e-12)
+
+
 def test_summary_json_has_headline_and_provenance(run) -> None:
     s = json.loads((run["reports"] / "33-jawa-tengah" / "summary.json").read_text())
     prov = s["provenance"]
@@ -188,6 +260,7 @@ def test_workbook_opens_with_the_expected_sheets(run) -> None:
     if (folder / "tables" / "lee_bounds.csv").is_file():  # differential attrition over the plan's
         expected.append(t("col.lee_bounds"))
     expected.append(t("poverty.share_table"))  # the fixture has the consumption module
+    expected.append(t("poverty.lifted"))  # households lifted per Rp 100 million, province-wide
     expected.append(t("dev.section"))  # the ranking is an added analysis: never empty
     assert wb.sheetnames == [s.replace("/", "-")[:31] for s in expected]
     ws = wb[t("section.ranking").replace("/", "-")[:31]]

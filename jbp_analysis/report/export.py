@@ -73,6 +73,9 @@ __all__ = [
 PNG_DPI = 200
 _DISPLAY_DPI = 100
 _HEADLINE_DPI = 72
+#: Tables with at least this many columns are "wide" in the reader HTML (smaller type, intervals
+#: that may wrap), so they fit the page instead of being cut off at its right edge.
+WIDE_COLUMNS = 8
 
 
 def _thumbnail(png: bytes, *, dpi: int, rgba: np.ndarray | None = None) -> bytes:
@@ -302,9 +305,13 @@ class DisplayTable:
 
         shown = self.table.map(self._fmt)
         kinds = ["num" if _numeric_column(shown[c]) else "txt" for c in shown.columns]
+        to = _html.escape(t("misc.to", self.lang))
 
         def cell(tag: str, kind: str, value: Any) -> str:
-            text = _html.escape(str(value)).replace("\n", "<br>")
+            text = _html.escape(str(value))
+            if tag == "td" and kind == "num":  # "−Rp 287,7 rb" never breaks; "s.d." may
+                text = text.replace(" ", "&#160;").replace(f"&#160;{to}&#160;", f"&#160;{to} ")
+            text = text.replace("\n", "<br>")
             return f'<{tag} class="{kind}">{text}</{tag}>'
 
         head = "".join(cell("th", k, c) for k, c in zip(kinds, shown.columns, strict=True))
@@ -312,8 +319,12 @@ class DisplayTable:
             "<tr>" + "".join(cell("td", k, v) for k, v in zip(kinds, row, strict=True)) + "</tr>"
             for row in shown.itertuples(index=False)
         )
+        # a wide table (an impact table has 11 columns) is set smaller and its intervals may
+        # wrap, so it fits the page; the wrapper scrolls on a narrow screen (template CSS)
+        wide = " jbp-wide" if len(shown.columns) >= WIDE_COLUMNS else ""
         out = (
-            f'<table class="jbp-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            f'<div class="jbp-table-wrap"><table class="jbp-table{wide}"><thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>"
         )
         if self.footnote:
             out += f'<p class="jbp-footnote">{_html.escape(self.footnote)}</p>'

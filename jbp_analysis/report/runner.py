@@ -144,16 +144,25 @@ def default_workers() -> int:
 
 
 def _common_parameters(
-    *, lang: str, processed_dir: Path, root: Path, waves: Sequence[str], seed: int, min_cell: int
+    *,
+    lang: str,
+    processed_dir: Path,
+    root: Path,
+    waves: Sequence[str],
+    seed: int,
+    min_cell: int | None,
 ) -> dict[str, Any]:
-    return {
+    params: dict[str, Any] = {
         "lang": check_lang(lang),
         "processed_dir": str(Path(processed_dir).resolve()),
         "reports_root": str(Path(root).resolve()),
         "waves": list(waves),
         "seed": int(seed),
-        "min_cell": int(min_cell),
     }
+    # no threshold given: the notebook's default, the analysis plan's disclosure.min_cell
+    if min_cell is not None:
+        params["min_cell"] = int(min_cell)
+    return params
 
 
 def district_job(
@@ -164,10 +173,14 @@ def district_job(
     lang: str = "id",
     waves: Sequence[str] = ("endline", "followup"),
     seed: int = 20170401,
-    min_cell: int = 10,
+    min_cell: int | None = None,
     notebook: Path | None = None,
 ) -> Job:
-    """The job for one district report; ``district`` is validated (code or exact name)."""
+    """The job for one district report; ``district`` is validated (code or exact name).
+
+    ``min_cell`` ``None`` (the default) passes no threshold: the notebook takes the analysis
+    plan's ``disclosure.min_cell``.
+    """
     code = resolve_district(district)
     root_r = Path(root).resolve()
     out = safe_path(root_r / district_slug(code), root=root_r)
@@ -191,10 +204,10 @@ def overview_job(
     lang: str = "id",
     waves: Sequence[str] = ("endline", "followup"),
     seed: int = 20170401,
-    min_cell: int = 10,
+    min_cell: int | None = None,
     notebook: Path | None = None,
 ) -> Job:
-    """The job for the provincial overview."""
+    """The job for the provincial overview (``min_cell`` as for :func:`district_job`)."""
     root_r = Path(root).resolve()
     out = safe_path(root_r / OVERVIEW_DIR, root=root_r)
     params = _common_parameters(

@@ -273,9 +273,14 @@ def start_report(
     lang: str = "id",
     waves: Sequence[str] = ("endline", "followup"),
     seed: int = 20170401,
-    min_cell: int = 10,
+    min_cell: int | None = 0,
 ) -> ReportContext:
     """Validate the notebook parameters, load the data and open the report's outputs.
+
+    ``min_cell`` is the disclosure threshold (fewest respondents behind a published number);
+    ``0`` or ``None``, the default, takes the analysis plan's ``disclosure.min_cell``, so a plan
+    that raises it suppresses more cells without anyone passing it. The context's ``min_cell``
+    is the resolved value, the one every section uses (and ``summary.json`` records).
 
     In a notebook, parameters the notebook does not have (``papermill -p distrcit 3322``) are
     refused before anything is built, naming the closest one. A notebook run directly (not by
@@ -294,7 +299,9 @@ def start_report(
 
         check_parameters(namespace, frozenset(inspect.signature(start_report).parameters))
     lang = check_lang(lang)
-    min_cell = check_min_cell(min_cell)
+    plan, registered = default_plan(), registered_plan()
+    use_plan = min_cell is None or (not isinstance(min_cell, bool) and min_cell == 0)
+    min_cell = check_min_cell(plan.min_cell if use_plan else min_cell)
     bad = [w for w in waves if w not in _WAVES[1:]]
     if bad:
         raise ConfigError(
@@ -348,7 +355,6 @@ def start_report(
         "min_cell": min_cell,
         "output_dir": str(out_dir.relative_to(root)),
     }
-    plan, registered = default_plan(), registered_plan()
     plan_info = {
         **plan.provenance(),
         "registered_file": registered.path.name if registered is not None else None,
