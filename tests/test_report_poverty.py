@@ -137,3 +137,5 @@ def test_households_lifted_from_the_impact_table_by_hand():
     assert np.isinf(c.loc["cost_per_household_lifted_rp", "ci_high"])
     r = pov.lifted_reader(out.reset_index(), lang="en")
     assert "wild" in r.footnotes[0] and "∞" in r.shown.to_string()
+    # the footnote speaks of households lifted, not of the employment table's youth
+    assert "household lifted" in r.footnotes[0] and "youth" not in r.footnotes[0]

@@ -139,7 +139,7 @@ def lifted_reader(tidy: pd.DataFrame, *, lang: str = "id") -> ReaderTable:
         note = t("note.ce_interval", lang, level=lvl, n_boot=fmt_number(nb, lang, decimals=0))
     else:  # households_lifted: the impact table's own intervals
         how = str(tidy["inference"].iloc[0]) if "inference" in tidy and len(tidy) else ""
-        note = t("note.ce_same_model", lang, level=lvl, inference=how)
+        note = t("poverty.note_same_model", lang, level=lvl, inference=how)
     return ReaderTable(tidy, pd.DataFrame(rows), (note,))
 
 
