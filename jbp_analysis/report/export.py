@@ -73,9 +73,12 @@ __all__ = [
 PNG_DPI = 200
 _DISPLAY_DPI = 100
 _HEADLINE_DPI = 72
-#: Tables with at least this many columns are "wide" in the reader HTML (smaller type, intervals
-#: that may wrap), so they fit the page instead of being cut off at its right edge.
+#: Tables with at least this many columns, or wider than ``WIDE_CHARACTERS`` (see
+#: :func:`_table_width`), are "wide" in the reader HTML (smaller type, intervals that may wrap),
+#: so they fit the page instead of running off its right edge (measured in headless chromium:
+#: 117 characters fit the page at the normal table type, 139 did not).
 WIDE_COLUMNS = 8
+WIDE_CHARACTERS = 125
 
 
 def _thumbnail(png: bytes, *, dpi: int, rgba: np.ndarray | None = None) -> bytes:
@@ -273,6 +276,29 @@ def translate_table(df: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
 _NUMBER = re.compile(r"^\s*(?:[<>]\s*)?[+\u2212-]?\s*(?:Rp\s*)?[\d.,]+")
 
 
+def _table_width(shown: pd.DataFrame, kinds: list[str]) -> int:
+    """The narrowest the table can be set, in characters: a number column is as wide as its
+    longest line (numbers do not wrap), a text column as its longest word, a header as its
+    longest word; two characters of padding per column.
+
+    Examples
+    --------
+    >>> _table_width(pd.DataFrame({"Outcome": ["Household income"], "Impact": ["+Rp 18.8k"]}),
+    ...              ["txt", "num"])
+    22
+    """
+    total = 0
+    for col, kind in zip(shown.columns, kinds, strict=True):
+        cells = [str(v) for v in shown[col]]
+        pieces = (
+            [line for v in cells for line in v.split("\n")]
+            if kind == "num"
+            else [w for v in cells for w in v.split()]
+        )
+        total += max([len(x) for x in (*str(col).split(), *pieces)] or [0]) + 2
+    return total
+
+
 def _numeric_column(col: pd.Series) -> bool:
     """True when every filled cell of a formatted column starts with a number (or is a marker)."""
     vals = [str(v) for v in col if str(v).strip() not in ("", "-", MARKER)]
@@ -319,9 +345,11 @@ class DisplayTable:
             "<tr>" + "".join(cell("td", k, v) for k, v in zip(kinds, row, strict=True)) + "</tr>"
             for row in shown.itertuples(index=False)
         )
-        # a wide table (an impact table has 11 columns) is set smaller and its intervals may
-        # wrap, so it fits the page; the wrapper scrolls on a narrow screen (template CSS)
-        wide = " jbp-wide" if len(shown.columns) >= WIDE_COLUMNS else ""
+        # a wide table (an impact table has 11 columns; the heterogeneity table's intervals in
+        # Indonesian) is set smaller and its intervals may wrap, so it fits the page; the
+        # wrapper scrolls on a narrow screen (template CSS)
+        too_wide = _table_width(shown, kinds) > WIDE_CHARACTERS
+        wide = " jbp-wide" if len(shown.columns) >= WIDE_COLUMNS or too_wide else ""
         out = (
             f'<div class="jbp-table-wrap"><table class="jbp-table{wide}"><thead><tr>{head}</tr>'
             f"</thead><tbody>{body}</tbody></table></div>"
