@@ -32,7 +32,7 @@ output_dir: str = ""  # report folder; empty means <reports_root>/<code>-<slug>
 reports_root: str = "reports"  # nothing is written outside this folder (relative to the project)
 processed_dir: str = "data/processed"  # cleaned data written by `jbp clean` (or `make report`)
 seed: int = 20170401  # seed for anything random in the analysis
-min_cell: int = 10  # disclosure control: fewest respondents behind any published number
+min_cell: int = 0  # fewest respondents behind a published number; 0: the plan's min_cell
 
 # %%
 import pandas as pd
@@ -62,6 +62,7 @@ rep = start_report(
     seed=seed,
     min_cell=min_cell,
 )
+min_cell = rep.min_cell  # resolved: the parameter, or the plan's disclosure.min_cell
 display(nar.heading("obs.title", lang, level=1, district=rep.label))
 display(Markdown(rep.t("obs.intro")))
 display(Markdown(plan_line(rep.plan, lang)))
