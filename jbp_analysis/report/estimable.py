@@ -395,6 +395,48 @@ def _failed_rows(names, family, outcome, sub) -> pd.DataFrame:
     )
 
 
+def _family_table(
+    both: pd.DataFrame,
+    *,
+    family: str,
+    cols: list[str],
+    base: Any,
+    names: list[str],
+    opts: Mapping[str, Any],
+) -> pd.DataFrame:
+    """One family's :func:`~jbp_analysis.estimate.impact_table` (``estimable = True``); when
+    the family cannot be estimated jointly, each outcome alone (a failed one gets
+    :func:`_failed_rows`), with q-values over the estimated ones and no Romano-Wolf p-values."""
+    from jbp_analysis.estimate import impact_table
+    from jbp_analysis.inference import FewTreatedClustersWarning, sharpened_qvalues
+
+    with warnings.catch_warnings():  # handled: _flag_few_groups drops the CI
+        warnings.simplefilter("ignore", FewTreatedClustersWarning)
+        try:
+            return impact_table(both, outcomes={family: cols}, baseline=base, **opts).assign(
+                estimable=True
+            )
+        except (JBPInputError, np.linalg.LinAlgError):
+            parts = []
+            for col in cols:
+                try:
+                    parts.append(
+                        impact_table(
+                            both, outcomes={family: [col]}, baseline=base, p_adjust=None, **opts
+                        ).assign(estimable=True)
+                    )
+                except (JBPInputError, np.linalg.LinAlgError):
+                    parts.append(_failed_rows(names, family, col, both))
+    tab = pd.concat(parts, ignore_index=True)
+    ok = tab["p_value"].notna().to_numpy()
+    q = np.full(len(tab), np.nan)
+    if ok.any():
+        q[ok] = sharpened_qvalues(tab.loc[ok, "p_value"].to_numpy(dtype=float))
+    tab["q_value"] = q
+    tab["p_romano_wolf"] = np.nan
+    return tab
+
+
 def estimate_impacts(
     data: pd.DataFrame,
     *,
@@ -459,9 +501,6 @@ def estimate_impacts(
         p-value and adjusted p-values and ``inference_ok = False`` (see
         :func:`_flag_few_groups`).
     """
-    from jbp_analysis.estimate import impact_table
-    from jbp_analysis.inference import FewTreatedClustersWarning, sharpened_qvalues
-
     covs = COVARIATES if covariates is None else tuple(covariates)
     data, cov_names = covariate_columns(data, covs) if covs else (data, [])
     subsets: list[Any] = [None]
@@ -496,34 +535,7 @@ def estimate_impacts(
             wide, base = _wave_outcomes(sub, outs, waves)
             both = pd.concat([sub, wide], axis=1)
             cols = list(wide.columns)
-            with warnings.catch_warnings():  # handled: _flag_few_groups drops the CI
-                warnings.simplefilter("ignore", FewTreatedClustersWarning)
-                try:
-                    tab = impact_table(both, outcomes={family: cols}, baseline=base, **opts).assign(
-                        estimable=True
-                    )
-                except (JBPInputError, np.linalg.LinAlgError):
-                    parts = []
-                    for col in cols:
-                        try:
-                            parts.append(
-                                impact_table(
-                                    both,
-                                    outcomes={family: [col]},
-                                    baseline=base,
-                                    p_adjust=None,
-                                    **opts,
-                                ).assign(estimable=True)
-                            )
-                        except (JBPInputError, np.linalg.LinAlgError):
-                            parts.append(_failed_rows(names, family, col, both))
-                    tab = pd.concat(parts, ignore_index=True)
-                    ok = tab["p_value"].notna().to_numpy()
-                    q = np.full(len(tab), np.nan)
-                    if ok.any():
-                        q[ok] = sharpened_qvalues(tab.loc[ok, "p_value"].to_numpy(dtype=float))
-                    tab["q_value"] = q
-                    tab["p_romano_wolf"] = np.nan
+            tab = _family_table(both, family=family, cols=cols, base=base, names=names, opts=opts)
             split = tab["outcome"].str.rsplit("@", n=1)
             tab = tab.assign(outcome=split.str[0], wave=split.str[1])
             flagged = []
