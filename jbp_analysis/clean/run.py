@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -240,7 +241,7 @@ class _File:
 
     source: InputFile
     mapped: MappedTable
-    typed: pd.DataFrame = field(repr=False)
+    typed: pd.DataFrame | None = field(repr=False)  # None once linked (respondent files)
     exact: int = 0
     near: int = 0
     decided: int = 0
@@ -476,6 +477,14 @@ class _Run:
         return st
 
 
+def _without_cells(m: MappedTable) -> MappedTable:
+    """``m`` without its cells (empty frames, same columns): the source, headers, source rows
+    and how the file was read stay, for the accounting and the manifest."""
+    empty = pd.DataFrame(columns=m.frame.columns)
+    raw = dataclasses.replace(m.raw, frame=pd.DataFrame(columns=m.raw.frame.columns))
+    return dataclasses.replace(m, raw=raw, frame=empty)
+
+
 def _raw_text(coded: tuple[np.ndarray, pd.Series], pos: np.ndarray) -> np.ndarray:
     """Raw cells at ``pos`` of a factorised column, as text (missing as ``"nan"``)."""
     idx, uniq = coded
@@ -613,6 +622,7 @@ def _run(
             extra = f"; {len(m.unknown)} unknown column(s): " + ", ".join(map(shorten, m.unknown))
         say(f"read   {f.name:<28} {table.n_rows:>9,} rows ({how}){extra}")
         mapped.extend(split_waves(m, cb) if f.wave_from_column else [m])
+        del table, m  # the split waves hold their own rows: no second copy of the file's cells
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -679,11 +689,17 @@ def _run(
         say(line)
     check_unreadable(unreadable, threshold=threshold, aliases=aliases_path)
     parts = [m.source for m in mapped]
+    rows_in = {m.source.key: m.raw.n_rows for m in mapped}
 
     # respondent panel
     resp_vars = cb.module("respondent")
     waves = {s.source.wave: s.typed for s in states.values() if s.source.module == "respondent"}
     linked = link_waves(waves, known_groups=pd.Index(assign["group_id"]), secret=key)
+    # the linked rows are copies: the cleaned wave frames are not needed any more
+    del waves
+    for s in states.values():
+        if s.source.module == "respondent":
+            s.typed = None
     for fname, rej in linked.rejects.groupby("_file", sort=False):
         job.reject(
             states[fname],
@@ -707,7 +723,21 @@ def _run(
             ),
             hashed=True,
         )
+    # the roster of names, NIKs and phone numbers, taken from the raw files before their cells
+    # are released
+    from jbp_analysis.clean.pii import PIIScanner, mask_outputs, summarise
+
+    pii = PIIScanner.from_frames([m.frame for m in mapped], key=key.key)
+    # the respondent files' raw cells served the rejects of linking: released now (the largest
+    # tables of the run); the other modules are small and their rejects come later
+    mapped = [_without_cells(m) if m.source.module == "respondent" else m for m in mapped]
+    for s in states.values():
+        if s.source.module == "respondent":
+            s.mapped = _without_cells(s.mapped)
+    del by_module, m  # (m: the last file of the loops above)
     panel = _build_panel(linked, assign, resp_vars, cb, waves=collected)
+    n_roster, n_relinks = len(linked.roster), len(linked.relinks)
+    del linked
     group_waves = [
         w for w in cb.waves if w in collected or any(
             p.module == "group" and p.wave == w for p in parts
@@ -717,9 +747,6 @@ def _run(
     costs = _build_costs(states, assign, cb, job)
     # personal data typed outside its columns (a name in kode_enumerator, a NIK in
     # id_rumah_tangga): masked before anything reads the tables, logged without the value
-    from jbp_analysis.clean.pii import PIIScanner, mask_outputs, summarise
-
-    pii = PIIScanner.from_frames([m.frame for m in mapped], key=key.key)
     pii_skip = {*cb.pii_names(), "respondent_key", "_file", "file"}
     masked, pii_hits = mask_outputs(
         pii,
@@ -729,8 +756,8 @@ def _run(
     )
     panel, groups, costs = (masked[n] for n in ("panel.parquet", "groups.parquet", "costs.parquet"))
     say(
-        f"link   panel: {len(linked.roster):,} respondents x {len(cb.waves)} waves, "
-        f"{len(linked.relinks):,} NIKs repaired"
+        f"link   panel: {n_roster:,} respondents x {len(cb.waves)} waves, "
+        f"{n_relinks:,} NIKs repaired"
     )
 
     # outliers (flagged, values kept)
@@ -764,7 +791,7 @@ def _run(
                 "file": f.name,
                 "module": f.module,
                 "wave": f.wave,
-                "rows_in": s.mapped.raw.n_rows,
+                "rows_in": rows_in[f.key],
                 "kept": int(kept.get(f.key, 0)),
                 "rejected": int(s.rejected),
                 "exact_duplicates": s.exact,
