@@ -292,7 +292,7 @@ class PIIScanner:
                 bad_codes = [i for i, k in enumerate(kinds) if k]
                 pos = np.flatnonzero(np.isin(codes, bad_codes))
                 new = [self.token(c, k) if k else c for c, k in zip(cats, kinds, strict=True)]
-                out = out.copy() if out is frame else out
+                out = out.copy(deep=False) if out is frame else out  # copy-on-write
                 out[col] = s.cat.rename_categories(dict(zip(cats, new, strict=True)))
                 hits.append(
                     pd.DataFrame(
@@ -321,7 +321,7 @@ class PIIScanner:
             ]
             values = s.astype(object).to_numpy(copy=True)
             values[pos] = tokens[idx[pos]]
-            out = out.copy() if out is frame else out
+            out = out.copy(deep=False) if out is frame else out  # copy-on-write
             out[col] = pd.Series(values, index=s.index).astype(s.dtype)
             hits.append(
                 pd.DataFrame(
@@ -416,7 +416,7 @@ def mask_outputs(
         for c in json_cols:
             col, h = mask_json_lines(scanner, masked[c], table=name, column=c)
             if len(h):
-                masked = masked.copy() if masked is frame else masked
+                masked = masked.copy(deep=False) if masked is frame else masked
                 masked[c] = col
                 hits = pd.concat([hits, h], ignore_index=True)
         if audit is not None and len(hits) and {"_file", "_row"} <= set(frame.columns):
