@@ -776,6 +776,7 @@ def _run(
     # accounting
     rejects = audit.reject_table(file_order=[f.name for f in files])
     log = audit.log_table(file_order=[f.name for f in files])
+    audit.release_log()  # nothing is logged after this point
     outliers["file"] = outliers["file"].map(lambda k: states[k].source.name if k in states else k)
     kept = {
         **panel.loc[panel["responded"], "_file"].value_counts().to_dict(),
