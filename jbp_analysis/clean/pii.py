@@ -182,11 +182,24 @@ class PIIScanner:
     @classmethod
     def from_frames(cls, frames: Iterable[pd.DataFrame], *, key: bytes) -> PIIScanner:
         """The roster from raw frames holding ``name``, ``nik`` and/or ``phone`` columns."""
+        return cls.from_roster_values([cls.roster_values(f) for f in frames], key=key)
+
+    @staticmethod
+    def roster_values(frame: pd.DataFrame) -> dict[str, pa.Array]:
+        """The distinct names, NIKs and phone numbers of one raw frame (those of its ``name``,
+        ``nik`` and ``phone`` columns): all the roster needs from it, so that the frame itself
+        can be released early."""
+        return {c: _distinct_text(frame[c]) for c in ("name", "nik", "phone") if c in frame}
+
+    @classmethod
+    def from_roster_values(cls, parts: Iterable[dict[str, pa.Array]], *, key: bytes) -> PIIScanner:
+        """The roster from :meth:`roster_values` of each raw frame (same as
+        :meth:`from_frames` of the frames, in the same order)."""
         acc: dict[str, list] = {"name": [], "nik": [], "phone": []}
-        for f in frames:
+        for part in parts:
             for col in acc:
-                if col in f.columns:
-                    acc[col].append(_distinct_text(f[col]))
+                if col in part:
+                    acc[col].append(part[col])
         return cls(
             **{f"{c}s": pa.chunked_array(a, type=pa.string()) for c, a in acc.items()}, key=key
         )

@@ -248,6 +248,47 @@ class _File:
     rejected: int = 0
     dup_enumerators: list[str] = field(default_factory=list)
     unreadable: pd.DataFrame | None = field(default=None, repr=False)
+    #: the raw cells once the file is cleaned (the frame itself is released): what later
+    #: rejects (linking, unknown groups) show of a row
+    cells: _Cells | None = field(default=None, repr=False)
+    #: the distinct names, NIKs and phone numbers of the raw file (for the PII scanner)
+    roster: dict | None = field(default=None, repr=False)
+
+
+class _Cells:
+    """The raw cells of a cleaned file, kept compactly for rows rejected later (internal).
+
+    A column with few distinct values is kept as its factorised codes (the smallest integer type
+    that holds them) and its distinct strings; the others as they are. Personal-data columns are
+    not kept: a reject never shows them (:meth:`Audit.reject`). :meth:`rows` gives the same
+    frame as ``frame.iloc[pos]`` of the raw frame, without those columns.
+    """
+
+    def __init__(
+        self, frame: pd.DataFrame, fact: dict[str, tuple[np.ndarray, pd.Series]], drop: set[str]
+    ) -> None:
+        self.columns: dict[str, object] = {}
+        n = len(frame)
+        for c in frame.columns:
+            if c in drop:
+                continue
+            s = frame[c]
+            idx, uniq = fact[c]
+            if s.dtype == uniq.dtype and len(uniq) < n // 4:
+                small = np.min_scalar_type(-max(len(uniq), 1))
+                self.columns[c] = (idx.astype(small), uniq.array)
+            else:
+                self.columns[c] = s.array
+
+    def rows(self, pos: np.ndarray) -> pd.DataFrame:
+        out = {}
+        for c, v in self.columns.items():
+            if isinstance(v, tuple):
+                codes, uniq = v
+                out[c] = uniq.take(codes[pos].astype(np.intp), allow_fill=True)
+            else:
+                out[c] = v.take(pos)
+        return pd.DataFrame(out)
 
 
 class _Run:
@@ -266,7 +307,7 @@ class _Run:
         if len(rows):
             # source rows -> positions (a wave of a multi-wave file holds some rows only)
             pos = np.searchsorted(np.asarray(st.mapped.raw.rows, dtype=np.int64), rows)
-            values = st.mapped.frame.iloc[pos]
+            values = st.mapped.frame.iloc[pos] if st.cells is None else st.cells.rows(pos)
             self.audit.reject(st.source.name, rows, reason, detail, values)
             st.rejected += len(rows)
 
@@ -474,6 +515,13 @@ class _Run:
         typed["_row"] = rows
         typed["_file"] = src.key
         st.typed = typed
+        # the raw frame is released: later rejects read the compact cells, the PII scanner the
+        # distinct names, NIKs and phone numbers
+        from jbp_analysis.clean.pii import PIIScanner
+
+        st.roster = PIIScanner.roster_values(mapped.frame)
+        st.cells = _Cells(mapped.frame, fact, self.audit.pii)
+        st.mapped = _without_cells(mapped)
         return st
 
 
@@ -667,18 +715,27 @@ def _run(
     by_module: dict[str, list[MappedTable]] = {}
     for m in mapped:
         by_module.setdefault(m.source.module, []).append(m)
+    del m  # each cleaned file's raw frame is released as soon as it is cleaned
+    rows_in = {m.source.key: m.raw.n_rows for m in mapped}
     states: dict[str, _File] = {}
 
     # the randomisation record first: it gives each group its district, arm and cohort
+    def released(st: _File, lists: list[list[MappedTable]]) -> None:
+        for group in lists:  # the raw frame of a cleaned file: no reference left
+            group[:] = [st.mapped if m.source.key == st.source.key else m for m in group]
+
     st = job.clean_file(by_module["assignment"][0], group_codes=None)
     states[st.source.key] = st
+    released(st, [mapped, by_module[st.source.module]])
     assign = st.typed
     group_codes = assign.set_index("group_id")["district_code"]
     say(f"clean  {st.source.name:<28} {len(assign):>9,} groups")
     for module in ("cost", "group", "respondent"):
-        for m in by_module.get(module, []):
+        for m in by_module.get(module, []):  # (released() replaces the items in place)
             st = job.clean_file(m, group_codes=group_codes)
             states[st.source.key] = st
+            released(st, [mapped, by_module[st.source.module]])
+            del m
             say(f"clean  {st.source.key:<28} {len(st.typed):>9,} rows after duplicates/rejects")
         if module == "cost":  # the design records are complete, or the run stops
             _check_design_rejects(
@@ -689,7 +746,6 @@ def _run(
         say(line)
     check_unreadable(unreadable, threshold=threshold, aliases=aliases_path)
     parts = [m.source for m in mapped]
-    rows_in = {m.source.key: m.raw.n_rows for m in mapped}
 
     # respondent panel
     resp_vars = cb.module("respondent")
@@ -727,14 +783,14 @@ def _run(
     # are released
     from jbp_analysis.clean.pii import PIIScanner, mask_outputs, summarise
 
-    pii = PIIScanner.from_frames([m.frame for m in mapped], key=key.key)
+    pii = PIIScanner.from_roster_values([states[m.source.key].roster for m in mapped], key=key.key)
     # the respondent files' raw cells served the rejects of linking: released now (the largest
     # tables of the run); the other modules are small and their rejects come later
-    mapped = [_without_cells(m) if m.source.module == "respondent" else m for m in mapped]
     for s in states.values():
+        s.roster = None
         if s.source.module == "respondent":
-            s.mapped = _without_cells(s.mapped)
-    del by_module, m  # (m: the last file of the loops above)
+            s.cells = None
+    del by_module
     panel = _build_panel(linked, assign, resp_vars, cb, waves=collected)
     n_roster, n_relinks = len(linked.roster), len(linked.relinks)
     del linked
