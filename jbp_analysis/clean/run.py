@@ -829,42 +829,7 @@ def _run(
     )
     outliers = pd.concat([outliers, _outlier_table(g_resp, g_flags, "group_id")], ignore_index=True)
 
-    # accounting
-    rejects = audit.reject_table(file_order=[f.name for f in files])
-    log = audit.log_table(file_order=[f.name for f in files])
-    audit.release_log()  # nothing is logged after this point
-    outliers["file"] = outliers["file"].map(lambda k: states[k].source.name if k in states else k)
-    kept = {
-        **panel.loc[panel["responded"], "_file"].value_counts().to_dict(),
-        **group_rows["_file"].value_counts().to_dict(),
-        **costs["_file"].value_counts().to_dict(),
-        **assign["_file"].value_counts().to_dict(),
-    }
-    acc_rows = []
-    for f in parts:
-        s = states[f.key]
-        acc_rows.append(
-            {
-                "file": f.name,
-                "module": f.module,
-                "wave": f.wave,
-                "rows_in": rows_in[f.key],
-                "kept": int(kept.get(f.key, 0)),
-                "rejected": int(s.rejected),
-                "exact_duplicates": s.exact,
-                "near_duplicates": s.near,
-                "decided_duplicates": s.decided,
-            }
-        )
-    accounting = pd.DataFrame(acc_rows, columns=ACCOUNTING_COLUMNS)
-    balance = accounting[ACCOUNTING_COLUMNS[4:]].sum(axis=1)
-    if not (balance == accounting["rows_in"]).all():
-        bad = accounting[balance != accounting["rows_in"]]
-        raise AssertionError(f"row accounting does not balance:\n{bad.to_string(index=False)}")
-
-    say(f"check  accounting balances for all {len(files)} files")
-
-    # quality
+    # quality inputs that read the panel, computed before it is written and released
     att = attrition(panel)
     enum_rows = pd.concat(
         [
@@ -906,49 +871,92 @@ def _run(
         codebook=cb,
         min_cell=min_cell,
     )
-    dup_report = (
-        pd.concat(job.reports, ignore_index=True)
-        if job.reports
-        else pd.DataFrame(columns=[*REPORT_COLUMNS, "resolved"])
-    )
-    unknown = {m.source.name: list(m.unknown) for m in mapped}
-    masked, more = mask_outputs(
-        pii,
-        {"rejects.csv": rejects, "cleaning_log.csv": log, "duplicates_report.csv": dup_report,
-         "outliers.csv": outliers},
-        skip=pii_skip,
-    )  # fmt: skip
-    rejects, log, dup_report, outliers = (
-        masked[n]
-        for n in ("rejects.csv", "cleaning_log.csv", "duplicates_report.csv", "outliers.csv")
-    )
-    pii_hits = pd.concat([pii_hits, more], ignore_index=True)
-    report = quality_report(
-        accounting=accounting,
-        missingness=missingness,
-        enumerators=enumerators,
-        attrition=att,
-        duplicates=dup_report,
-        outliers=outliers,
-        unknown_columns=unknown,
-        log=log,
-        rejects=rejects,
-        codebook_version=cb.version,
-        unreadable=unreadable,
-        waves={"collected": collected, "not_yet_collected": missing_waves},
-    )
+    kept = {
+        **panel.loc[panel["responded"], "_file"].value_counts().to_dict(),
+        **group_rows["_file"].value_counts().to_dict(),
+        **costs["_file"].value_counts().to_dict(),
+        **assign["_file"].value_counts().to_dict(),
+    }
+    del resp
 
-    if len(pii_hits):  # counted in the quality report (the values never are)
-        report["pii_masked"] = summarise(pii_hits)
-        say(f"pii    {len(pii_hits):,} cells held a name, NIK or phone outside its column: masked")
-    say(f"report quality: {int(enumerators['flagged'].sum())} enumerators flagged")
-
-    # write
-    panel_out = panel.drop(columns=["_file", "_row"])
-    groups_out = groups
-    costs_out = costs.drop(columns=["_file", "_row"])
+    # the panel is written first and released: the cleaning log is built next
     with atomic_outputs(out) as tmp:
-        write_parquet(panel_out, tmp / "panel.parquet")
+        write_parquet(panel.drop(columns=["_file", "_row"]), tmp / "panel.parquet")
+        del panel
+
+        # accounting
+        rejects = audit.reject_table(file_order=[f.name for f in files])
+        log = audit.log_table(file_order=[f.name for f in files])
+        audit.release_log()  # nothing is logged after this point
+        outliers["file"] = outliers["file"].map(
+            lambda k: states[k].source.name if k in states else k
+        )
+        acc_rows = []
+        for f in parts:
+            s = states[f.key]
+            acc_rows.append(
+                {
+                    "file": f.name,
+                    "module": f.module,
+                    "wave": f.wave,
+                    "rows_in": rows_in[f.key],
+                    "kept": int(kept.get(f.key, 0)),
+                    "rejected": int(s.rejected),
+                    "exact_duplicates": s.exact,
+                    "near_duplicates": s.near,
+                    "decided_duplicates": s.decided,
+                }
+            )
+        accounting = pd.DataFrame(acc_rows, columns=ACCOUNTING_COLUMNS)
+        balance = accounting[ACCOUNTING_COLUMNS[4:]].sum(axis=1)
+        if not (balance == accounting["rows_in"]).all():
+            bad = accounting[balance != accounting["rows_in"]]
+            raise AssertionError(f"row accounting does not balance:\n{bad.to_string(index=False)}")
+
+        say(f"check  accounting balances for all {len(files)} files")
+
+        dup_report = (
+            pd.concat(job.reports, ignore_index=True)
+            if job.reports
+            else pd.DataFrame(columns=[*REPORT_COLUMNS, "resolved"])
+        )
+        unknown = {m.source.name: list(m.unknown) for m in mapped}
+        masked, more = mask_outputs(
+            pii,
+            {"rejects.csv": rejects, "cleaning_log.csv": log, "duplicates_report.csv": dup_report,
+             "outliers.csv": outliers},
+            skip=pii_skip,
+        )  # fmt: skip
+        rejects, log, dup_report, outliers = (
+            masked[n]
+            for n in ("rejects.csv", "cleaning_log.csv", "duplicates_report.csv", "outliers.csv")
+        )
+        pii_hits = pd.concat([pii_hits, more], ignore_index=True)
+        report = quality_report(
+            accounting=accounting,
+            missingness=missingness,
+            enumerators=enumerators,
+            attrition=att,
+            duplicates=dup_report,
+            outliers=outliers,
+            unknown_columns=unknown,
+            log=log,
+            rejects=rejects,
+            codebook_version=cb.version,
+            unreadable=unreadable,
+            waves={"collected": collected, "not_yet_collected": missing_waves},
+        )
+
+        if len(pii_hits):  # counted in the quality report (the values never are)
+            report["pii_masked"] = summarise(pii_hits)
+            say(
+                f"pii    {len(pii_hits):,} cells held a name, NIK or phone outside its column: masked"
+            )
+        say(f"report quality: {int(enumerators['flagged'].sum())} enumerators flagged")
+
+        # write
+        groups_out = groups
+        costs_out = costs.drop(columns=["_file", "_row"])
         write_parquet(groups_out, tmp / "groups.parquet")
         write_parquet(costs_out, tmp / "costs.parquet")
         write_csv(rejects, tmp / "rejects.csv")
