@@ -265,27 +265,38 @@ class _Cells:
     """
 
     def __init__(
-        self, frame: pd.DataFrame, fact: dict[str, tuple[np.ndarray, pd.Series]], drop: set[str]
+        self,
+        frame: pd.DataFrame,
+        coded: dict[str, tuple[np.ndarray, pd.Series]],
+        keep: np.ndarray,
+        drop: set[str],
     ) -> None:
+        #: positions in ``frame`` of the rows kept (``coded`` holds the codes of these rows
+        #: only: the rows dropped as duplicates are never rejected later)
+        self.keep = np.asarray(keep, dtype=np.int64)
         self.columns: dict[str, object] = {}
-        n = len(frame)
         for c in frame.columns:
             if c in drop:
                 continue
             s = frame[c]
-            idx, uniq = fact[c]
-            if s.dtype == uniq.dtype and len(uniq) < n // 4:
+            idx, uniq = coded[c]
+            if s.dtype == uniq.dtype and len(uniq) < len(idx) // 4:
                 small = np.min_scalar_type(-max(len(uniq), 1))
                 self.columns[c] = (idx.astype(small), uniq.array)
             else:
-                self.columns[c] = s.array
+                self.columns[c] = s.array  # every row, by position in ``frame``
 
     def rows(self, pos: np.ndarray) -> pd.DataFrame:
+        """``frame.iloc[pos]`` without the dropped columns (``pos``: kept rows only)."""
+        pos = np.asarray(pos, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keep, pos), max(len(self.keep) - 1, 0))
+        if len(pos) and not np.array_equal(self.keep[at], pos):
+            raise AssertionError("a row dropped as a duplicate cannot be rejected later")
         out = {}
         for c, v in self.columns.items():
             if isinstance(v, tuple):
                 codes, uniq = v
-                out[c] = uniq.take(codes[pos].astype(np.intp), allow_fill=True)
+                out[c] = uniq.take(codes[at].astype(np.intp), allow_fill=True)
             else:
                 out[c] = v.take(pos)
         return pd.DataFrame(out)
@@ -367,7 +378,7 @@ class _Run:
         # is far faster than hashing strings) and normalisation (which works on the distinct
         # strings), so the string columns themselves are never copied row by row
         fact = {c: factorize_strings(frame0[c]) for c in frame0.columns}
-        codes = pd.DataFrame({c: f[0] for c, f in fact.items()}, index=frame0.index)
+        codes = pd.DataFrame({c: f[0] for c, f in fact.items()}, index=frame0.index, copy=False)
         drop, twin = near_duplicates(frame0, ignore=(), order_by=None, codes=codes)
         drop = drop.to_numpy(dtype=bool)
         st.exact = int(drop.sum())
@@ -381,6 +392,7 @@ class _Run:
         small = [c for c in (order_by, "enumerator_id") if c is not None and c in frame0.columns]
         sub = frame0[small].iloc[alive].reset_index(drop=True)
         sub_codes = codes.iloc[alive].reset_index(drop=True)
+        del codes
         order_codes = None  # submission times ranked on their distinct values
         if order_by is not None:
             order_codes = sort_codes(fact[order_by][0][alive], fact[order_by][1])
@@ -398,8 +410,13 @@ class _Run:
             "same answers as row {} (earlier submission kept)", sub,
         )  # fmt: skip
         keep = alive[~near]
+        del sub_codes, sub, order_codes, near, twin, drop, alive
         rows = rows_all[keep]
         work_fact = {c: (idx[keep], uniq) for c, (idx, uniq) in fact.items()}
+        # what later rejects show of a kept row (compact; see _Cells): the codes of every
+        # column for all rows are not needed any more
+        cells = _Cells(frame0, work_fact, keep, self.audit.pii)
+        del fact
         work = pd.DataFrame(index=pd.RangeIndex(len(keep)))  # rows only: columns are coded
 
         # 2. normalise
@@ -520,7 +537,7 @@ class _Run:
         from jbp_analysis.clean.pii import PIIScanner
 
         st.roster = PIIScanner.roster_values(mapped.frame)
-        st.cells = _Cells(mapped.frame, fact, self.audit.pii)
+        st.cells = cells
         st.mapped = _without_cells(mapped)
         return st
 
