@@ -92,5 +92,11 @@ def test_log_table_from_dictionary_codes_equals_sorting_the_plain_entries() -> N
             want = _sorted([plain], LOG_COLUMNS, by, order)
             got = a.log_table(file_order=order)
             pd.testing.assert_frame_equal(got, want)
+            pieces = list(a.log_chunks(file_order=order, rows=7))
+            assert all(len(p) <= 7 for p in pieces)
+            pd.testing.assert_frame_equal(pd.concat(pieces, ignore_index=True), want)
+        assert a.log_rows() == len(want)
         a.release_log()
         assert len(a.log_table()) == 0
+        (empty,) = a.log_chunks()
+        pd.testing.assert_frame_equal(empty, a.log_table())

@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -98,9 +100,29 @@ class Audit:
             return _sorted([], LOG_COLUMNS, by, file_order)
         coded = _sorted_coded(self._log, LOG_COLUMNS, by, file_order)
         if coded is not None:
-            return coded
+            return next(coded)
         df = pd.DataFrame({c: _expand([p[c] for p in self._log]) for c in LOG_COLUMNS})
         return _sorted([df], LOG_COLUMNS, by, file_order)
+
+    def log_chunks(
+        self, *, file_order: list[str] | None = None, rows: int = 1 << 20
+    ) -> Iterator[pd.DataFrame]:
+        """:meth:`log_table` in consecutive pieces of at most ``rows`` rows (at least one
+        piece, empty when nothing was logged): concatenated, they are the table. A national run
+        logs ~20M cells; the pieces are decoded one at a time, so the full-width log is never
+        held (masked and written piece by piece)."""
+        by = ["file", "row", "column", "rule"]
+        coded = _sorted_coded(self._log, LOG_COLUMNS, by, file_order, chunk_rows=rows) if (
+            self._log
+        ) else None  # fmt: skip
+        if coded is None:
+            yield self.log_table(file_order=file_order)
+            return
+        yield from coded
+
+    def log_rows(self) -> int:
+        """Number of log entries."""
+        return sum(len(p["row"]) for p in self._log)
 
     def release_log(self) -> None:
         """Drop the collected log entries (once :meth:`log_table` has been built from them and
@@ -161,12 +183,15 @@ def _sorted_coded(
     columns: list[str],
     by: list[str],
     file_order: list[str] | None,
-) -> pd.DataFrame | None:
+    *,
+    chunk_rows: int | None = None,
+) -> Iterator[pd.DataFrame] | None:
     """:func:`_sorted` of the compacted parts without expanding them first: the sort keys come
     from the dictionary codes, and each text column is decoded once, already in sorted order (the
-    full-width log is built once instead of three times). ``None`` when a part is not in the
-    usual form (every text column an Arrow string column, ``row`` integers): then the caller
-    expands the parts and uses :func:`_sorted`."""
+    full-width log is built once instead of three times). With ``chunk_rows``, the sorted table
+    is given in consecutive pieces of that many rows (decoded one piece at a time). ``None``
+    when a part is not in the usual form (every text column an Arrow string column, ``row``
+    integers): then the caller expands the parts and uses :func:`_sorted`."""
     text = [c for c in columns if c != "row"]
     for p in parts:
         if not all(isinstance(p[c], _Coded) for c in text):
@@ -205,14 +230,22 @@ def _sorted_coded(
         keys.append(np.where(valid, rank[np.where(valid, idx, 0)] if len(rank) else 0, missing))
     order = np.lexsort(keys)
     del keys
-    out: dict[str, object] = {"row": row[order]}
-    taker = pa.array(order)
-    for c in text:
-        col = unified.pop(c).combine_chunks().take(taker)
-        decoded = pc.fill_null(col.cast(col.type.value_type), "")
-        out[c] = pd.Series(pd.array(decoded, dtype=pd.StringDtype("pyarrow")))
-        del col, decoded
-    return pd.DataFrame(out)[columns]
+    combined = {c: unified.pop(c).combine_chunks() for c in text}
+    step = max(len(order) if chunk_rows is None else int(chunk_rows), 1)
+
+    def pieces() -> Iterator[pd.DataFrame]:
+        for start in range(0, max(len(order), 1), step):
+            at = order[start : start + step]
+            out: dict[str, object] = {"row": row[at]}
+            taker = pa.array(at)
+            for c in text:
+                col = combined[c].take(taker)
+                decoded = pc.fill_null(col.cast(col.type.value_type), "")
+                out[c] = pd.Series(pd.array(decoded, dtype=pd.StringDtype("pyarrow")))
+                del col, decoded
+            yield pd.DataFrame(out)[columns]
+
+    return pieces()
 
 
 def _sorted(

@@ -75,6 +75,7 @@ from jbp_analysis.clean.write import (
     atomic_outputs,
     file_sha256,
     write_csv,
+    write_csv_pieces,
     write_parquet,
     write_text,
 )
@@ -903,8 +904,7 @@ def _run(
 
         # accounting
         rejects = audit.reject_table(file_order=[f.name for f in files])
-        log = audit.log_table(file_order=[f.name for f in files])
-        audit.release_log()  # nothing is logged after this point
+        n_log = audit.log_rows()
         outliers["file"] = outliers["file"].map(
             lambda k: states[k].source.name if k in states else k
         )
@@ -940,14 +940,34 @@ def _run(
         unknown = {m.source.name: list(m.unknown) for m in mapped}
         masked, more = mask_outputs(
             pii,
-            {"rejects.csv": rejects, "cleaning_log.csv": log, "duplicates_report.csv": dup_report,
-             "outliers.csv": outliers},
+            {"rejects.csv": rejects, "duplicates_report.csv": dup_report, "outliers.csv": outliers},
             skip=pii_skip,
-        )  # fmt: skip
-        rejects, log, dup_report, outliers = (
-            masked[n]
-            for n in ("rejects.csv", "cleaning_log.csv", "duplicates_report.csv", "outliers.csv")
         )
+        rejects, dup_report, outliers = (
+            masked[n] for n in ("rejects.csv", "duplicates_report.csv", "outliers.csv")
+        )
+        # the cleaning log (~20M entries at national size) is sorted, masked, counted by rule
+        # and written one piece at a time: it is never held whole
+        log_hits: list[pd.DataFrame] = []
+        by_rule: list[pd.Series] = []
+
+        def masked_log():  # noqa: ANN202 - a generator of DataFrames
+            for piece in audit.log_chunks(file_order=[f.name for f in files]):
+                done, hits = mask_outputs(pii, {"cleaning_log.csv": piece}, skip=pii_skip)
+                piece = done["cleaning_log.csv"]
+                log_hits.append(hits)
+                if len(piece):
+                    by_rule.append(piece.groupby("rule").size())
+                yield piece
+
+        write_csv_pieces(masked_log(), tmp / "cleaning_log.csv")
+        audit.release_log()  # nothing is logged after this point
+        log_by_rule = (
+            pd.concat(by_rule).groupby(level=0).sum().sort_index()
+            if by_rule
+            else pd.Series(dtype=int)
+        )
+        more = pd.concat([more, *log_hits], ignore_index=True)
         pii_hits = pd.concat([pii_hits, more], ignore_index=True)
         report = quality_report(
             accounting=accounting,
@@ -957,7 +977,8 @@ def _run(
             duplicates=dup_report,
             outliers=outliers,
             unknown_columns=unknown,
-            log=log,
+            log=None,
+            log_by_rule=log_by_rule,
             rejects=rejects,
             codebook_version=cb.version,
             unreadable=unreadable,
@@ -977,7 +998,6 @@ def _run(
         write_parquet(groups_out, tmp / "groups.parquet")
         write_parquet(costs_out, tmp / "costs.parquet")
         write_csv(rejects, tmp / "rejects.csv")
-        write_csv(log, tmp / "cleaning_log.csv")
         write_csv(dup_report[REPORT_COLUMNS], tmp / "duplicates_report.csv")
         write_csv(outliers, tmp / "outliers.csv")
         write_text(to_json(report), tmp / "quality.json")
@@ -1001,7 +1021,7 @@ def _run(
         attrition=att,
         files=OUTPUT_FILES,
         unknown_columns=unknown,
-        n_log=len(log),
+        n_log=n_log,
         n_rejects=len(rejects),
         pending_duplicate_sets=report["duplicates"]["pending_sets"],
         key_source=key.source,

@@ -33,7 +33,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +52,7 @@ __all__ = [
     "neutralise_frame",
     "FORMULA_START",
     "write_csv",
+    "write_csv_pieces",
     "write_xlsx",
     "stable_zip",
     "excerpt",
@@ -318,23 +319,44 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, bom: bool = False) -
     >>> p.read_text()
     'a\\n1\\n\\n'
     """
+    return write_csv_pieces([df], path, bom=bom)
+
+
+def write_csv_pieces(
+    pieces: Iterable[pd.DataFrame], path: str | os.PathLike, *, bom: bool = False
+) -> Path:
+    """:func:`write_csv` of the concatenation of ``pieces`` (at least one; the same columns and
+    dtypes), written one piece at a time: the same bytes, without holding the whole table.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> df = pd.DataFrame({"a": ["x", "=1", "y,z"], "b": [1, 2, 3]})
+    >>> one = write_csv(df, d / "one.csv").read_bytes()
+    >>> one == write_csv_pieces([df[:1], df[1:]], d / "two.csv").read_bytes()
+    True
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    safe = neutralise_frame(df)
-    table = pa.Table.from_pandas(safe, preserve_index=False)
-    header = (",".join(_quote(str(c)) for c in safe.columns) + "\n").encode("utf-8")
-    del safe
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     # streamed into the file: a CSV of millions of rows is never held in memory as bytes
     with atomic_writer(path) as fh:
         if bom:
             fh.write(b"\xef\xbb\xbf")
-        fh.write(header)
-        pacsv.write_csv(
-            table,
-            fh,
-            write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
-        )
+        header = False
+        for piece in pieces:
+            safe = neutralise_frame(piece)
+            if not header:
+                fh.write((",".join(_quote(str(c)) for c in safe.columns) + "\n").encode("utf-8"))
+                header = True
+            table = pa.Table.from_pandas(safe, preserve_index=False)
+            del safe
+            pacsv.write_csv(table, fh, write_options=options)
+            del table
+        if not header:
+            raise ValueError("write_csv_pieces needs at least one piece (for the header)")
     return Path(path)
 
 
