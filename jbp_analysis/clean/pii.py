@@ -197,11 +197,24 @@ class PIIScanner:
     @classmethod
     def from_frames(cls, frames: Iterable[pd.DataFrame], *, key: bytes) -> PIIScanner:
         """The roster from raw frames holding ``name``, ``nik`` and/or ``phone`` columns."""
+        return cls.from_roster_values([cls.roster_values(f) for f in frames], key=key)
+
+    @staticmethod
+    def roster_values(frame: pd.DataFrame) -> dict[str, pa.Array]:
+        """The distinct names, NIKs and phone numbers of one raw frame (those of its ``name``,
+        ``nik`` and ``phone`` columns): all the roster needs from it, so that the frame itself
+        can be released early."""
+        return {c: _distinct_text(frame[c]) for c in ("name", "nik", "phone") if c in frame}
+
+    @classmethod
+    def from_roster_values(cls, parts: Iterable[dict[str, pa.Array]], *, key: bytes) -> PIIScanner:
+        """The roster from :meth:`roster_values` of each raw frame (same as
+        :meth:`from_frames` of the frames, in the same order)."""
         acc: dict[str, list] = {"name": [], "nik": [], "phone": []}
-        for f in frames:
+        for part in parts:
             for col in acc:
-                if col in f.columns:
-                    acc[col].append(_distinct_text(f[col]))
+                if col in part:
+                    acc[col].append(part[col])
         return cls(
             **{f"{c}s": pa.chunked_array(a, type=pa.string()) for c, a in acc.items()}, key=key
         )
@@ -355,7 +368,7 @@ class PIIScanner:
                 bad_codes = [i for i, k in enumerate(kinds) if k]
                 pos = np.flatnonzero(np.isin(codes, bad_codes))
                 new = [self.token(c, k) if k else c for c, k in zip(cats, kinds, strict=True)]
-                out = out.copy() if out is frame else out
+                out = out.copy(deep=False) if out is frame else out  # copy-on-write
                 out[col] = s.cat.rename_categories(dict(zip(cats, new, strict=True)))
                 hits.append(
                     pd.DataFrame(
@@ -384,7 +397,7 @@ class PIIScanner:
             ]
             values = s.astype(object).to_numpy(copy=True)
             values[pos] = tokens[idx[pos]]
-            out = out.copy() if out is frame else out
+            out = out.copy(deep=False) if out is frame else out  # copy-on-write
             out[col] = pd.Series(values, index=s.index).astype(s.dtype)
             hits.append(
                 pd.DataFrame(
@@ -479,7 +492,7 @@ def mask_outputs(
         for c in json_cols:
             col, h = mask_json_lines(scanner, masked[c], table=name, column=c)
             if len(h):
-                masked = masked.copy() if masked is frame else masked
+                masked = masked.copy(deep=False) if masked is frame else masked
                 masked[c] = col
                 hits = pd.concat([hits, h], ignore_index=True)
         if audit is not None and len(hits) and {"_file", "_row"} <= set(frame.columns):

@@ -163,19 +163,25 @@ def quality_report(
     duplicates: pd.DataFrame,
     outliers: pd.DataFrame,
     unknown_columns: dict[str, list[str]],
-    log: pd.DataFrame,
+    log: pd.DataFrame | None,
     rejects: pd.DataFrame,
     codebook_version: str,
     unreadable: pd.DataFrame | None = None,
     waves: dict[str, list[str]] | None = None,
+    log_by_rule: pd.Series | None = None,
 ) -> dict[str, Any]:
     """Assemble the report as plain JSON-ready data (deterministic order).
 
     ``unreadable`` (:func:`jbp_analysis.clean.unreadable.unreadable_table`) gives, per file and
     column, the share of non-blank values that could not be read and the top unreadable values;
-    ``waves`` the collected and not yet collected waves.
+    ``waves`` the collected and not yet collected waves. ``log_by_rule`` may give the cleaning
+    log's entries per rule (sorted by rule) instead of ``log`` itself (the run writes the log
+    piece by piece and never holds it whole).
     """
-    log_counts = log.groupby("rule").size().sort_index() if len(log) else pd.Series(dtype=int)
+    if log_by_rule is not None:
+        log_counts = log_by_rule
+    else:
+        log_counts = log.groupby("rule").size().sort_index() if len(log) else pd.Series(dtype=int)
     rej_counts = (
         rejects.groupby("reason").size().sort_index() if len(rejects) else pd.Series(dtype=int)
     )

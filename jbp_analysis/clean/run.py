@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -74,6 +75,7 @@ from jbp_analysis.clean.write import (
     atomic_outputs,
     file_sha256,
     write_csv,
+    write_csv_pieces,
     write_parquet,
     write_text,
 )
@@ -240,13 +242,64 @@ class _File:
 
     source: InputFile
     mapped: MappedTable
-    typed: pd.DataFrame = field(repr=False)
+    typed: pd.DataFrame | None = field(repr=False)  # None once linked (respondent files)
     exact: int = 0
     near: int = 0
     decided: int = 0
     rejected: int = 0
     dup_enumerators: list[str] = field(default_factory=list)
     unreadable: pd.DataFrame | None = field(default=None, repr=False)
+    #: the raw cells once the file is cleaned (the frame itself is released): what later
+    #: rejects (linking, unknown groups) show of a row
+    cells: _Cells | None = field(default=None, repr=False)
+    #: the distinct names, NIKs and phone numbers of the raw file (for the PII scanner)
+
+
+class _Cells:
+    """The raw cells of a cleaned file, kept compactly for rows rejected later (internal).
+
+    A column with few distinct values is kept as its factorised codes (the smallest integer type
+    that holds them) and its distinct strings; the others as they are. Personal-data columns are
+    not kept: a reject never shows them (:meth:`Audit.reject`). :meth:`rows` gives the same
+    frame as ``frame.iloc[pos]`` of the raw frame, without those columns.
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        coded: dict[str, tuple[np.ndarray, pd.Series]],
+        keep: np.ndarray,
+        drop: set[str],
+    ) -> None:
+        #: positions in ``frame`` of the rows kept (``coded`` holds the codes of these rows
+        #: only: the rows dropped as duplicates are never rejected later)
+        self.keep = np.asarray(keep, dtype=np.int64)
+        self.columns: dict[str, object] = {}
+        for c in frame.columns:
+            if c in drop:
+                continue
+            s = frame[c]
+            idx, uniq = coded[c]
+            if s.dtype == uniq.dtype and len(uniq) < len(idx) // 4:
+                small = np.min_scalar_type(-max(len(uniq), 1))
+                self.columns[c] = (idx.astype(small), uniq.array)
+            else:
+                self.columns[c] = s.array  # every row, by position in ``frame``
+
+    def rows(self, pos: np.ndarray) -> pd.DataFrame:
+        """``frame.iloc[pos]`` without the dropped columns (``pos``: kept rows only)."""
+        pos = np.asarray(pos, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keep, pos), max(len(self.keep) - 1, 0))
+        if len(pos) and not np.array_equal(self.keep[at], pos):
+            raise AssertionError("a row dropped as a duplicate cannot be rejected later")
+        out = {}
+        for c, v in self.columns.items():
+            if isinstance(v, tuple):
+                codes, uniq = v
+                out[c] = uniq.take(codes[at].astype(np.intp), allow_fill=True)
+            else:
+                out[c] = v.take(pos)
+        return pd.DataFrame(out)
 
 
 class _Run:
@@ -265,7 +318,7 @@ class _Run:
         if len(rows):
             # source rows -> positions (a wave of a multi-wave file holds some rows only)
             pos = np.searchsorted(np.asarray(st.mapped.raw.rows, dtype=np.int64), rows)
-            values = st.mapped.frame.iloc[pos]
+            values = st.mapped.frame.iloc[pos] if st.cells is None else st.cells.rows(pos)
             self.audit.reject(st.source.name, rows, reason, detail, values)
             st.rejected += len(rows)
 
@@ -325,7 +378,7 @@ class _Run:
         # is far faster than hashing strings) and normalisation (which works on the distinct
         # strings), so the string columns themselves are never copied row by row
         fact = {c: factorize_strings(frame0[c]) for c in frame0.columns}
-        codes = pd.DataFrame({c: f[0] for c, f in fact.items()}, index=frame0.index)
+        codes = pd.DataFrame({c: f[0] for c, f in fact.items()}, index=frame0.index, copy=False)
         drop, twin = near_duplicates(frame0, ignore=(), order_by=None, codes=codes)
         drop = drop.to_numpy(dtype=bool)
         st.exact = int(drop.sum())
@@ -339,6 +392,7 @@ class _Run:
         small = [c for c in (order_by, "enumerator_id") if c is not None and c in frame0.columns]
         sub = frame0[small].iloc[alive].reset_index(drop=True)
         sub_codes = codes.iloc[alive].reset_index(drop=True)
+        del codes
         order_codes = None  # submission times ranked on their distinct values
         if order_by is not None:
             order_codes = sort_codes(fact[order_by][0][alive], fact[order_by][1])
@@ -356,8 +410,13 @@ class _Run:
             "same answers as row {} (earlier submission kept)", sub,
         )  # fmt: skip
         keep = alive[~near]
+        del sub_codes, sub, order_codes, near, twin, drop, alive
         rows = rows_all[keep]
         work_fact = {c: (idx[keep], uniq) for c, (idx, uniq) in fact.items()}
+        # what later rejects show of a kept row (compact; see _Cells): the codes of every
+        # column for all rows are not needed any more
+        cells = _Cells(frame0, work_fact, keep, self.audit.pii)
+        del fact
         work = pd.DataFrame(index=pd.RangeIndex(len(keep)))  # rows only: columns are coded
 
         # 2. normalise
@@ -473,7 +532,19 @@ class _Run:
         typed["_row"] = rows
         typed["_file"] = src.key
         st.typed = typed
+        # the raw frame is released: later rejects read the compact cells (the PII scanner took
+        # the distinct names, NIKs and phone numbers when the files were read)
+        st.cells = cells
+        st.mapped = _without_cells(mapped)
         return st
+
+
+def _without_cells(m: MappedTable) -> MappedTable:
+    """``m`` without its cells (empty frames, same columns): the source, headers, source rows
+    and how the file was read stay, for the accounting and the manifest."""
+    empty = pd.DataFrame(columns=m.frame.columns)
+    raw = dataclasses.replace(m.raw, frame=pd.DataFrame(columns=m.raw.frame.columns))
+    return dataclasses.replace(m, raw=raw, frame=empty)
 
 
 def _raw_text(coded: tuple[np.ndarray, pd.Series], pos: np.ndarray) -> np.ndarray:
@@ -620,6 +691,7 @@ def _run(
         extra = f"; {len(m.unknown)} unknown column(s), named below" if m.unknown else ""
         say(f"read   {f.name:<28} {table.n_rows:>9,} rows ({how}){extra}")
         mapped.extend(split_waves(m, cb) if f.wave_from_column else [m])
+        del table, m  # the split waves hold their own rows: no second copy of the file's cells
     # personal data typed outside its columns (a name in kode_enumerator, a NIK in
     # id_rumah_tangga) is masked wherever a raw value leaves: the processed tables, the quality
     # report, every line printed from here on and every error raised (see clean.pii)
@@ -680,18 +752,27 @@ def _run(
     by_module: dict[str, list[MappedTable]] = {}
     for m in mapped:
         by_module.setdefault(m.source.module, []).append(m)
+    del m  # each cleaned file's raw frame is released as soon as it is cleaned
+    rows_in = {m.source.key: m.raw.n_rows for m in mapped}
     states: dict[str, _File] = {}
 
     # the randomisation record first: it gives each group its district, arm and cohort
+    def released(st: _File, lists: list[list[MappedTable]]) -> None:
+        for group in lists:  # the raw frame of a cleaned file: no reference left
+            group[:] = [st.mapped if m.source.key == st.source.key else m for m in group]
+
     st = job.clean_file(by_module["assignment"][0], group_codes=None)
     states[st.source.key] = st
+    released(st, [mapped, by_module[st.source.module]])
     assign = st.typed
     group_codes = assign.set_index("group_id")["district_code"]
     say(f"clean  {st.source.name:<28} {len(assign):>9,} groups")
     for module in ("cost", "group", "respondent"):
-        for m in by_module.get(module, []):
+        for m in by_module.get(module, []):  # (released() replaces the items in place)
             st = job.clean_file(m, group_codes=group_codes)
             states[st.source.key] = st
+            released(st, [mapped, by_module[st.source.module]])
+            del m
             say(f"clean  {st.source.key:<28} {len(st.typed):>9,} rows after duplicates/rejects")
         if module == "cost":  # the design records are complete, or the run stops
             _check_design_rejects(
@@ -708,6 +789,11 @@ def _run(
     resp_vars = cb.module("respondent")
     waves = {s.source.wave: s.typed for s in states.values() if s.source.module == "respondent"}
     linked = link_waves(waves, known_groups=pd.Index(assign["group_id"]), secret=key)
+    # the linked rows are copies: the cleaned wave frames are not needed any more
+    del waves
+    for s in states.values():
+        if s.source.module == "respondent":
+            s.typed = None
     for fname, rej in linked.rejects.groupby("_file", sort=False):
         job.reject(
             states[fname],
@@ -731,7 +817,15 @@ def _run(
             ),
             hashed=True,
         )
+    # the respondent files' raw cells served the rejects of linking: released now (the largest
+    # tables of the run); the other modules are small and their rejects come later
+    for s in states.values():
+        if s.source.module == "respondent":
+            s.cells = None
+    del by_module
     panel = _build_panel(linked, assign, resp_vars, cb, waves=collected)
+    n_roster, n_relinks = len(linked.roster), len(linked.relinks)
+    del linked
     group_waves = [
         w for w in cb.waves if w in collected or any(
             p.module == "group" and p.wave == w for p in parts
@@ -749,8 +843,8 @@ def _run(
     )
     panel, groups, costs = (masked[n] for n in ("panel.parquet", "groups.parquet", "costs.parquet"))
     say(
-        f"link   panel: {len(linked.roster):,} respondents x {len(cb.waves)} waves, "
-        f"{len(linked.relinks):,} NIKs repaired"
+        f"link   panel: {n_roster:,} respondents x {len(cb.waves)} waves, "
+        f"{n_relinks:,} NIKs repaired"
     )
 
     # outliers (flagged, values kept)
@@ -766,41 +860,7 @@ def _run(
     )
     outliers = pd.concat([outliers, _outlier_table(g_resp, g_flags, "group_id")], ignore_index=True)
 
-    # accounting
-    rejects = audit.reject_table(file_order=[f.name for f in files])
-    log = audit.log_table(file_order=[f.name for f in files])
-    outliers["file"] = outliers["file"].map(lambda k: states[k].source.name if k in states else k)
-    kept = {
-        **panel.loc[panel["responded"], "_file"].value_counts().to_dict(),
-        **group_rows["_file"].value_counts().to_dict(),
-        **costs["_file"].value_counts().to_dict(),
-        **assign["_file"].value_counts().to_dict(),
-    }
-    acc_rows = []
-    for f in parts:
-        s = states[f.key]
-        acc_rows.append(
-            {
-                "file": f.name,
-                "module": f.module,
-                "wave": f.wave,
-                "rows_in": s.mapped.raw.n_rows,
-                "kept": int(kept.get(f.key, 0)),
-                "rejected": int(s.rejected),
-                "exact_duplicates": s.exact,
-                "near_duplicates": s.near,
-                "decided_duplicates": s.decided,
-            }
-        )
-    accounting = pd.DataFrame(acc_rows, columns=ACCOUNTING_COLUMNS)
-    balance = accounting[ACCOUNTING_COLUMNS[4:]].sum(axis=1)
-    if not (balance == accounting["rows_in"]).all():
-        bad = accounting[balance != accounting["rows_in"]]
-        raise AssertionError(f"row accounting does not balance:\n{bad.to_string(index=False)}")
-
-    say(f"check  accounting balances for all {len(files)} files")
-
-    # quality
+    # quality inputs that read the panel, computed before it is written and released
     att = attrition(panel)
     dup_ids, pii_enum = mask_values(
         pii,
@@ -848,65 +908,123 @@ def _run(
         codebook=cb,
         min_cell=min_cell,
     )
-    dup_report = (
-        pd.concat(job.reports, ignore_index=True)
-        if job.reports
-        else pd.DataFrame(columns=[*REPORT_COLUMNS, "resolved"])
-    )
-    unknown: dict[str, list[str]] = {}
-    pii_unknown = []
-    for m in mapped:  # the parts of a multi-wave export share its headers
-        if m.source.name not in unknown:
-            unknown[m.source.name], h = mask_values(
-                pii, list(m.unknown), table="quality.json", column="unknown_columns"
-            )
-            pii_unknown.append(h)
-    masked, more = mask_outputs(
-        pii,
-        {"rejects.csv": rejects, "cleaning_log.csv": log, "duplicates_report.csv": dup_report,
-         "outliers.csv": outliers},
-        skip=pii_skip,
-    )  # fmt: skip
-    rejects, log, dup_report, outliers = (
-        masked[n]
-        for n in ("rejects.csv", "cleaning_log.csv", "duplicates_report.csv", "outliers.csv")
-    )
-    report = quality_report(
-        accounting=accounting,
-        missingness=missingness,
-        enumerators=enumerators,
-        attrition=att,
-        duplicates=dup_report,
-        outliers=outliers,
-        unknown_columns=unknown,
-        log=log,
-        rejects=rejects,
-        codebook_version=cb.version,
-        unreadable=unreadable,
-        waves={"collected": collected, "not_yet_collected": missing_waves},
-    )
-    report, in_report = mask_report(pii, report)  # anything else the report quotes
-    pii_hits = pd.concat(
-        [h for h in (pii_hits, more, pii_unread, pii_enum, *pii_unknown, in_report) if len(h)]
-        or [pii_hits],
-        ignore_index=True,
-    )
+    kept = {
+        **panel.loc[panel["responded"], "_file"].value_counts().to_dict(),
+        **group_rows["_file"].value_counts().to_dict(),
+        **costs["_file"].value_counts().to_dict(),
+        **assign["_file"].value_counts().to_dict(),
+    }
+    del resp
 
-    if len(pii_hits):  # counted in the quality report (the values never are)
-        report["pii_masked"] = summarise(pii_hits)
-        say(f"pii    {len(pii_hits):,} cells held a name, NIK or phone outside its column: masked")
-    say(f"report quality: {int(enumerators['flagged'].sum())} enumerators flagged")
-
-    # write
-    panel_out = panel.drop(columns=["_file", "_row"])
-    groups_out = groups
-    costs_out = costs.drop(columns=["_file", "_row"])
+    # the panel is written first and released: the cleaning log is built next
     with atomic_outputs(out) as tmp:
-        write_parquet(panel_out, tmp / "panel.parquet")
+        write_parquet(panel.drop(columns=["_file", "_row"]), tmp / "panel.parquet")
+        del panel
+
+        # accounting
+        rejects = audit.reject_table(file_order=[f.name for f in files])
+        n_log = audit.log_rows()
+        outliers["file"] = outliers["file"].map(
+            lambda k: states[k].source.name if k in states else k
+        )
+        acc_rows = []
+        for f in parts:
+            s = states[f.key]
+            acc_rows.append(
+                {
+                    "file": f.name,
+                    "module": f.module,
+                    "wave": f.wave,
+                    "rows_in": rows_in[f.key],
+                    "kept": int(kept.get(f.key, 0)),
+                    "rejected": int(s.rejected),
+                    "exact_duplicates": s.exact,
+                    "near_duplicates": s.near,
+                    "decided_duplicates": s.decided,
+                }
+            )
+        accounting = pd.DataFrame(acc_rows, columns=ACCOUNTING_COLUMNS)
+        balance = accounting[ACCOUNTING_COLUMNS[4:]].sum(axis=1)
+        if not (balance == accounting["rows_in"]).all():
+            bad = accounting[balance != accounting["rows_in"]]
+            raise AssertionError(f"row accounting does not balance:\n{bad.to_string(index=False)}")
+
+        say(f"check  accounting balances for all {len(files)} files")
+
+        dup_report = (
+            pd.concat(job.reports, ignore_index=True)
+            if job.reports
+            else pd.DataFrame(columns=[*REPORT_COLUMNS, "resolved"])
+        )
+        unknown: dict[str, list[str]] = {}
+        pii_unknown = []
+        for m in mapped:  # the parts of a multi-wave export share its headers
+            if m.source.name not in unknown:
+                unknown[m.source.name], h = mask_values(
+                    pii, list(m.unknown), table="quality.json", column="unknown_columns"
+                )
+                pii_unknown.append(h)
+        masked, more = mask_outputs(
+            pii,
+            {"rejects.csv": rejects, "duplicates_report.csv": dup_report, "outliers.csv": outliers},
+            skip=pii_skip,
+        )
+        rejects, dup_report, outliers = (
+            masked[n] for n in ("rejects.csv", "duplicates_report.csv", "outliers.csv")
+        )
+        # the cleaning log (~20M entries at national size) is sorted, masked, counted by rule
+        # and written one piece at a time: it is never held whole
+        log_hits: list[pd.DataFrame] = []
+        by_rule: list[pd.Series] = []
+
+        def masked_log():  # noqa: ANN202 - a generator of DataFrames
+            for piece in audit.log_chunks(file_order=[f.name for f in files]):
+                done, hits = mask_outputs(pii, {"cleaning_log.csv": piece}, skip=pii_skip)
+                piece = done["cleaning_log.csv"]
+                log_hits.append(hits)
+                if len(piece):
+                    by_rule.append(piece.groupby("rule").size())
+                yield piece
+
+        write_csv_pieces(masked_log(), tmp / "cleaning_log.csv")
+        audit.release_log()  # nothing is logged after this point
+        log_by_rule = (
+            pd.concat(by_rule).groupby(level=0).sum().sort_index()
+            if by_rule
+            else pd.Series(dtype=int)
+        )
+        report = quality_report(
+            accounting=accounting,
+            missingness=missingness,
+            enumerators=enumerators,
+            attrition=att,
+            duplicates=dup_report,
+            outliers=outliers,
+            unknown_columns=unknown,
+            log=None,
+            log_by_rule=log_by_rule,
+            rejects=rejects,
+            codebook_version=cb.version,
+            unreadable=unreadable,
+            waves={"collected": collected, "not_yet_collected": missing_waves},
+        )
+        report, in_report = mask_report(pii, report)  # anything else the report quotes
+        found = (pii_hits, more, *log_hits, pii_unread, pii_enum, *pii_unknown, in_report)
+        pii_hits = pd.concat([h for h in found if len(h)] or [pii_hits], ignore_index=True)
+
+        if len(pii_hits):  # counted in the quality report (the values never are)
+            report["pii_masked"] = summarise(pii_hits)
+            say(
+                f"pii    {len(pii_hits):,} cells held a name, NIK or phone outside its column: masked"
+            )
+        say(f"report quality: {int(enumerators['flagged'].sum())} enumerators flagged")
+
+        # write
+        groups_out = groups
+        costs_out = costs.drop(columns=["_file", "_row"])
         write_parquet(groups_out, tmp / "groups.parquet")
         write_parquet(costs_out, tmp / "costs.parquet")
         write_csv(rejects, tmp / "rejects.csv")
-        write_csv(log, tmp / "cleaning_log.csv")
         write_csv(dup_report[REPORT_COLUMNS], tmp / "duplicates_report.csv")
         write_csv(outliers, tmp / "outliers.csv")
         write_text(to_json(report), tmp / "quality.json")
@@ -931,7 +1049,7 @@ def _run(
         attrition=att,
         files=OUTPUT_FILES,
         unknown_columns=unknown,
-        n_log=len(log),
+        n_log=n_log,
         n_rejects=len(rejects),
         pending_duplicate_sets=report["duplicates"]["pending_sets"],
         key_source=key.source,

@@ -36,7 +36,14 @@ import pyarrow.parquet as pq
 from jbp_analysis.core import io as _io
 from jbp_analysis.core.publish import transaction
 
-__all__ = ["atomic_outputs", "write_parquet", "write_csv", "write_text", "file_sha256"]
+__all__ = [
+    "atomic_outputs",
+    "write_parquet",
+    "write_csv",
+    "write_csv_pieces",
+    "write_text",
+    "file_sha256",
+]
 
 
 @contextmanager
@@ -56,6 +63,12 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     """UTF-8 CSV without index, ``\\n`` line ends, quotes only where needed, formula cells
     neutralised (:func:`jbp_analysis.core.io.write_csv`)."""
     _io.write_csv(df, path)
+
+
+def write_csv_pieces(pieces, path: Path) -> None:
+    """:func:`write_csv` of the concatenated ``pieces``, written one piece at a time
+    (:func:`jbp_analysis.core.io.write_csv_pieces`)."""
+    _io.write_csv_pieces(pieces, path)
 
 
 def write_text(text: str, path: Path) -> None:

@@ -33,10 +33,11 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -46,10 +47,12 @@ __all__ = [
     "sha256_update",
     "atomic_write_bytes",
     "atomic_write_text",
+    "atomic_writer",
     "neutralise",
     "neutralise_frame",
     "FORMULA_START",
     "write_csv",
+    "write_csv_pieces",
     "write_xlsx",
     "stable_zip",
     "excerpt",
@@ -103,11 +106,32 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     >>> p.read_bytes()
     b'hi'
     """
+    with atomic_writer(path) as fh:
+        fh.write(data)
+    return Path(path)
+
+
+@contextmanager
+def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A binary file handle whose content replaces ``path`` atomically when the block ends
+    without an error (unique temporary file beside it, fsync, ``os.replace``); on an error the
+    temporary file is removed and ``path`` is untouched. For content too large to hold twice in
+    memory (a CSV of millions of rows is streamed into it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with atomic_writer(p) as fh:
+    ...     _ = fh.write(b"hi")
+    >>> p.read_bytes()
+    b'hi'
+    """
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -118,7 +142,6 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         except OSError:
             pass
         raise
-    return target
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
@@ -209,7 +232,7 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
                 continue
             new = [neutralise(v) for v in cats]
             if new != list(cats):
-                out = df.copy() if out is None else out
+                out = df.copy(deep=False) if out is None else out  # copy-on-write
                 out[c] = s.cat.rename_categories(new)
             continue
         hit = _formula_start(s)
@@ -218,7 +241,7 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
         fixed = s[hit].map(neutralise)
         changed = fixed.ne(s[hit]).to_numpy(dtype=bool)
         if changed.any():
-            out = df.copy() if out is None else out
+            out = df.copy(deep=False) if out is None else out  # columns replaced, not written
             if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
                 import pyarrow as pa
                 import pyarrow.compute as pc
@@ -238,7 +261,7 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = col.astype(s.dtype) if not pd.api.types.is_object_dtype(s) else col
     headers = [neutralise(str(c)) if isinstance(c, str) else c for c in df.columns]
     if headers != list(df.columns):
-        out = (df.copy() if out is None else out).set_axis(headers, axis=1)
+        out = (df.copy(deep=False) if out is None else out).set_axis(headers, axis=1)
     return df if out is None else out
 
 
@@ -296,21 +319,45 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, bom: bool = False) -
     >>> p.read_text()
     'a\\n1\\n\\n'
     """
-    import io as _io
+    return write_csv_pieces([df], path, bom=bom)
 
+
+def write_csv_pieces(
+    pieces: Iterable[pd.DataFrame], path: str | os.PathLike, *, bom: bool = False
+) -> Path:
+    """:func:`write_csv` of the concatenation of ``pieces`` (at least one; the same columns and
+    dtypes), written one piece at a time: the same bytes, without holding the whole table.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> df = pd.DataFrame({"a": ["x", "=1", "y,z"], "b": [1, 2, 3]})
+    >>> one = write_csv(df, d / "one.csv").read_bytes()
+    >>> one == write_csv_pieces([df[:1], df[1:]], d / "two.csv").read_bytes()
+    True
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    safe = neutralise_frame(df)
-    table = pa.Table.from_pandas(safe, preserve_index=False)
-    buf = _io.BytesIO()
-    if bom:
-        buf.write(b"\xef\xbb\xbf")
-    buf.write((",".join(_quote(str(c)) for c in safe.columns) + "\n").encode("utf-8"))
-    pacsv.write_csv(
-        table, buf, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    )
-    return atomic_write_bytes(path, buf.getvalue())
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    # streamed into the file: a CSV of millions of rows is never held in memory as bytes
+    with atomic_writer(path) as fh:
+        if bom:
+            fh.write(b"\xef\xbb\xbf")
+        header = False
+        for piece in pieces:
+            safe = neutralise_frame(piece)
+            if not header:
+                fh.write((",".join(_quote(str(c)) for c in safe.columns) + "\n").encode("utf-8"))
+                header = True
+            table = pa.Table.from_pandas(safe, preserve_index=False)
+            del safe
+            pacsv.write_csv(table, fh, write_options=options)
+            del table
+        if not header:
+            raise ValueError("write_csv_pieces needs at least one piece (for the header)")
+    return Path(path)
 
 
 # ------------------------------------------------------------------------------------- XLSX
