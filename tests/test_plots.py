@@ -12,7 +12,7 @@ from fixtures.processed import make_processed
 from jbp_analysis import plots
 from jbp_analysis.analyses.attrition import response_rates
 from jbp_analysis.plots._base import rp_formatter
-from jbp_analysis.plots.theme import ARM_COLORS
+from jbp_analysis.plots.theme import ARM_COLORS, ARM_MARKERS, FALLBACK_COLORS, arm_color, arm_marker
 from jbp_analysis.report.disclosure import MARKER
 from jbp_analysis.report.estimable import cost_per_participant_view
 
@@ -165,6 +165,25 @@ def test_forest_plot_sorts_districts_and_marks_pooled() -> None:
     )
     labels = [x.get_text() for x in ax.get_yticklabels()]
     assert labels == ["Province (pooled)", "Kab. Semarang", "Kota Salatiga", "Kab. Cilacap"]
+    # districts take the colour of the plan's headline arm, or of the arm given
+    points = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert len(points) == 3 and {ln.get_color() for ln in points} == {ARM_COLORS["pendampingan"]}
+    ax = plots.forest.plot(d, outcome="unemployed", arm="karitatif", lang="en")
+    points = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert len(points) == 3 and {ln.get_color() for ln in points} == {ARM_COLORS["karitatif"]}
+    plt.close("all")
+
+
+def test_arm_colours_fall_back_by_arm_order_for_other_studies() -> None:
+    for arm in ARM_COLORS:  # the JBP arms keep their fixed colours and markers
+        assert arm_color(arm) == ARM_COLORS[arm] and arm_marker(arm) == ARM_MARKERS[arm]
+    arms = ("ctrl", "treat_a", "treat_b")
+    colours = [arm_color(a, arms=arms) for a in arms]
+    assert colours == list(FALLBACK_COLORS[:3]) and len(set(colours)) == 3
+    assert len({arm_marker(a, arms=arms) for a in arms}) == 3
+    assert not set(colours) & set(ARM_COLORS.values())  # never mistaken for a JBP arm
+    # an arm outside the order still gets a colour, the same one every time
+    assert arm_color("elsewhere") == arm_color("elsewhere") in FALLBACK_COLORS
 
 
 def test_rupiah_axis_is_readable() -> None:

@@ -13,6 +13,8 @@ matplotlib.use("Agg")
 MODULES = [
     "jbp_analysis.i18n",
     "jbp_analysis.plots.cost_effectiveness",
+    "jbp_analysis.plots.theme",
+    "jbp_analysis.report.contrasts",
     "jbp_analysis.report.disclosure",
     "jbp_analysis.report.estimable",
     "jbp_analysis.report.export",

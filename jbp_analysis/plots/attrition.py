@@ -35,7 +35,7 @@ from jbp_analysis.plots._base import (
     pct_formatter,
 )
 from jbp_analysis.plots._data import _ordered
-from jbp_analysis.plots.theme import ARM_COLORS, ARM_ORDER, theme_context
+from jbp_analysis.plots.theme import ARM_ORDER, arm_color, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 
 __all__ = ["plot", "summarise"]
@@ -94,13 +94,13 @@ def plot(
                 xs,
                 np.nan_to_num(heights),
                 width * 0.92,
-                color=ARM_COLORS[arm],
+                color=arm_color(arm),
                 label=arm_label(arm, lang),
             )
             for b, hgt, sup in zip(bars, heights, s["suppressed"].fillna(True), strict=True):
                 if sup:
                     b.set_visible(False)
-                    mark_suppressed(ax, b.get_x() + b.get_width() / 2, 4, color=ARM_COLORS[arm])
+                    mark_suppressed(ax, b.get_x() + b.get_width() / 2, 4, color=arm_color(arm))
                 else:
                     ax.annotate(
                         fmt_pct(hgt / 100, lang, decimals=0),

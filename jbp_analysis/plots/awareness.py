@@ -27,7 +27,7 @@ from jbp_analysis.plots._base import (
     number_formatter,
 )
 from jbp_analysis.plots._data import WAVE_ORDER
-from jbp_analysis.plots.theme import ARM_COLORS, ARM_MARKERS, ARM_ORDER, theme_context
+from jbp_analysis.plots.theme import ARM_ORDER, arm_color, arm_marker, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 from jbp_analysis.study.codebook import load_codebook
 
@@ -93,14 +93,14 @@ def plot(
             ax.scatter(
                 ok["mean"].to_numpy(dtype=float),
                 ok["item"].map(ypos).to_numpy(dtype=float) - off[arm],
-                color=ARM_COLORS[arm],
-                marker=ARM_MARKERS[arm],
+                color=arm_color(arm),
+                marker=arm_marker(arm),
                 s=36,
                 label=arm_label(arm, lang),
                 zorder=3,
             )
             for it in s.loc[s["suppressed"], "item"]:
-                mark_suppressed(ax, 1.1, ypos[it] - off[arm], color=ARM_COLORS[arm])
+                mark_suppressed(ax, 1.1, ypos[it] - off[arm], color=arm_color(arm))
         labels = [
             item_label(it, lang)
             + (" (\u2212)" if bool(summ.loc[summ.item == it, "reverse"].iloc[0]) else "")

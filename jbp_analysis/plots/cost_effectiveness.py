@@ -29,7 +29,7 @@ from jbp_analysis.plots._base import (
     no_data,
     rp_formatter,
 )
-from jbp_analysis.plots.theme import ARM_COLORS, ARM_ORDER, theme_context
+from jbp_analysis.plots.theme import ARM_ORDER, arm_color, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 
 __all__ = ["plot"]
@@ -64,7 +64,7 @@ def plot(
             no_data(ax, lang)
         ys = np.arange(len(df))[::-1]
         for y, (_, r), v in zip(ys, df.iterrows(), vals, strict=True):
-            color = ARM_COLORS[r["arm"]]
+            color = arm_color(r["arm"])
             if r["suppressed"]:
                 mark_suppressed(ax, 0.03, y, transform=ax.get_yaxis_transform(), color=color)
                 continue

@@ -28,7 +28,8 @@ from jbp_analysis.plots._base import (
     rp_formatter,
 )
 from jbp_analysis.plots._data import is_rupiah
-from jbp_analysis.plots.theme import ARM_COLORS, OKABE_ITO, theme_context
+from jbp_analysis.plots.theme import OKABE_ITO, arm_color, theme_context
+from jbp_analysis.report.contrasts import headline_contrast
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 from jbp_analysis.study.reference import district_label
 
@@ -46,12 +47,15 @@ def plot(
     sort: bool = True,
     lang: str = "id",
     min_cell: int = MIN_CELL,
+    arm: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Rows = districts (``district_code``), point = ``estimate``, line = ``ci_low..ci_high``.
 
     ``pooled`` (a row with ``estimate, ci_low, ci_high``) is drawn as a diamond at the bottom
     and as a dashed reference line. ``scale`` multiplies every number (e.g. 100 for pp).
+    The districts are drawn in the colour of ``arm``, the treated arm of the contrast shown
+    (default: the plan's headline arm, :func:`~jbp_analysis.report.contrasts.headline_contrast`).
     """
     df = data.copy()
     for c in ("estimate", "ci_low", "ci_high"):
@@ -61,7 +65,7 @@ def plot(
     if sort:
         df = df.sort_values("estimate", ascending=True, na_position="first")
     df = df.reset_index(drop=True)
-    color = ARM_COLORS["pendampingan"]
+    color = arm_color(headline_contrast(arm=arm)[0])
     with theme_context():
         ax = get_ax(ax, figsize=(7.5, 1.8 + 0.28 * (len(df) + 2)))
         if df.empty:

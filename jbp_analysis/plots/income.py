@@ -37,7 +37,7 @@ from jbp_analysis.plots._base import (
     rp_formatter,
 )
 from jbp_analysis.plots._data import WAVE_ORDER, answered, cell_quantiles
-from jbp_analysis.plots.theme import ARM_COLORS, ARM_ORDER, theme_context
+from jbp_analysis.plots.theme import ARM_ORDER, arm_color, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 
 __all__ = ["plot", "summarise"]
@@ -84,7 +84,7 @@ def plot(
                 if row.empty:
                     continue
                 r = row.iloc[0]
-                color = ARM_COLORS[arm]
+                color = arm_color(arm)
                 if r["suppressed"]:
                     mark_suppressed(ax, 0.03, yc, transform=ax.get_yaxis_transform(), color=color)
                     continue
@@ -113,9 +113,7 @@ def plot(
         ax.xaxis.set_major_formatter(rp_formatter(lang))
         ax.set_xlabel(t("chart.income.xlabel", lang))
         ax.set_title(t("chart.income.title", lang))
-        handles = [
-            Patch(facecolor=ARM_COLORS[a], alpha=0.6, label=arm_label(a, lang)) for a in arms
-        ]
+        handles = [Patch(facecolor=arm_color(a), alpha=0.6, label=arm_label(a, lang)) for a in arms]
         if handles:
             ax.legend(
                 handles=handles,

@@ -40,7 +40,7 @@ from jbp_analysis.plots._base import (
     rp_formatter,
 )
 from jbp_analysis.plots._data import answered
-from jbp_analysis.plots.theme import ARM_COLORS, ARM_ORDER, theme_context
+from jbp_analysis.plots.theme import ARM_ORDER, arm_color, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 
 __all__ = ["plot", "summarise", "PERCENTILES"]
@@ -115,7 +115,7 @@ def plot(
         handles = []
         for r in shown.itertuples(index=False):
             rd = r._asdict()
-            color = ARM_COLORS[rd["arm"]]
+            color = arm_color(rd["arm"])
             ax.plot([rd[c] for c in pcols], PERCENTILES, color=color, lw=2.0)
             label = t(
                 "chart.poverty.arm_share",

@@ -12,8 +12,10 @@ presentations that are friendly to colorblind people.* https://jfly.uni-koeln.de
 
 Examples
 --------
->>> ARM_COLORS["pendampingan"]
-'#0072B2'
+>>> ARM_COLORS["pendampingan"], arm_color("pendampingan")
+('#0072B2', '#0072B2')
+>>> arm_color("treat_a", arms=("ctrl", "treat_a")), arm_marker("treat_a", arms=("ctrl", "treat_a"))
+('#D55E00', 'D')
 >>> with theme_context():
 ...     import matplotlib.pyplot as plt
 ...     fig, ax = plt.subplots()
@@ -23,7 +25,8 @@ Examples
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 
 import matplotlib as mpl
 
@@ -41,6 +44,8 @@ __all__ = [
     "theme_context",
     "apply_theme",
     "contrast_color",
+    "arm_color",
+    "arm_marker",
 ]
 
 OKABE_ITO: dict[str, str] = {
@@ -62,6 +67,48 @@ ARM_COLORS: dict[str, str] = {
     "pendampingan": OKABE_ITO["blue"],
 }
 ARM_MARKERS: dict[str, str] = {"kontrol": "o", "karitatif": "s", "pendampingan": "D"}
+#: Colours and markers for arms ARM_COLORS does not name (another study's), by arm order.
+FALLBACK_COLORS: tuple[str, ...] = tuple(
+    OKABE_ITO[c]
+    for c in ("bluish_green", "vermillion", "reddish_purple", "sky_blue", "yellow", "black")
+)
+FALLBACK_MARKERS: tuple[str, ...] = ("o", "D", "s", "^", "v", "P", "X")
+
+
+def _position(arm: str, arms: Sequence[str] | None) -> int:
+    order = tuple(ARM_ORDER if arms is None else arms)
+    if arm in order:
+        return order.index(arm)
+    return zlib.crc32(str(arm).encode()) % 997  # stable across runs, unlike hash()
+
+
+def arm_color(arm: str, *, arms: Sequence[str] | None = None) -> str:
+    """The arm's colour: :data:`ARM_COLORS` for the JBP arms, else a colour-blind-safe colour
+    chosen by the arm's position in ``arms`` (default: the codebook's arm order).
+
+    Examples
+    --------
+    >>> arm_color("kontrol"), arm_color("ctrl", arms=["ctrl", "treat"])
+    ('#7A7A7A', '#009E73')
+    """
+    if arm in ARM_COLORS:
+        return ARM_COLORS[arm]
+    return FALLBACK_COLORS[_position(arm, arms) % len(FALLBACK_COLORS)]
+
+
+def arm_marker(arm: str, *, arms: Sequence[str] | None = None) -> str:
+    """The arm's marker: :data:`ARM_MARKERS` for the JBP arms, else one chosen by the arm's
+    position in ``arms`` (default: the codebook's arm order), as :func:`arm_color`.
+
+    Examples
+    --------
+    >>> arm_marker("karitatif"), arm_marker("treat", arms=["ctrl", "treat"])
+    ('s', 'D')
+    """
+    if arm in ARM_MARKERS:
+        return ARM_MARKERS[arm]
+    return FALLBACK_MARKERS[_position(arm, arms) % len(FALLBACK_MARKERS)]
+
 
 #: Canonical contrast order: (treated arm, comparison arm).
 CONTRAST_ORDER: tuple[tuple[str, str], ...] = (
@@ -111,7 +158,7 @@ RC: dict[str, object] = {
     "legend.frameon": False,
     "lines.linewidth": 2.0,
     "lines.markersize": 6,
-    "axes.prop_cycle": mpl.cycler(color=[ARM_COLORS[a] for a in ARM_ORDER]),
+    "axes.prop_cycle": mpl.cycler(color=[arm_color(a) for a in ARM_ORDER]),
 }
 
 

@@ -35,7 +35,7 @@ from jbp_analysis.plots._base import (
     rp_formatter,
 )
 from jbp_analysis.plots._data import WAVE_ORDER, answered, cell_means, is_rupiah, is_share
-from jbp_analysis.plots.theme import ARM_COLORS, ARM_MARKERS, ARM_ORDER, theme_context
+from jbp_analysis.plots.theme import ARM_ORDER, arm_color, arm_marker, theme_context
 from jbp_analysis.report.disclosure import MIN_CELL, is_small
 
 __all__ = ["plot", "summarise"]
@@ -85,11 +85,11 @@ def plot(
             xs = s["wave"].map(xpos).to_numpy()
             ys = s["mean"].to_numpy(dtype=float) * (100 if share else 1)
             ax.plot(
-                xs, ys, color=ARM_COLORS[arm], marker=ARM_MARKERS[arm], label=arm_label(arm, lang)
+                xs, ys, color=arm_color(arm), marker=arm_marker(arm), label=arm_label(arm, lang)
             )
             for xv in xs[s["suppressed"].to_numpy()]:
                 mark_suppressed(
-                    ax, xv, 0.04, transform=ax.get_xaxis_transform(), color=ARM_COLORS[arm]
+                    ax, xv, 0.04, transform=ax.get_xaxis_transform(), color=arm_color(arm)
                 )
         ax.set_xticks(range(len(waves)), [wave_label(w, lang) for w in waves])
         ax.set_xlim(-0.3, max(len(waves) - 1, 0) + 0.3)

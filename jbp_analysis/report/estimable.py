@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.core.errors import JBPInputError
+from jbp_analysis.report.contrasts import control_arm
 from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.plan import default_plan
 
@@ -241,7 +242,7 @@ def balance_view(
     *,
     variables: Sequence[str],
     arm: str = "arm",
-    control: Any = "kontrol",
+    control: Any = None,
     cluster: str = "group_id",
     strata: str | None = None,
     n_perm: int = 999,
@@ -256,11 +257,13 @@ def balance_view(
     F-distribution one
     (``p_value_f``). With too few groups for the joint test, ``balance_table`` is called once per
     variable (a one-coefficient test, which exists) and the pair gets ``estimable = False``.
+    ``control`` is the plan's control arm (``design.control``) unless given.
     """
     from jbp_analysis.analyses.balance import balance_table
     from jbp_analysis.estimate.design import arm_levels
 
     variables = tuple(variables)
+    control = control_arm(control=control)
     opts = {"arm": arm, "cluster": cluster, "strata": strata}
     levels = arm_levels(data[arm], control)
     counts = _pair_counts(data, arm=arm, levels=levels, cluster=cluster, strata=strata)
@@ -447,7 +450,7 @@ def estimate_impacts(
     baseline: str = "{outcome}_bl",
     covariates: Sequence[str] | None = None,
     arm: str = "arm",
-    control: str = "kontrol",
+    control: str | None = None,
     cluster: str = "group_id",
     strata: str | None = None,
     level: float | None = None,
@@ -483,6 +486,8 @@ def estimate_impacts(
         Waves to estimate, each separately.
     by, levels
         Optional subgroup column and the values to estimate separately (``subgroup`` column).
+    control
+        The comparison arm; ``None`` (default): the plan's ``design.control``.
     level, inference, few_cluster_threshold, draws
         As in :func:`~jbp_analysis.estimate.impact`; ``None`` (default): the plan's
         ``models.level``, ``models.inference``, ``models.few_cluster_threshold`` and
@@ -509,6 +514,7 @@ def estimate_impacts(
     names = list(load_codebook().arms)
     if isinstance(data[arm].dtype, pd.CategoricalDtype):
         names = [str(c) for c in data[arm].cat.categories]
+    control = control_arm(control=control)
     names = [control, *[n for n in names if n != control]]
     opts = {
         "arm": arm,
@@ -565,7 +571,7 @@ def estimate_heterogeneity(
     baseline: str = "{outcome}_bl",
     covariates: Sequence[str] | None = None,
     arm: str = "arm",
-    control: str = "kontrol",
+    control: str | None = None,
     cluster: str = "group_id",
     strata: str | None = None,
     level: float | None = None,
@@ -585,7 +591,7 @@ def estimate_heterogeneity(
     interaction test, never "significant in one subgroup, not in the other" (Gelman & Stern
     2006). An outcome whose interacted model cannot be estimated in a wave is left out.
     ``level``, ``inference``, ``few_cluster_threshold`` and ``draws`` are the plan's unless
-    given, as in :func:`estimate_impacts`.
+    given, as in :func:`estimate_impacts`, and so is ``control`` (``design.control``).
 
     Returns
     -------
@@ -596,6 +602,7 @@ def estimate_heterogeneity(
     from jbp_analysis.analyses.heterogeneity import heterogeneity_table
     from jbp_analysis.inference import FewTreatedClustersWarning, sharpened_qvalues
 
+    control = control_arm(control=control)
     covs = [c for c in (COVARIATES if covariates is None else covariates) if c != by]
     if by == "sex":
         covs = [c for c in covs if c != "female"]
@@ -664,7 +671,7 @@ def attrition_view(
     waves: Sequence[str],
     threshold: float | None = None,
     arm: str = "arm",
-    control: str = "kontrol",
+    control: str | None = None,
     cluster: str = "group_id",
     strata: str | None = None,
     level: float | None = None,
@@ -685,6 +692,7 @@ def attrition_view(
     replications, :data:`LEE_DRAWS` by default). ``draws`` counts the Lee bounds' bootstrap;
     the tests' wild bootstrap uses :func:`~jbp_analysis.estimate.impact`'s default, 9999
     draws (:func:`~jbp_analysis.analyses.attrition.attrition` has no keyword for them).
+    ``control`` is the plan's control arm (``design.control``) unless given.
     """
     from jbp_analysis.analyses.attrition import attrition, response_rates
 
@@ -696,6 +704,7 @@ def attrition_view(
     )
     differential = spread.rename("max_difference").reset_index()
     flagged = [w for w in waves if spread.get(w, 0.0) > threshold]
+    control = control_arm(control=control)
     opts = {"arm": arm, "control": control, "cluster": cluster, "strata": strata}
     plan = _plan_options(
         level=level, inference=inference, few_cluster_threshold=few_cluster_threshold

@@ -36,6 +36,7 @@ from jbp_analysis.i18n import (
     t,
     wave_label,
 )
+from jbp_analysis.report.contrasts import between_treatments, control_arm, headline_contrast
 from jbp_analysis.report.disclosure import MARKER, is_small
 from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.plan import default_plan
@@ -275,15 +276,17 @@ def quality_text(
     return text
 
 
-def balance_text(view, *, lang: str = "id", alpha: float = 0.05) -> str:
+def balance_text(view, *, lang: str = "id", alpha: float = 0.05, control: str | None = None) -> str:
     """How many differences from control are significant, and the joint tests (or why not).
 
-    ``view`` is a :class:`jbp_analysis.report.estimable.BalanceView`.
+    ``view`` is a :class:`jbp_analysis.report.estimable.BalanceView`; ``control`` is the plan's
+    control arm unless given.
     """
-    td = view.tidy[view.tidy["contrast"].map(lambda c: contrast_arms(c)[1]) == "kontrol"]
+    control = control_arm(control=control)
+    td = view.tidy[view.tidy["contrast"].map(lambda c: contrast_arms(c)[1]) == control]
     p = pd.to_numeric(td["p_value"], errors="coerce")
     text = t("narr.balance", lang, n_imbalanced=int((p < alpha).sum()), n_vars=int(p.notna().sum()))
-    ft = view.ftest[view.ftest["contrast"].map(lambda c: contrast_arms(c)[1]) == "kontrol"]
+    ft = view.ftest[view.ftest["contrast"].map(lambda c: contrast_arms(c)[1]) == control]
     if not ft["estimable"].all():
         return text + " " + t("narr.balance_few_groups", lang)
     joint = [
@@ -349,10 +352,35 @@ def _sig(p: float, lang: str, alpha: float = 0.05) -> str:
 
 
 def mentoring_vs_charitable_lines(
-    tidy: pd.DataFrame, *, lang: str = "id", min_cell: int = 10
+    tidy: pd.DataFrame,
+    *,
+    lang: str = "id",
+    min_cell: int = 10,
+    arm: str | None = None,
+    comparison: str | None = None,
 ) -> list[str]:
-    """Sentences for the mentoring-minus-charitable contrast."""
-    rows = reportable(select(tidy, arm="pendampingan", comparison="karitatif"), min_cell=min_cell)
+    """Sentences for the contrast between two treatments (JBP: mentoring minus charitable).
+
+    ``arm`` and ``comparison`` default to the plan's first contrast between two treatments
+    (:func:`~jbp_analysis.report.contrasts.between_treatments`); when the plan has none, the one
+    sentence says so.
+
+    Examples
+    --------
+    >>> tidy = pd.DataFrame({"outcome": ["openly_unemployed"], "wave": ["endline"],
+    ...     "contrast": ["pendampingan - karitatif"], "estimate": [-0.03], "p_value": [0.2],
+    ...     "n_obs": [200]})
+    >>> mentoring_vs_charitable_lines(tidy, lang="en")
+    ['Endline (m 4): compared with the charitable model, the impact of mentoring on open unemployment is −3.0 pp (not statistically significant).']
+    >>> mentoring_vs_charitable_lines(tidy, lang="en", arm="pendampingan", comparison="lain")
+    []
+    """
+    if arm is None or comparison is None:
+        pair = between_treatments()
+        if pair is None:
+            return [t("narr.mvc_not_in_plan", lang)]
+        arm, comparison = arm or pair[0], comparison or pair[1]
+    rows = reportable(select(tidy, arm=arm, comparison=comparison), min_cell=min_cell)
     return [
         t(
             "narr.mvc",
@@ -366,8 +394,18 @@ def mentoring_vs_charitable_lines(
     ]
 
 
-def heterogeneity_lines(tidy: pd.DataFrame, *, lang: str = "id", min_cell: int = 10) -> list[str]:
+def heterogeneity_lines(
+    tidy: pd.DataFrame,
+    *,
+    lang: str = "id",
+    min_cell: int = 10,
+    arm: str | None = None,
+    comparison: str | None = None,
+) -> list[str]:
     """Mentoring vs control by sex from the interacted model, per outcome and wave.
+
+    The contrast is the plan's headline one (:func:`~jbp_analysis.report.contrasts.
+    headline_contrast`) unless ``arm`` or ``comparison`` is given.
 
     ``tidy`` is :func:`jbp_analysis.report.estimable.estimate_heterogeneity`'s table
     (``subgroup`` male/female, ``interaction_p``, ``interaction_q``). Each sentence gives both
@@ -377,7 +415,8 @@ def heterogeneity_lines(tidy: pd.DataFrame, *, lang: str = "id", min_cell: int =
     """
     if tidy is None or len(tidy) == 0:
         return []
-    rows = select(tidy, arm="pendampingan", comparison="kontrol")
+    arm, comparison = headline_contrast(arm=arm, comparison=comparison)
+    rows = select(tidy, arm=arm, comparison=comparison)
     out = []
     for (outcome, wave), g in rows.groupby(["outcome", "wave"], sort=False, observed=True):
         vals: dict[str, str] = {}
@@ -497,9 +536,16 @@ def pooled_lines(
     lang: str = "id",
     level: float = 0.95,
     min_cell: int = 10,
+    arm: str | None = None,
+    comparison: str | None = None,
 ) -> list[str]:
-    """Province-wide mentoring-vs-control sentences, with confidence intervals."""
-    rows = reportable(select(tidy, arm="pendampingan", comparison="kontrol"), min_cell=min_cell)
+    """Province-wide mentoring-vs-control sentences, with confidence intervals.
+
+    The contrast is the plan's headline one (:func:`~jbp_analysis.report.contrasts.
+    headline_contrast`) unless ``arm`` or ``comparison`` is given.
+    """
+    arm, comparison = headline_contrast(arm=arm, comparison=comparison)
+    rows = reportable(select(tidy, arm=arm, comparison=comparison), min_cell=min_cell)
     return [
         t(
             "narr.pooled",
@@ -542,10 +588,22 @@ def caveat_lines(
     return lines
 
 
-def headline(tidy: pd.DataFrame, *, outcomes: Sequence[str], min_cell: int = 10) -> dict:
-    """Headline numbers for ``summary.json``: mentoring vs control, per outcome and wave."""
+def headline(
+    tidy: pd.DataFrame,
+    *,
+    outcomes: Sequence[str],
+    min_cell: int = 10,
+    arm: str | None = None,
+    comparison: str | None = None,
+) -> dict:
+    """Headline numbers for ``summary.json``: mentoring vs control, per outcome and wave.
+
+    The contrast is the plan's headline one (:func:`~jbp_analysis.report.contrasts.
+    headline_contrast`) unless ``arm`` or ``comparison`` is given.
+    """
     out: dict[str, Any] = {}
-    rows = reportable(select(tidy, arm="pendampingan", comparison="kontrol"), min_cell=min_cell)
+    arm, comparison = headline_contrast(arm=arm, comparison=comparison)
+    rows = reportable(select(tidy, arm=arm, comparison=comparison), min_cell=min_cell)
     for r in rows.itertuples():
         if r.outcome not in outcomes:
             continue

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from jbp_analysis.i18n import arm_label, fmt_number, fmt_pct, fmt_rp, t, wave_label
+from jbp_analysis.report.contrasts import control_arm
 from jbp_analysis.report.disclosure import MARKER, footnote, is_small
 from jbp_analysis.report.tables import ReaderTable
 from jbp_analysis.study.codebook import load_codebook
@@ -165,8 +166,10 @@ def lines_note(panel: pd.DataFrame, *, lang: str = "id") -> str:
     return "\n".join(lines)
 
 
-def answer_lines(tidy: pd.DataFrame, *, lang: str = "id", control: str = "kontrol") -> list[str]:
+def answer_lines(tidy: pd.DataFrame, *, lang: str = "id", control: str | None = None) -> list[str]:
     """One sentence per arm against control: the change in P0 and households lifted per Rp 100M.
+
+    ``control`` is the plan's control arm unless given.
 
     Examples
     --------
@@ -176,6 +179,7 @@ def answer_lines(tidy: pd.DataFrame, *, lang: str = "id", control: str = "kontro
     >>> answer_lines(tidy, lang="en")[0]
     'Mentoring vs control: poor households −12.0 pp (−20.0 pp to −4.0 pp); 6.0 households lifted above the line per Rp 100 million (2.0 to 10.0).'
     """
+    control = control_arm(control=control)
     lines = []
     for comp, g in tidy.groupby("comparison", sort=False):
         a, _, b = str(comp).partition(" vs ")

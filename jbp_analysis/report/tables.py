@@ -39,6 +39,7 @@ from jbp_analysis.i18n import (
     t,
     wave_label,
 )
+from jbp_analysis.report.contrasts import control_arm, headline_contrast
 from jbp_analysis.report.disclosure import MARKER, footnote, is_small, suppress
 from jbp_analysis.report.narrative import (
     DUPLICATE_RULES,
@@ -133,20 +134,21 @@ def sample_table(panel: pd.DataFrame, *, min_cell: int = 10, lang: str = "id") -
     return ReaderTable(sup.table, shown, (sup.footnote,) if sup.footnote else ())
 
 
-def balance_reader(view, *, lang: str = "id", min_cell: int = 10) -> ReaderTable:
+def balance_reader(
+    view, *, lang: str = "id", min_cell: int = 10, control: str | None = None
+) -> ReaderTable:
     """The balance table of a :class:`~jbp_analysis.report.estimable.BalanceView`.
 
     One row per baseline variable: the mean in each arm, in the variable's unit (marker when
     fewer than ``min_cell`` respondents), then the clustered p-value of each treated arm's
-    difference from control; a last row gives the joint F-tests, or says they are not estimable
-    with this few groups.
+    difference from control (the plan's control arm unless ``control`` is given); a last row
+    gives the joint F-tests, or says they are not estimable with this few groups.
     """
     ba = view.by_arm.assign(arm=view.by_arm["arm"].astype(str))
     small = is_small(ba["n"].to_numpy(), min_cell)
     arms = [a for a in ARMS if a in set(ba["arm"])]
-    contrasts = [
-        c for c in dict.fromkeys(view.tidy["contrast"]) if contrast_arms(c)[1] == "kontrol"
-    ]
+    control = control_arm(control=control)
+    contrasts = [c for c in dict.fromkeys(view.tidy["contrast"]) if contrast_arms(c)[1] == control]
     td = view.tidy.set_index(["variable", "contrast"])
     ft = view.ftest.set_index("contrast")
     data_rows, shown_rows = [], []
@@ -321,16 +323,25 @@ def impact_reader(
 
 
 def heterogeneity_reader(
-    tidy: pd.DataFrame, *, lang: str = "id", level: float = 0.95, min_cell: int = 10
+    tidy: pd.DataFrame,
+    *,
+    lang: str = "id",
+    level: float = 0.95,
+    min_cell: int = 10,
+    arm: str | None = None,
+    comparison: str | None = None,
 ) -> ReaderTable:
     """Mentoring vs control by sex from the interacted model: one row per wave and outcome,
     the effect for women and for men (with intervals), their difference, and the interaction
     test's p-value and adjusted q-value (:func:`~jbp_analysis.report.estimable.
     estimate_heterogeneity`). Subgroups with fewer than ``min_cell`` respondents are suppressed.
+    The contrast is the plan's headline one (:func:`~jbp_analysis.report.contrasts.
+    headline_contrast`) unless ``arm`` or ``comparison`` is given.
     """
     if tidy is None or len(tidy) == 0:
         return ReaderTable(pd.DataFrame(), pd.DataFrame(), ())
-    rows = select(tidy, arm="pendampingan", comparison="kontrol").reset_index(drop=True)
+    arm, comparison = headline_contrast(arm=arm, comparison=comparison)
+    rows = select(tidy, arm=arm, comparison=comparison).reset_index(drop=True)
     data, out = [], []
     any_small = False
     for (w, o), g in rows.groupby(["wave", "outcome"], sort=False):
@@ -467,9 +478,16 @@ def lee_reader(view, *, lang: str = "id", level: float = 0.95, min_cell: int = 1
 
 
 def attrition_reader(
-    tests: pd.DataFrame, rates: pd.DataFrame, *, lang: str = "id", min_cell: int = 10
+    tests: pd.DataFrame,
+    rates: pd.DataFrame,
+    *,
+    lang: str = "id",
+    min_cell: int = 10,
+    control: str | None = None,
 ) -> ReaderTable:
-    """Response rate per arm and wave, and the clustered p-value of each arm's difference."""
+    """Response rate per arm and wave, and the clustered p-value of each arm's difference from
+    control (the plan's control arm unless ``control`` is given)."""
+    control = control_arm(control=control)
     data, rows = [], []
     for w, g in rates.groupby(rates["wave"].astype(str), sort=False):
         d: dict[str, Any] = {t("col.wave", lang): wave_label(w, lang)}
@@ -483,7 +501,7 @@ def attrition_reader(
         if len(tests):
             tw = tests[tests["wave"].astype(str) == w]
             for r in tw.itertuples():
-                if contrast_arms(r.contrast)[1] != "kontrol":
+                if contrast_arms(r.contrast)[1] != control:
                     continue
                 d[t("col.p_vs", lang, contrast=contrast_label(r.contrast, lang))] = float(r.p_value)
                 s[t("col.p_vs", lang, contrast=contrast_label(r.contrast, lang))] = fmt_p(
@@ -565,16 +583,21 @@ def ranking_reader(
     lang: str = "id",
     level: float = 0.95,
     min_cell: int = 10,
+    arm: str | None = None,
+    comparison: str | None = None,
 ) -> ReaderTable:
     """Districts ranked by the mentoring-vs-control impact on ``outcome`` in ``wave``.
 
     Rank 1 is the largest improvement (``better=-1`` when lower is better, as for
     unemployment). Districts with fewer than ``min_cell`` observations, or without an estimate,
-    are listed last, suppressed and unranked.
+    are listed last, suppressed and unranked. The contrast is the plan's headline one
+    (:func:`~jbp_analysis.report.contrasts.headline_contrast`) unless ``arm`` or ``comparison``
+    is given.
     """
     from jbp_analysis.study.reference import district_label
 
-    rows = select(by_district, arm="pendampingan", comparison="kontrol", outcome=outcome, wave=wave)
+    arm, comparison = headline_contrast(arm=arm, comparison=comparison)
+    rows = select(by_district, arm=arm, comparison=comparison, outcome=outcome, wave=wave)
     rows = rows.reset_index(drop=True)
     small, blank = _small_or_blank(rows, min_cell)
     key = pd.to_numeric(rows["estimate"], errors="coerce").where(~small & ~blank) * better
