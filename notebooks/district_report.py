@@ -128,7 +128,10 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     display(
         nar.bullets(
             nar.impact_lines(
-                nar.select(impacts, comparison="kontrol"), lang=lang, level=LEVEL, min_cell=min_cell
+                nar.select(impacts, comparison=rep.plan.design.control),
+                lang=lang,
+                level=LEVEL,
+                min_cell=min_cell,
             )
         )
     )

@@ -40,6 +40,7 @@ from IPython.display import Markdown, display
 from jbp_analysis import plots
 from jbp_analysis.report import narrative as nar
 from jbp_analysis.report import tables
+from jbp_analysis.report.contrasts import headline_contrast
 from jbp_analysis.report.deviations import mark_prespecified, plan_line
 from jbp_analysis.report.estimable import (
     PRIMARY_OUTCOMES,
@@ -63,6 +64,7 @@ rep = start_report(
 min_cell = rep.min_cell  # resolved: the parameter, or the plan's disclosure.min_cell
 OUTCOME_LIST = [o for family in REPORT_OUTCOMES.values() for o in family]
 LEVEL = rep.plan.level  # confidence level of every interval: the plan's models.level
+HEAD_ARM, HEAD_VS = headline_contrast(rep.plan)  # the forest plots' contrast (the plan's)
 STRATA = "stratum"  # randomisation strata: district x cohort
 FOLLOW_UP = bool(rep.waves)  # False until a follow-up wave is collected: a baseline report
 LAST_WAVE = rep.waves[-1] if FOLLOW_UP else "baseline"
@@ -129,9 +131,7 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
         display(
             rep.pack.figure(
                 plots.forest.plot(
-                    nar.select(
-                        by_district, arm="pendampingan", comparison="kontrol", outcome=outcome
-                    ),
+                    nar.select(by_district, arm=HEAD_ARM, comparison=HEAD_VS, outcome=outcome),
                     outcome=outcome,
                     scale=100 if nar.unit_of(outcome) == "share" else 1,
                     xlabel=rep.t("chart.forest.xlabel", wave=FOREST_WAVE, unit=UNITS[outcome]),
@@ -139,8 +139,8 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
                     min_cell=min_cell,
                     pooled=nar.select(
                         pooled,
-                        arm="pendampingan",
-                        comparison="kontrol",
+                        arm=HEAD_ARM,
+                        comparison=HEAD_VS,
                         outcome=outcome,
                         wave=LAST_WAVE,
                     ).iloc[0],
