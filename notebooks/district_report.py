@@ -47,7 +47,7 @@ from jbp_analysis.report.estimable import (
     estimate_impacts,
     roster_by_group,
 )
-from jbp_analysis.report.sections import attrition_section, deviations_section
+from jbp_analysis.report.sections import attrition_section, deviations_section, lifted_section
 from jbp_analysis.report.setup import start_report
 
 rep = start_report(
@@ -262,7 +262,6 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
     )
 
 # %%
-from jbp_analysis.analyses.poverty import households_lifted
 from jbp_analysis.plots import poverty as poverty_chart
 from jbp_analysis.report import poverty as pov
 
@@ -284,20 +283,8 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
             )
         )
         # the P0 effect and its interval are the impact table's own (same ANCOVA, same inference)
-        lifted = households_lifted(
-            rep.costs,
-            impacts[impacts["wave"].astype(str) == rep.waves[-1]],
-            participants=roster_by_group(rep.panel),
-            level=LEVEL,
-        )
-        display(nar.bullets(pov.answer_lines(lifted, lang=lang)))
-        display(
-            rep.pack.table(
-                pov.lifted_reader(lifted, lang=lang),
-                "poverty_lifted",
-                title=rep.t("poverty.lifted"),
-            )
-        )
+        for item in lifted_section(rep, impacts=impacts, wave=rep.waves[-1], level=LEVEL).items:
+            display(item)
         display(Markdown(pov.lines_note(rep.data, lang=lang)))
 
 # %%

@@ -42,13 +42,8 @@ from jbp_analysis.report import narrative as nar
 from jbp_analysis.report import tables
 from jbp_analysis.report.contrasts import headline_contrast
 from jbp_analysis.report.deviations import mark_prespecified, plan_line
-from jbp_analysis.report.estimable import (
-    PRIMARY_OUTCOMES,
-    REPORT_OUTCOMES,
-    estimate_impacts,
-    roster_by_group,
-)
-from jbp_analysis.report.sections import attrition_section, deviations_section
+from jbp_analysis.report.estimable import PRIMARY_OUTCOMES, REPORT_OUTCOMES, estimate_impacts
+from jbp_analysis.report.sections import attrition_section, deviations_section, lifted_section
 from jbp_analysis.report.setup import start_report
 
 rep = start_report(
@@ -190,7 +185,6 @@ if FOLLOW_UP:  # attrition needs a follow-up wave (none yet: a baseline report)
         display(item)
 
 # %%
-from jbp_analysis.analyses.poverty import households_lifted
 from jbp_analysis.plots import poverty as poverty_chart
 from jbp_analysis.report import poverty as pov
 
@@ -213,21 +207,14 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
         )
         # the pooled P0 effect and its interval (same ANCOVA, same inference) per rupiah of
         # the province: every district's costs and rosters
-        lifted = households_lifted(
-            rep.costs,
-            pooled[pooled["wave"].astype(str) == LAST_WAVE],
-            participants=roster_by_group(rep.panel),
+        for item in lifted_section(
+            rep,
+            impacts=pooled,
+            wave=LAST_WAVE,
             level=LEVEL,
-        )
-        display(Markdown(rep.t("overview.lifted_pooled", n_districts=len(rep.districts))))
-        display(nar.bullets(pov.answer_lines(lifted, lang=lang)))
-        display(
-            rep.pack.table(
-                pov.lifted_reader(lifted, lang=lang),
-                "poverty_lifted",
-                title=rep.t("poverty.lifted"),
-            )
-        )
+            notes=[rep.t("overview.lifted_pooled", n_districts=len(rep.districts))],
+        ).items:
+            display(item)
         display(Markdown(pov.lines_note(rep.data, lang=lang)))
 
 # %%

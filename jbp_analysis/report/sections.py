@@ -10,6 +10,8 @@ kernel. The notebooks display them with ``for item in section.items: display(ite
   impact tables) and, at each wave where the gap in response rates exceeds the plan's threshold,
   Lee (2009) bounds for every primary outcome, trimmed within strata, with clustered
   Imbens-Manski (2004) intervals.
+* :func:`lifted_section`: households lifted above the BPS poverty line per Rp 100 million
+  (:func:`~jbp_analysis.analyses.poverty.households_lifted` on the impact table's P0 rows).
 * :func:`deviations_section`: "Deviations from the plan"
   (:func:`~jbp_analysis.report.deviations.deviations_table`).
 
@@ -51,7 +53,7 @@ from jbp_analysis.report.deviations import deviations_table
 from jbp_analysis.report.estimable import AttritionView, attrition_view
 from jbp_analysis.report.tables import ReaderTable
 
-__all__ = ["Section", "attrition_section", "deviations_section"]
+__all__ = ["Section", "attrition_section", "deviations_section", "lifted_section"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Section:
     items: list[Any] = field(default_factory=list)
     attrition: AttritionView | None = None
     table: ReaderTable | None = None
+    lifted: pd.DataFrame | None = None
 
 
 def attrition_section(
@@ -181,3 +184,39 @@ def deviations_section(
         else Markdown(t("dev.none", lang))
     )
     return Section(items=items, table=table)
+
+
+def lifted_section(
+    rep: Any,
+    *,
+    impacts: pd.DataFrame,
+    wave: str,
+    level: float,
+    notes: Sequence[str] = (),
+) -> Section:
+    """Households lifted above the poverty line per Rp 100 million: ``notes``, one sentence per
+    arm and the table (saved to ``rep.pack`` as ``poverty_lifted``).
+
+    The P0 effect and its interval are ``impacts``' own rows at ``wave`` (same ANCOVA, same
+    inference as every outcome), divided by the cost per participant of ``rep.costs`` over the
+    rosters of ``rep.panel`` (:func:`~jbp_analysis.analyses.poverty.households_lifted`).
+    """
+    from jbp_analysis.analyses.poverty import households_lifted
+    from jbp_analysis.report import poverty as pov
+    from jbp_analysis.report.estimable import roster_by_group
+
+    lang = rep.lang
+    lifted = households_lifted(
+        rep.costs,
+        impacts[impacts["wave"].astype(str) == wave],
+        participants=roster_by_group(rep.panel),
+        level=level,
+    )
+    items: list[Any] = [Markdown(n) for n in notes]
+    items.append(nar.bullets(pov.answer_lines(lifted, lang=lang)))
+    items.append(
+        rep.pack.table(
+            pov.lifted_reader(lifted, lang=lang), "poverty_lifted", title=t("poverty.lifted", lang)
+        )
+    )
+    return Section(items=items, lifted=lifted)
