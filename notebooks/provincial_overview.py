@@ -64,11 +64,6 @@ STRATA = "stratum"  # randomisation strata: district x cohort
 FOLLOW_UP = bool(rep.waves)  # False until a follow-up wave is collected: a baseline report
 LAST_WAVE = rep.waves[-1] if FOLLOW_UP else "baseline"
 FOREST_WAVE = nar.wave_label(LAST_WAVE, lang)
-UNIT_WORDS = {"share": "unit.pp", "rupiah": "unit.rp_month", "sd": "unit.sd"}
-UNITS = {
-    o: rep.t(UNIT_WORDS[nar.unit_of(o)]) if nar.unit_of(o) in UNIT_WORDS else ""
-    for o in OUTCOME_LIST
-}
 followups = rep.data[rep.data["wave"].astype(str).isin(rep.waves) & rep.data["responded"]]
 display(nar.heading("overview.title", lang, level=1))
 display(Markdown(nar.intro_text(rep.panel, label=rep.label, lang=lang)))
@@ -129,7 +124,7 @@ if FOLLOW_UP:  # impacts need a follow-up wave (none yet: a baseline report)
                     nar.select(by_district, arm=HEAD_ARM, comparison=HEAD_VS, outcome=outcome),
                     outcome=outcome,
                     scale=100 if nar.unit_of(outcome) == "share" else 1,
-                    xlabel=rep.t("chart.forest.xlabel", wave=FOREST_WAVE, unit=UNITS[outcome]),
+                    xlabel=nar.forest_xlabel(outcome, wave=FOREST_WAVE, lang=lang),
                     lang=lang,
                     min_cell=min_cell,
                     pooled=nar.select(

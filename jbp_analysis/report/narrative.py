@@ -42,6 +42,7 @@ from jbp_analysis.study.codebook import load_codebook
 from jbp_analysis.study.plan import default_plan
 
 __all__ = [
+    "forest_xlabel",
     "unit_of",
     "better",
     "fmt_effect",
@@ -75,6 +76,27 @@ def unit_of(variable: str) -> str:
     """``"share"``, ``"rupiah"``, ``"sd"`` or ``"number"``: the study plan's unit for its
     outcomes, else the variable's kind (:meth:`~jbp_analysis.study.plan.AnalysisPlan.unit_of`)."""
     return default_plan().unit_of(variable)
+
+
+#: Catalogue key of the axis unit of an effect, by the outcome's unit (none for an index).
+_EFFECT_UNIT_KEYS = {"share": "unit.pp", "rupiah": "unit.rp_month", "sd": "unit.sd"}
+
+
+def forest_xlabel(outcome: str, *, wave: str, lang: str = "id") -> str:
+    """The forest plot's axis title: the impact at ``wave`` and, when the outcome has one, the
+    unit of the effect (an index such as the poverty gap has none: no empty brackets).
+
+    Examples
+    --------
+    >>> forest_xlabel("unemployed_bps", wave="Follow-up", lang="en")
+    'Impact of mentoring vs control, Follow-up (percentage points)'
+    >>> forest_xlabel("poverty_gap", wave="Follow-up", lang="en")
+    'Impact of mentoring vs control, Follow-up'
+    """
+    key = _EFFECT_UNIT_KEYS.get(unit_of(outcome))
+    if key is None:
+        return t("chart.forest.xlabel_plain", lang, wave=wave)
+    return t("chart.forest.xlabel", lang, wave=wave, unit=t(key, lang))
 
 
 def better(outcome: str) -> int:
